@@ -1,0 +1,92 @@
+"""`python -m bot`: run the bot, or one of the coordinators' commands."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from slack_bolt.error import BoltError
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.settings import SettingsError, load_settings, read_environment
+
+logger = logging.getLogger("bot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Sounding Board: a Slack app for coaching and mentoring programs.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("run", help="run the bot (the default)")
+    importer = commands.add_parser(
+        "import-coaches", help="import or update coaches from a roster CSV file"
+    )
+    importer.add_argument("file", help="the roster, a CSV file (see examples/coaches.csv)")
+    importer.add_argument(
+        "--team", help="the Slack team ID to import into (default: the bot's own workspace)"
+    )
+    return parser
+
+
+def run(settings_env: dict[str, str]) -> int:
+    from bot.server import EVENTS_PATH, build_web_app, make_server
+    from bot.wiring import assemble
+
+    settings = load_settings(settings_env)
+    bot = assemble(settings)
+    if settings.socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        logger.info("Sounding Board is connecting to Slack in Socket Mode")
+        assert settings.slack_app_token is not None
+        SocketModeHandler(bot.app, settings.slack_app_token).start()
+        return 0
+    server = make_server(build_web_app(bot.app, bot.engine), "0.0.0.0", settings.port)
+    logger.info("Sounding Board is listening on http://0.0.0.0:%s%s", settings.port, EVENTS_PATH)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        logger.info("Stopped")
+    return 0
+
+
+def import_coaches(settings_env: dict[str, str], path: str, team_id: str | None) -> int:
+    from bot.roster_cli import import_roster
+
+    return import_roster(load_settings(settings_env), path, team_id)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    env = read_environment()
+    try:
+        if args.command == "import-coaches":
+            return import_coaches(env, args.file, args.team)
+        return run(env)
+    except SettingsError as error:
+        print(f"sounding-board: {error}", file=sys.stderr)
+    except SQLAlchemyError as error:
+        reason = str(error.orig if getattr(error, "orig", None) else error).splitlines()[0]
+        print(
+            f"sounding-board: cannot open the database ({reason}): check DATABASE_URL",
+            file=sys.stderr,
+        )
+    except BoltError as error:
+        print(
+            f"sounding-board: Slack refused the bot token ({error}): check SLACK_BOT_TOKEN "
+            "and SLACK_API_URL",
+            file=sys.stderr,
+        )
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""Builds the one WebClient and the one Bolt App, wired to storage and the handlers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from sqlalchemy.exc import OperationalError
+
+import handlers
+from bot.runtime import Runtime
+
+logger = logging.getLogger(__name__)
+
+SORRY = (
+    "Sorry, something went wrong on our side and nothing was changed. "
+    "Please try again; if it keeps happening, tell your program coordinator."
+)
+DATABASE_BUSY = (
+    "The program's database is busy or unavailable just now, so nothing was changed. "
+    "Please try again in a minute."
+)
+
+
+def build_client(token: str, base_url: str | None = None) -> WebClient:
+    """The Web API client every listener and scheduled job uses, with Slack's own retry
+    handlers for dropped connections, 429 rate limits (honouring Retry-After) and 5xx."""
+    client = WebClient(token=token, base_url=base_url or WebClient.BASE_URL, timeout=10)
+    client.retry_handlers.extend(
+        [
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ]
+    )
+    return client
+
+
+def build_app(runtime: Runtime, client: WebClient) -> App:
+    settings = runtime.settings
+    app = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret,
+        name="Sounding Board",
+        raise_error_for_unhandled_request=False,
+    )
+    app.use(runtime.middleware)
+    handlers.register_all(app)
+    app.error(_polite_error)
+    return app
+
+
+def _polite_error(
+    error: Exception, body: dict[str, Any], client: WebClient, logger: logging.Logger
+) -> BoltResponse | None:
+    """Turn an unexpected failure into a short reply to the person who acted."""
+    logger.exception("Unhandled error in a listener", exc_info=error)
+    message = DATABASE_BUSY if isinstance(error, OperationalError) else SORRY
+    user_id = body.get("user_id") or (body.get("user") or {}).get("id")
+    if user_id:
+        try:
+            client.chat_postMessage(channel=user_id, text=message)
+        except Exception:
+            logger.warning("Could not tell the user about the error either")
+    return None

@@ -1,0 +1,185 @@
+"""Settings from the environment and `.env`, checked once at start-up.
+
+A bad setting is reported as a `SettingsError` naming the variable and the fix, so
+`python -m bot` can print one line instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+DEFAULT_DATABASE_URL = "sqlite:///sounding-board.db"
+SLACK_APP_PAGE = "https://api.slack.com/apps"
+
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+    def __init__(self, variable: str, problem: str, fix: str) -> None:
+        self.variable = variable
+        super().__init__(f"{variable} {problem}: {fix}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    slack_bot_token: str = field(repr=False)
+    slack_signing_secret: str = field(repr=False)
+    slack_app_token: str | None = field(default=None, repr=False)
+    slack_api_url: str | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    port: int = 3000
+    program_admins: frozenset[str] = frozenset()
+    program_channel: str | None = None
+    max_open_requests: int = 3
+    scheduler_enabled: bool = True
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+
+def read_environment(env_file: str | Path | None = ".env") -> dict[str, str]:
+    """The process environment laid over `.env` (the environment wins, as python-dotenv does)."""
+    values: dict[str, str] = {}
+    if env_file is not None and Path(env_file).is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ)
+    return values
+
+
+def load_settings(env: Mapping[str, str]) -> Settings:
+    def get(name: str) -> str | None:
+        value = env.get(name, "").strip()
+        return value or None
+
+    bot_token = get("SLACK_BOT_TOKEN")
+    if bot_token is None:
+        raise SettingsError(
+            "SLACK_BOT_TOKEN",
+            "is not set",
+            f"copy the Bot User OAuth Token (xoxb-...) from {SLACK_APP_PAGE} > your app > "
+            "OAuth & Permissions into .env",
+        )
+    if not bot_token.startswith("xoxb-"):
+        raise SettingsError(
+            "SLACK_BOT_TOKEN",
+            "is not a bot token",
+            "it starts with xoxb-; find it under OAuth & Permissions",
+        )
+    signing_secret = get("SLACK_SIGNING_SECRET")
+    if signing_secret is None:
+        raise SettingsError(
+            "SLACK_SIGNING_SECRET",
+            "is not set",
+            f"copy the Signing Secret from {SLACK_APP_PAGE} > your app > Basic Information "
+            "into .env",
+        )
+    app_token = get("SLACK_APP_TOKEN")
+    if app_token is not None and not app_token.startswith("xapp-"):
+        raise SettingsError(
+            "SLACK_APP_TOKEN",
+            "is not an app-level token",
+            "it starts with xapp-; create one with the connections:write scope under "
+            "Basic Information > App-Level Tokens, or leave it unset for HTTP mode",
+        )
+    api_url = get("SLACK_API_URL")
+    if api_url is not None:
+        if not re.match(r"^https?://[^/\s]+", api_url):
+            raise SettingsError(
+                "SLACK_API_URL",
+                f"is not a URL ({api_url!r})",
+                "give the Web API base, for example https://slack.com/api/",
+            )
+        if not api_url.endswith("/"):
+            api_url += "/"
+
+    database_url = get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    if not re.match(r"^(sqlite|postgres|postgresql)(\+\w+)?://", database_url):
+        raise SettingsError(
+            "DATABASE_URL",
+            "is not a supported database URL",
+            "use sqlite:///path/to/file.db or postgresql://user:password@host/dbname",
+        )
+
+    return Settings(
+        slack_bot_token=bot_token,
+        slack_signing_secret=signing_secret,
+        slack_app_token=app_token,
+        slack_api_url=api_url,
+        database_url=database_url,
+        port=_port(get("PORT")),
+        program_admins=_ids("PROGRAM_ADMINS", get("PROGRAM_ADMINS"), _USER_ID, "U0123ABCD"),
+        program_channel=_channel(get("PROGRAM_CHANNEL")),
+        max_open_requests=_positive_int("MAX_OPEN_REQUESTS", get("MAX_OPEN_REQUESTS"), 3),
+        scheduler_enabled=_switch("SCHEDULER", get("SCHEDULER")),
+    )
+
+
+def _port(raw: str | None) -> int:
+    if raw is None:
+        return 3000
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise SettingsError(
+            "PORT", f"is not a port number ({raw!r})", "use a number from 1 to 65535"
+        )
+    return int(raw)
+
+
+def _positive_int(name: str, raw: str | None, default: int) -> int:
+    if raw is None:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise SettingsError(
+            name, f"is not a positive whole number ({raw!r})", f"for example {default}"
+        )
+    return int(raw)
+
+
+def _ids(name: str, raw: str | None, pattern: re.Pattern[str], example: str) -> frozenset[str]:
+    if raw is None:
+        return frozenset()
+    ids = [part.strip() for part in re.split(r"[,\s]+", raw) if part.strip()]
+    bad = [part for part in ids if not pattern.match(part)]
+    if bad:
+        raise SettingsError(
+            name,
+            f"has values that are not Slack user IDs ({', '.join(bad)})",
+            f"list member IDs separated by commas, for example {example} "
+            "(in Slack: a person's profile > More > Copy member ID)",
+        )
+    return frozenset(ids)
+
+
+def _channel(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    if not _CHANNEL_ID.match(raw):
+        raise SettingsError(
+            "PROGRAM_CHANNEL",
+            f"is not a Slack channel ID ({raw!r})",
+            "use the channel's ID, for example C0123ABCD (channel details > About, at the bottom), "
+            "and invite the bot to it",
+        )
+    return raw
+
+
+def _switch(name: str, raw: str | None) -> bool:
+    if raw is None:
+        return True
+    lowered = raw.lower()
+    if lowered in {"on", "true", "1", "yes"}:
+        return True
+    if lowered in {"off", "false", "0", "no"}:
+        return False
+    raise SettingsError(
+        name, f"is neither on nor off ({raw!r})", "use SCHEDULER=on or SCHEDULER=off"
+    )

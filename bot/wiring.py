@@ -1,0 +1,44 @@
+"""Assembles a running bot from settings: database (migrated), runtime, client, app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+
+from bot.app import build_app, build_client
+from bot.runtime import Runtime
+from bot.settings import Settings
+from coaching.clock import Clock, system_clock
+from storage.db import make_engine, make_sessionmaker, migrate
+
+
+@dataclass(frozen=True)
+class Bot:
+    settings: Settings
+    engine: Engine
+    runtime: Runtime
+    client: WebClient
+    app: App
+
+
+def open_database(settings: Settings) -> Engine:
+    """The engine, with the schema brought up to date."""
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    return engine
+
+
+def assemble(settings: Settings, *, clock: Clock = system_clock) -> Bot:
+    engine = open_database(settings)
+    runtime = Runtime(settings=settings, sessions=make_sessionmaker(engine), clock=clock)
+    client = build_client(settings.slack_bot_token, settings.slack_api_url)
+    return Bot(
+        settings=settings,
+        engine=engine,
+        runtime=runtime,
+        client=client,
+        app=build_app(runtime, client),
+    )

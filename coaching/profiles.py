@@ -1,0 +1,525 @@
+"""Coach and learner applications: what a valid one looks like, and saving it.
+
+An application arrives as plain strings and lists (from a modal, a CSV row or a test),
+is cleaned into typed values or refused with an error per field, and only a clean one
+touches the database.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coaching.vocabulary import CoachingKind, Expertise, Frequency, MeetingForm
+from storage.models import CoachExpertise, CoachProfile, LearnerProfile, Person
+
+SHORT_TEXT = 200
+LONG_TEXT = 3000
+MAX_YEARS = 60
+MAX_LEARNERS = 10
+AREAS_REQUIRED = 3
+
+_EMAIL = re.compile(r"^[^@\s<>|]+@[^@\s<>|]+\.[A-Za-z]{2,}$")
+_PHONE_CHARS = re.compile(r"^\+?[\d\s().\-]+((x|ext\.?)\s*\d{1,6})?$", re.IGNORECASE)
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class InvalidApplication(ValueError):
+    """The application has errors; `errors` maps each field name to what is wrong."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{name}: {problem}" for name, problem in errors.items()))
+
+
+@dataclass
+class Contact:
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    organization: str = ""
+    department: str = ""
+    title: str = ""
+    city: str = ""
+    state: str = ""
+
+
+@dataclass
+class CoachApplication:
+    contact: Contact
+    years_in_local_government: str = ""
+    education: str = ""
+    why_coach: str = ""
+    prior_mentoring: str = ""
+    expertise: list[str] = field(default_factory=list)
+    expertise_other: str = ""
+    frequency: str = ""
+    learner_preferences: str = ""
+    extra_info: str = ""
+    meeting_forms: list[str] = field(default_factory=list)
+    coaching_kinds: list[str] = field(default_factory=list)
+    max_learners: str = "2"
+
+
+@dataclass
+class LearnerApplication:
+    contact: Contact
+    why_coaching: str = ""
+    prior_experience: str = ""
+    frequency: str = ""
+    coach_preferences: str = ""
+    hopes: str = ""
+    coaching_kinds: list[str] = field(default_factory=list)
+
+
+def _text(value: str | None) -> str:
+    """Trim, and treat whitespace-only as empty."""
+    return (value or "").strip()
+
+
+class _Checker:
+    """Collects per-field errors while cleaning, so every problem is reported at once."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+
+    def text(self, name: str, value: str, *, required: bool, limit: int, label: str) -> str:
+        value = _text(value)
+        if required and not value:
+            self.errors.setdefault(name, f"Please give your {label}.")
+        elif len(value) > limit:
+            self.errors.setdefault(name, f"Please keep this under {limit} characters.")
+        return value
+
+    def integer(self, name: str, value: str, low: int, high: int, problem: str) -> int:
+        raw = _text(value)
+        if not raw.isdigit() or not low <= int(raw) <= high:
+            self.errors.setdefault(name, problem)
+            return low
+        return int(raw)
+
+    def choice(self, name: str, value: str, label: str) -> Frequency | None:
+        try:
+            return Frequency(_text(value))
+        except ValueError:
+            self.errors.setdefault(name, f"Please choose {label}.")
+            return None
+
+    def choices(self, name: str, values: list[str], kind: type[E], label: str) -> list[E]:
+        chosen: list[E] = []
+        for value in values:
+            try:
+                item = kind(_text(value))
+            except ValueError:
+                self.errors.setdefault(name, f"{value!r} is not one of the choices.")
+                continue
+            if item not in chosen:
+                chosen.append(item)
+        if not chosen:
+            self.errors.setdefault(name, f"Please choose at least one {label}.")
+        return chosen
+
+
+def _clean_contact(check: _Checker, contact: Contact) -> Contact:
+    clean = Contact(
+        name=check.text("name", contact.name, required=True, limit=SHORT_TEXT, label="name"),
+        email=check.text(
+            "email", contact.email, required=True, limit=254, label="e-mail address"
+        ).lower(),
+        phone=check.text("phone", contact.phone, required=False, limit=40, label="phone"),
+        organization=check.text(
+            "organization",
+            contact.organization,
+            required=True,
+            limit=SHORT_TEXT,
+            label="organization",
+        ),
+        department=check.text(
+            "department", contact.department, required=False, limit=SHORT_TEXT, label="department"
+        ),
+        title=check.text("title", contact.title, required=True, limit=SHORT_TEXT, label="title"),
+        city=check.text("city", contact.city, required=False, limit=100, label="city"),
+        state=check.text("state", contact.state, required=False, limit=100, label="state"),
+    )
+    if clean.email and "email" not in check.errors and not _EMAIL.match(clean.email):
+        check.errors["email"] = "That doesn't look like an e-mail address (name@example.gov)."
+    if clean.phone and "phone" not in check.errors:
+        digits = re.sub(r"(x|ext\.?)\s*\d+$", "", clean.phone, flags=re.IGNORECASE)
+        digit_count = sum(ch.isdigit() for ch in digits)
+        if not _PHONE_CHARS.match(clean.phone) or not 7 <= digit_count <= 15:
+            check.errors["phone"] = "Please give a phone number such as (515) 555-0123."
+    return clean
+
+
+@dataclass(frozen=True)
+class CleanCoach:
+    contact: Contact
+    years_in_local_government: int
+    education: str
+    why_coach: str
+    prior_mentoring: str
+    expertise: list[Expertise]
+    expertise_other: str
+    frequency: Frequency
+    learner_preferences: str
+    extra_info: str
+    meeting_forms: list[MeetingForm]
+    coaching_kinds: list[CoachingKind]
+    max_learners: int
+
+
+@dataclass(frozen=True)
+class CleanLearner:
+    contact: Contact
+    why_coaching: str
+    prior_experience: str
+    frequency: Frequency
+    coach_preferences: str
+    hopes: str
+    coaching_kinds: list[CoachingKind]
+
+
+def clean_coach(application: CoachApplication) -> CleanCoach:
+    """The application as typed values, or `InvalidApplication` naming every bad field."""
+    check = _Checker()
+    contact = _clean_contact(check, application.contact)
+    years = check.integer(
+        "years_in_local_government",
+        application.years_in_local_government,
+        0,
+        MAX_YEARS,
+        f"Please give a whole number of years from 0 to {MAX_YEARS}.",
+    )
+    areas = check.choices("expertise", application.expertise, Expertise, "area")
+    if "expertise" not in check.errors and len(areas) != AREAS_REQUIRED:
+        check.errors["expertise"] = f"Please choose exactly three areas (you chose {len(areas)})."
+    other = check.text(
+        "expertise_other",
+        application.expertise_other,
+        required=Expertise.OTHER in areas,
+        limit=SHORT_TEXT,
+        label="other area of expertise",
+    )
+    if Expertise.OTHER not in areas:
+        other = ""
+    clean = CleanCoach(
+        contact=contact,
+        years_in_local_government=years,
+        education=check.text(
+            "education", application.education, required=False, limit=LONG_TEXT, label=""
+        ),
+        why_coach=check.text(
+            "why_coach",
+            application.why_coach,
+            required=True,
+            limit=LONG_TEXT,
+            label="reasons for coaching",
+        ),
+        prior_mentoring=check.text(
+            "prior_mentoring",
+            application.prior_mentoring,
+            required=False,
+            limit=LONG_TEXT,
+            label="",
+        ),
+        expertise=areas,
+        expertise_other=other,
+        frequency=check.choice("frequency", application.frequency, "how often to meet")
+        or Frequency.QUARTERLY,
+        learner_preferences=check.text(
+            "learner_preferences",
+            application.learner_preferences,
+            required=False,
+            limit=LONG_TEXT,
+            label="",
+        ),
+        extra_info=check.text(
+            "extra_info", application.extra_info, required=False, limit=LONG_TEXT, label=""
+        ),
+        meeting_forms=check.choices(
+            "meeting_forms", application.meeting_forms, MeetingForm, "way to meet"
+        ),
+        coaching_kinds=check.choices(
+            "coaching_kinds", application.coaching_kinds, CoachingKind, "kind of coaching"
+        ),
+        max_learners=check.integer(
+            "max_learners",
+            application.max_learners,
+            1,
+            MAX_LEARNERS,
+            f"Please give a number of learners from 1 to {MAX_LEARNERS}; "
+            "to take none for now, pause instead.",
+        ),
+    )
+    if check.errors:
+        raise InvalidApplication(check.errors)
+    return clean
+
+
+def clean_learner(application: LearnerApplication) -> CleanLearner:
+    check = _Checker()
+    contact = _clean_contact(check, application.contact)
+    clean = CleanLearner(
+        contact=contact,
+        why_coaching=check.text(
+            "why_coaching",
+            application.why_coaching,
+            required=True,
+            limit=LONG_TEXT,
+            label="reasons for wanting a coach",
+        ),
+        prior_experience=check.text(
+            "prior_experience",
+            application.prior_experience,
+            required=False,
+            limit=LONG_TEXT,
+            label="",
+        ),
+        frequency=check.choice("frequency", application.frequency, "how often to meet")
+        or Frequency.QUARTERLY,
+        coach_preferences=check.text(
+            "coach_preferences",
+            application.coach_preferences,
+            required=False,
+            limit=LONG_TEXT,
+            label="",
+        ),
+        hopes=check.text("hopes", application.hopes, required=False, limit=LONG_TEXT, label=""),
+        coaching_kinds=check.choices(
+            "coaching_kinds", application.coaching_kinds, CoachingKind, "kind of coaching"
+        ),
+    )
+    if check.errors:
+        raise InvalidApplication(check.errors)
+    return clean
+
+
+def find_person(session: Session, team_id: str, slack_user_id: str) -> Person | None:
+    return session.scalar(
+        select(Person).where(Person.team_id == team_id, Person.slack_user_id == slack_user_id)
+    )
+
+
+def find_person_by_email(session: Session, team_id: str, email: str) -> Person | None:
+    return session.scalar(
+        select(Person).where(Person.team_id == team_id, Person.email == email.strip().lower())
+    )
+
+
+def _person_for(session: Session, team_id: str, slack_user_id: str, contact: Contact) -> Person:
+    """The person behind this Slack user: theirs, or an imported row with their e-mail
+    that has no Slack ID yet (a coach from the roster), or a new one."""
+    person = find_person(session, team_id, slack_user_id)
+    if person is None:
+        person = find_person_by_email(session, team_id, contact.email)
+        if person is not None and person.slack_user_id not in (None, slack_user_id):
+            raise InvalidApplication(
+                {"email": "Another member of the program already uses this e-mail address."}
+            )
+    if person is None:
+        person = Person(team_id=team_id, slack_user_id=slack_user_id)
+        session.add(person)
+    else:
+        clash = find_person_by_email(session, team_id, contact.email)
+        if clash is not None and clash.id != person.id:
+            raise InvalidApplication(
+                {"email": "Another member of the program already uses this e-mail address."}
+            )
+    person.slack_user_id = slack_user_id
+    _apply_contact(person, contact)
+    return person
+
+
+def _apply_contact(person: Person, contact: Contact) -> None:
+    person.name = contact.name
+    person.email = contact.email
+    person.phone = contact.phone
+    person.organization = contact.organization
+    person.department = contact.department
+    person.title = contact.title
+    person.city = contact.city
+    person.state = contact.state
+
+
+def apply_coach(session: Session, person: Person, coach: CleanCoach) -> CoachProfile:
+    """Write a clean coach application onto `person`, creating the profile if needed."""
+    _apply_contact(person, coach.contact)
+    profile = person.coach
+    if profile is None:
+        profile = CoachProfile(team_id=person.team_id, person=person)
+        session.add(profile)
+    profile.years_in_local_government = coach.years_in_local_government
+    profile.education = coach.education
+    profile.why_coach = coach.why_coach
+    profile.prior_mentoring = coach.prior_mentoring
+    profile.expertise_other = coach.expertise_other
+    profile.frequency = coach.frequency.value
+    profile.learner_preferences = coach.learner_preferences
+    profile.extra_info = coach.extra_info
+    profile.meeting_forms = [form.value for form in coach.meeting_forms]
+    profile.coaching_kinds = [kind.value for kind in coach.coaching_kinds]
+    profile.max_learners = coach.max_learners
+    wanted = [area.value for area in coach.expertise]
+    if profile.areas != wanted:
+        profile.expertise.clear()
+        session.flush()
+        profile.expertise.extend(
+            CoachExpertise(area=area, position=position) for position, area in enumerate(wanted)
+        )
+    return profile
+
+
+def save_coach(
+    session: Session,
+    team_id: str,
+    slack_user_id: str,
+    application: CoachApplication,
+    *,
+    time_zone: str | None = None,
+) -> CoachProfile:
+    """Register or update the coach profile of a Slack user."""
+    coach = clean_coach(application)
+    person = _person_for(session, team_id, slack_user_id, coach.contact)
+    if time_zone:
+        person.time_zone = time_zone
+    return apply_coach(session, person, coach)
+
+
+def save_learner(
+    session: Session,
+    team_id: str,
+    slack_user_id: str,
+    application: LearnerApplication,
+    *,
+    time_zone: str | None = None,
+) -> LearnerProfile:
+    """Register or update the learner profile of a Slack user."""
+    learner = clean_learner(application)
+    person = _person_for(session, team_id, slack_user_id, learner.contact)
+    if time_zone:
+        person.time_zone = time_zone
+    profile = person.learner
+    if profile is None:
+        profile = LearnerProfile(team_id=team_id, person=person)
+        session.add(profile)
+    profile.why_coaching = learner.why_coaching
+    profile.prior_experience = learner.prior_experience
+    profile.frequency = learner.frequency.value
+    profile.coach_preferences = learner.coach_preferences
+    profile.hopes = learner.hopes
+    profile.coaching_kinds = [kind.value for kind in learner.coaching_kinds]
+    return profile
+
+
+class NotACoach(LookupError):
+    """The user has no coach profile yet."""
+
+
+def set_paused(
+    session: Session, team_id: str, slack_user_id: str, paused: bool, now: datetime
+) -> CoachProfile:
+    """Pause (no new learners offered or accepted) or resume a coach."""
+    person = find_person(session, team_id, slack_user_id)
+    if person is None or person.coach is None:
+        raise NotACoach(slack_user_id)
+    if paused and person.coach.paused_at is None:
+        person.coach.paused_at = now
+    elif not paused:
+        person.coach.paused_at = None
+    return person.coach
+
+
+def set_capacity(session: Session, team_id: str, slack_user_id: str, learners: str) -> CoachProfile:
+    person = find_person(session, team_id, slack_user_id)
+    if person is None or person.coach is None:
+        raise NotACoach(slack_user_id)
+    check = _Checker()
+    count = check.integer(
+        "max_learners",
+        learners,
+        1,
+        MAX_LEARNERS,
+        f"Please give a number of learners from 1 to {MAX_LEARNERS}; "
+        "to take none for now, pause instead.",
+    )
+    if check.errors:
+        raise InvalidApplication(check.errors)
+    person.coach.max_learners = count
+    return person.coach
+
+
+@dataclass(frozen=True)
+class ProfileSummary:
+    """What a person has registered, as plain values for display and for pre-filling."""
+
+    contact: Contact | None
+    coach: CoachApplication | None
+    coach_paused: bool
+    learner: LearnerApplication | None
+
+    @property
+    def registered(self) -> bool:
+        return self.coach is not None or self.learner is not None
+
+
+def contact_of(person: Person) -> Contact:
+    return Contact(
+        name=person.name,
+        email=person.email,
+        phone=person.phone,
+        organization=person.organization,
+        department=person.department,
+        title=person.title,
+        city=person.city,
+        state=person.state,
+    )
+
+
+def coach_application_of(person: Person, coach: CoachProfile) -> CoachApplication:
+    return CoachApplication(
+        contact=contact_of(person),
+        years_in_local_government=str(coach.years_in_local_government),
+        education=coach.education,
+        why_coach=coach.why_coach,
+        prior_mentoring=coach.prior_mentoring,
+        expertise=coach.areas,
+        expertise_other=coach.expertise_other,
+        frequency=coach.frequency,
+        learner_preferences=coach.learner_preferences,
+        extra_info=coach.extra_info,
+        meeting_forms=list(coach.meeting_forms),
+        coaching_kinds=list(coach.coaching_kinds),
+        max_learners=str(coach.max_learners),
+    )
+
+
+def learner_application_of(person: Person, learner: LearnerProfile) -> LearnerApplication:
+    return LearnerApplication(
+        contact=contact_of(person),
+        why_coaching=learner.why_coaching,
+        prior_experience=learner.prior_experience,
+        frequency=learner.frequency,
+        coach_preferences=learner.coach_preferences,
+        hopes=learner.hopes,
+        coaching_kinds=list(learner.coaching_kinds),
+    )
+
+
+def profile_summary(session: Session, team_id: str, slack_user_id: str) -> ProfileSummary:
+    person = find_person(session, team_id, slack_user_id)
+    if person is None:
+        return ProfileSummary(contact=None, coach=None, coach_paused=False, learner=None)
+    return ProfileSummary(
+        contact=contact_of(person),
+        coach=coach_application_of(person, person.coach) if person.coach else None,
+        coach_paused=person.coach is not None and person.coach.paused_at is not None,
+        learner=learner_application_of(person, person.learner) if person.learner else None,
+    )

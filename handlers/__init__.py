@@ -1,0 +1,11 @@
+"""Slack listeners, one module per user flow, and the Block Kit views they render."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers import profiles
+
+
+def register_all(app: App) -> None:
+    profiles.register(app)

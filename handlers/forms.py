@@ -1,0 +1,35 @@
+"""Reading a submitted modal's inputs as plain values keyed by block_id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers import ids
+
+
+def input_values(view: dict[str, Any]) -> dict[str, str | list[str]]:
+    """Each input's value: a string for text, number, e-mail and single selects, a list of
+    option values for checkboxes and multi-selects. Untouched inputs are empty."""
+    values: dict[str, str | list[str]] = {}
+    for block_id, actions in view.get("state", {}).get("values", {}).items():
+        state = actions.get(ids.INPUT)
+        if state is None:
+            continue
+        if "selected_options" in state:
+            values[block_id] = [option["value"] for option in state["selected_options"] or []]
+        elif "selected_option" in state:
+            selected = state["selected_option"]
+            values[block_id] = selected["value"] if selected else ""
+        else:
+            values[block_id] = state.get("value") or ""
+    return values
+
+
+def text(values: dict[str, str | list[str]], field: str) -> str:
+    value = values.get(field, "")
+    return value if isinstance(value, str) else ""
+
+
+def choices(values: dict[str, str | list[str]], field: str) -> list[str]:
+    value = values.get(field, [])
+    return value if isinstance(value, list) else [value] if value else []

@@ -1,0 +1,1 @@
+"""Reminders: the APScheduler set-up, cadence arithmetic and the run that sends what is due."""

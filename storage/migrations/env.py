@@ -1,0 +1,31 @@
+"""Alembic environment: runs against the engine the bot hands over, or DATABASE_URL."""
+
+from __future__ import annotations
+
+import os
+
+from alembic import context
+
+from storage import models
+from storage.db import make_engine
+
+target_metadata = models.Base.metadata
+
+
+def run_migrations() -> None:
+    engine = context.config.attributes.get("engine")
+    if engine is None:
+        engine = make_engine(os.environ.get("DATABASE_URL", "sqlite:///sounding-board.db"))
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+
+
+run_migrations()

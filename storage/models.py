@@ -1,0 +1,133 @@
+"""The program's tables. Every row carries the Slack team it belongs to."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: DateTime(timezone=True),
+        list[str]: JSON,
+        dict[str, Any]: JSON,
+    }
+
+
+class Timestamped:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Person(Timestamped, Base):
+    """Someone in the program: a learner, a coach, or both. Imported coaches may not
+    have a Slack ID yet; they are linked by e-mail when they first use the bot."""
+
+    __tablename__ = "people"
+    __table_args__ = (
+        UniqueConstraint("team_id", "slack_user_id"),
+        UniqueConstraint("team_id", "email"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    slack_user_id: Mapped[str | None] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    organization: Mapped[str] = mapped_column(String(200), default="")
+    department: Mapped[str] = mapped_column(String(200), default="")
+    title: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    state: Mapped[str] = mapped_column(String(100), default="")
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+
+    coach: Mapped[CoachProfile | None] = relationship(
+        back_populates="person", cascade="all, delete-orphan"
+    )
+    learner: Mapped[LearnerProfile | None] = relationship(
+        back_populates="person", cascade="all, delete-orphan"
+    )
+
+
+class CoachProfile(Timestamped, Base):
+    __tablename__ = "coach_profiles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), unique=True)
+    years_in_local_government: Mapped[int] = mapped_column(Integer)
+    education: Mapped[str] = mapped_column(Text, default="")
+    why_coach: Mapped[str] = mapped_column(Text)
+    prior_mentoring: Mapped[str] = mapped_column(Text, default="")
+    expertise_other: Mapped[str] = mapped_column(String(200), default="")
+    frequency: Mapped[str] = mapped_column(String(32))
+    learner_preferences: Mapped[str] = mapped_column(Text, default="")
+    extra_info: Mapped[str] = mapped_column(Text, default="")
+    meeting_forms: Mapped[list[str]] = mapped_column(default=list)
+    coaching_kinds: Mapped[list[str]] = mapped_column(default=list)
+    max_learners: Mapped[int] = mapped_column(Integer, default=2)
+    paused_at: Mapped[datetime | None]
+
+    person: Mapped[Person] = relationship(back_populates="coach")
+    expertise: Mapped[list[CoachExpertise]] = relationship(
+        cascade="all, delete-orphan", order_by="CoachExpertise.position", lazy="selectin"
+    )
+
+    @property
+    def areas(self) -> list[str]:
+        return [row.area for row in self.expertise]
+
+
+class CoachExpertise(Base):
+    """One of a coach's three strongest areas; a table of its own so search can filter by
+    area with an index instead of reading every profile."""
+
+    __tablename__ = "coach_expertise"
+
+    coach_id: Mapped[int] = mapped_column(
+        ForeignKey("coach_profiles.id", ondelete="CASCADE"), primary_key=True
+    )
+    area: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class LearnerProfile(Timestamped, Base):
+    __tablename__ = "learner_profiles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), unique=True)
+    why_coaching: Mapped[str] = mapped_column(Text)
+    prior_experience: Mapped[str] = mapped_column(Text, default="")
+    frequency: Mapped[str] = mapped_column(String(32))
+    coach_preferences: Mapped[str] = mapped_column(Text, default="")
+    hopes: Mapped[str] = mapped_column(Text, default="")
+    coaching_kinds: Mapped[list[str]] = mapped_column(default=list)
+
+    person: Mapped[Person] = relationship(back_populates="learner")
