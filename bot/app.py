@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Executor
 from typing import Any
 
 from slack_bolt import App, BoltResponse
@@ -43,13 +44,16 @@ def build_client(token: str, base_url: str | None = None) -> WebClient:
     return client
 
 
-def build_app(runtime: Runtime, client: WebClient) -> App:
+def build_app(
+    runtime: Runtime, client: WebClient, *, listener_executor: Executor | None = None
+) -> App:
     settings = runtime.settings
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret,
         name="Sounding Board",
         raise_error_for_unhandled_request=False,
+        listener_executor=listener_executor,
     )
     app.use(runtime.middleware)
     handlers.register_all(app)

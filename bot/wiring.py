@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 from slack_bolt import App
@@ -31,7 +32,13 @@ def open_database(settings: Settings) -> Engine:
     return engine
 
 
-def assemble(settings: Settings, *, clock: Clock = system_clock) -> Bot:
+def assemble(
+    settings: Settings,
+    *,
+    clock: Clock = system_clock,
+    listener_executor: Executor | None = None,
+) -> Bot:
+    """`listener_executor` runs Bolt's listeners after the ack (Bolt's own pool by default)."""
     engine = open_database(settings)
     runtime = Runtime(settings=settings, sessions=make_sessionmaker(engine), clock=clock)
     client = build_client(settings.slack_bot_token, settings.slack_api_url)
@@ -40,5 +47,5 @@ def assemble(settings: Settings, *, clock: Clock = system_clock) -> Bot:
         engine=engine,
         runtime=runtime,
         client=client,
-        app=build_app(runtime, client),
+        app=build_app(runtime, client, listener_executor=listener_executor),
     )

@@ -114,6 +114,7 @@ class _Checker:
             return None
 
     def choices(self, name: str, values: list[str], kind: type[E], label: str) -> list[E]:
+        """Chosen values in the list's own order; areas keep the order chosen."""
         chosen: list[E] = []
         for value in values:
             try:
@@ -125,6 +126,8 @@ class _Checker:
                 chosen.append(item)
         if not chosen:
             self.errors.setdefault(name, f"Please choose at least one {label}.")
+        if kind is not Expertise:
+            chosen.sort(key=list(kind).index)
         return chosen
 
 

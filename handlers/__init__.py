@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import profiles
+from handlers import home, profiles
 
 
 def register_all(app: App) -> None:
     profiles.register(app)
+    home.register(app)

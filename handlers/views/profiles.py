@@ -54,8 +54,13 @@ def _options(items: Iterable[StrEnum]) -> list[Option]:
 
 
 def _selected(items: Iterable[StrEnum], values: list[str]) -> list[Option] | None:
-    chosen = [Option(value=item.value, text=truncate(_label(item), 75)) for item in items]
-    picked = [option for option in chosen if option.value in values]
+    """The options for `values`, in the order the values were chosen."""
+    known = {item.value: item for item in items}
+    picked = [
+        Option(value=value, text=truncate(_label(known[value]), 75))
+        for value in values
+        if value in known
+    ]
     return picked or None
 
 

@@ -1,0 +1,83 @@
+"""A running bot on a real HTTP port, talking to the fake Slack Web API."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from bot.server import EVENTS_PATH, build_web_app, make_server
+from bot.settings import Settings
+from bot.wiring import Bot, assemble
+
+from fakeslack import FakeSlack
+from support import slack
+from support.slack import Response, SlackSender, TrackingExecutor
+from support.workspace import TEAM
+
+
+@dataclass
+class BotHarness:
+    bot: Bot
+    fake: FakeSlack
+    base_url: str
+    sender: SlackSender
+
+    @property
+    def sessions(self) -> Any:
+        return self.bot.runtime.sessions
+
+    def command(self, name: str, user: str, text: str = "", **kwargs: Any) -> Response:
+        fields = slack.make_command(
+            command=name,
+            user=user,
+            team=TEAM,
+            text=text,
+            trigger_id=self.fake.issue_trigger_id(),
+            response_url=self.fake.response_url(),
+        )
+        return self.sender.form(fields, **kwargs)
+
+    def click(self, action_id: str, user: str, **kwargs: Any) -> Response:
+        payload = slack.make_block_actions(
+            user=user,
+            team=TEAM,
+            action_id=action_id,
+            trigger_id=self.fake.issue_trigger_id(),
+            **kwargs,
+        )
+        return self.sender.interactive(payload)
+
+    def submit(self, view: dict[str, Any], user: str, values: dict[str, Any]) -> Response:
+        payload = slack.make_view_submission(user=user, team=TEAM, view=view, values=values)
+        return self.sender.interactive(payload)
+
+    def opened_view(self) -> dict[str, Any]:
+        """The modal the bot most recently opened or updated, as Slack now holds it."""
+        call = next(
+            call
+            for call in reversed(self.fake.calls)
+            if call.method in {"views.open", "views.update", "views.push"} and call.ok
+        )
+        return call.response["view"]
+
+
+@contextmanager
+def running_bot(settings: Settings, fake: FakeSlack) -> Iterator[BotHarness]:
+    executor = TrackingExecutor()
+    assembled = assemble(settings, listener_executor=executor)
+    server = make_server(build_web_app(assembled.app, assembled.engine), "127.0.0.1", 0)
+    thread = threading.Thread(target=server.run, name="waitress", daemon=True)
+    thread.start()
+    base_url = f"http://127.0.0.1:{server.effective_port}"
+    sender = SlackSender(base_url + EVENTS_PATH, settings.slack_signing_secret, executor)
+    try:
+        yield BotHarness(bot=assembled, fake=fake, base_url=base_url, sender=sender)
+    finally:
+        executor.drain()
+        server.close()
+        thread.join(timeout=5)
+        executor.shutdown(wait=True)
+        assembled.engine.dispose()

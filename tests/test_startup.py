@@ -1,0 +1,71 @@
+"""`python -m bot` start-up: one clear line for a bad setting, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+
+
+def start(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    clean = {key: value for key, value in os.environ.items() if not key.startswith("SLACK_")}
+    clean.pop("DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "bot"],
+        env={**clean, **env, "PYTHONPATH": str(ROOT)},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_without_slack_credentials_it_says_what_is_missing(tmp_path: Path) -> None:
+    result = start({}, tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "SLACK_BOT_TOKEN is not set" in lines[0]
+    assert "https://api.slack.com/apps" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"PORT": "eighty"}, "PORT"),
+        ({"DATABASE_URL": "oracle://db"}, "DATABASE_URL"),
+        ({"PROGRAM_ADMINS": "dana"}, "PROGRAM_ADMINS"),
+    ],
+)
+def test_a_malformed_setting_is_named(tmp_path: Path, env: dict[str, str], variable: str) -> None:
+    result = start({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", **env}, tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith(f"sounding-board: {variable}")
+    assert "Traceback" not in result.stderr
+
+
+def test_settings_are_read_from_a_dotenv_file(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=xoxb-from-dotenv\nSLACK_SIGNING_SECRET=\n")
+    result = start({}, tmp_path)
+    assert "SLACK_SIGNING_SECRET is not set" in result.stderr
+    assert "xoxb-from-dotenv" not in result.stderr
+
+
+def test_an_unreachable_database_is_one_line(tmp_path: Path) -> None:
+    result = start(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "SLACK_SIGNING_SECRET": "s",
+            "DATABASE_URL": f"sqlite:///{tmp_path}/missing-dir/x.db",
+        },
+        tmp_path,
+    )
+    assert result.returncode == 2
+    assert "cannot open the database" in result.stderr
+    assert "Traceback" not in result.stderr
