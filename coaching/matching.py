@@ -197,6 +197,8 @@ class CoachIndex:
     _strong: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     _weak: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     _vocabulary: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    """States where coaches meet in person."""
 
     @classmethod
     def build(cls, coaches: Iterable[CoachCard]) -> CoachIndex:
@@ -209,6 +211,13 @@ class CoachIndex:
             for word in _words(coach.statement):
                 index._weak[word].add(coach.person_id)
         index._vocabulary = sorted(set(index._strong) | set(index._weak))
+        index.regions = sorted(
+            {
+                coach.state
+                for coach in index.coaches.values()
+                if coach.state and MeetingForm.IN_PERSON in coach.meeting_forms
+            }
+        )
         return index
 
     def _similar_words(self, token: str) -> list[str]:

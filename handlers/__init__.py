@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import home, profiles
+from handlers import home, intros, profiles, search
 
 
 def register_all(app: App) -> None:
     profiles.register(app)
     home.register(app)
+    search.register(app)
+    intros.register(app)

@@ -30,7 +30,21 @@ PROFILE = Command(
     ),
 )
 
-COMMANDS: tuple[Command, ...] = (PROFILE,)
+FIND_COACH = Command(
+    name="/find-coach",
+    description="Search the coach gallery and ask a coach for an intro",
+    usage_hint="[words to search for, e.g. budget or council relations]",
+    examples=("/find-coach", "/find-coach budget", "/find-coach strategic planing"),
+)
+
+REQUEST_INTRO = Command(
+    name="/request-intro",
+    description="Ask a coach for an introduction",
+    usage_hint="@coach",
+    examples=("/request-intro @Carl Mendez",),
+)
+
+COMMANDS: tuple[Command, ...] = (PROFILE, FIND_COACH, REQUEST_INTRO)
 
 # Modals (callback_id)
 PROFILE_SUMMARY_VIEW = "profile_summary"
@@ -56,3 +70,27 @@ CONTACT_FIELDS = (
     "city",
     "state",
 )
+
+# Search results (an ephemeral message); the filter state rides in block_ids
+FILTER_AREA = "search_area"
+FILTER_REGION = "search_region"
+FILTER_KIND = "search_kind"
+FILTER_MEETING = "search_meeting"
+FILTER_SLOT = "search_slot"
+FILTER_ACTIONS = (FILTER_AREA, FILTER_REGION, FILTER_KIND, FILTER_MEETING, FILTER_SLOT)
+PAGE = "search_page"
+VIEW_COACH = "search_view_coach"
+ASK_INTRO = "search_ask_intro"
+ANY = "any"
+
+# Intro requests
+COACH_PROFILE_VIEW = "coach_profile"
+INTRO_FORM_VIEW = "intro_request_form"
+INTRO_SENT_VIEW = "intro_request_sent"
+ACCEPT = "intro_accept"
+ASK_QUESTION = "intro_ask_question"
+DECLINE = "intro_decline"
+QUESTION_VIEW = "intro_question_form"
+ANSWER = "intro_answer"
+ANSWER_VIEW = "intro_answer_form"
+DECLINE_VIEW = "intro_decline_form"

@@ -9,11 +9,13 @@ from sqlalchemy import (
     JSON,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -52,6 +54,7 @@ class Person(Timestamped, Base):
     __table_args__ = (
         UniqueConstraint("team_id", "slack_user_id"),
         UniqueConstraint("team_id", "email"),
+        Index("ix_people_team_updated", "team_id", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,6 +80,7 @@ class Person(Timestamped, Base):
 
 class CoachProfile(Timestamped, Base):
     __tablename__ = "coach_profiles"
+    __table_args__ = (Index("ix_coach_profiles_team_updated", "team_id", "updated_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32), index=True)
@@ -131,3 +135,73 @@ class LearnerProfile(Timestamped, Base):
     coaching_kinds: Mapped[list[str]] = mapped_column(default=list)
 
     person: Mapped[Person] = relationship(back_populates="learner")
+
+
+class Relationship(Timestamped, Base):
+    """A learner and a coach, from the intro request to the end.
+
+    One row carries the whole life: `requested` until the coach answers, then
+    `exploring` (or `declined` / `expired` / `withdrawn`), `active` once the agreement
+    is executed, `paused`, and finally `concluded`. At most one request between the same
+    two people can be waiting at a time (a partial unique index), and `request_key`
+    makes a retried or doubled submission land once.
+    """
+
+    __tablename__ = "relationships"
+    __table_args__ = (
+        UniqueConstraint("team_id", "request_key"),
+        Index(
+            "uq_relationships_one_pending",
+            "team_id",
+            "learner_id",
+            "coach_id",
+            unique=True,
+            sqlite_where=text("state = 'requested'"),
+            postgresql_where=text("state = 'requested'"),
+        ),
+        Index("ix_relationships_team_updated", "team_id", "updated_at"),
+        Index("ix_relationships_coach_state", "coach_id", "state"),
+        Index("ix_relationships_learner_state", "learner_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    learner_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    coach_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(16))
+    request_key: Mapped[str] = mapped_column(String(64))
+    coaching_kind: Mapped[str] = mapped_column(String(32))
+    hopes: Mapped[str] = mapped_column(Text, default="")
+    first_call: Mapped[str] = mapped_column(String(32), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    search: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    requested_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    decline_reason: Mapped[str] = mapped_column(Text, default="")
+    coach_channel: Mapped[str | None] = mapped_column(String(32))
+    coach_message_ts: Mapped[str | None] = mapped_column(String(32))
+    group_channel: Mapped[str | None] = mapped_column(String(32))
+
+    learner: Mapped[Person] = relationship(foreign_keys=[learner_id])
+    coach: Mapped[Person] = relationship(foreign_keys=[coach_id])
+    questions: Mapped[list[RequestQuestion]] = relationship(
+        back_populates="relationship", cascade="all, delete-orphan", order_by="RequestQuestion.id"
+    )
+
+
+class RequestQuestion(Base):
+    """A coach's question about an intro request, and the learner's answer."""
+
+    __tablename__ = "request_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    relationship_id: Mapped[int] = mapped_column(
+        ForeignKey("relationships.id", ondelete="CASCADE"), index=True
+    )
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str | None] = mapped_column(Text)
+    asked_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+
+    relationship: Mapped[Relationship] = relationship(back_populates="questions")

@@ -51,6 +51,8 @@ def test_every_manifest_command_reaches_a_handler(
     manifest: dict[str, Any], bot: BotHarness
 ) -> None:
     for entry in manifest["features"]["slash_commands"]:
+        before = len(bot.fake.calls)
         response = bot.command(entry["command"], LEARNER, "help")
         assert response.status == 200, f"{entry['command']} has no handler"
-    assert len(bot.fake.calls_to("response_url")) == len(manifest["features"]["slash_commands"])
+        answered = response.body or len(bot.fake.calls) > before
+        assert answered, f"{entry['command']} answered nothing"

@@ -144,6 +144,8 @@ def _input_state(element: dict[str, Any], value: Any) -> dict[str, Any]:
         return {"type": kind, "selected_options": [options[v] for v in value]}
     if kind in {"static_select", "radio_buttons"}:
         return {"type": kind, "selected_option": options[value] if value else None}
+    if kind == "users_select":
+        return {"type": kind, "selected_user": value or None}
     if kind == "datepicker":
         return {"type": kind, "selected_date": value or None}
     return {"type": kind, "value": value if value != "" else None}

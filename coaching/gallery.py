@@ -1,0 +1,191 @@
+"""The coach gallery: loading a program's coaches for search, and searching them.
+
+A program's `CoachIndex` is built once per process and reused while the database says
+nothing changed: each search first asks for a small version stamp (counts and latest
+updates of coaches, people and relationships), so a search costs a fixed handful of
+statements however many coaches there are, and a change made by any process is seen
+at the next search.
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from coaching.lifecycle import CURRENT, MATCHED
+from coaching.matching import CoachCard, CoachIndex, Filters, Match, Seeker
+from storage.models import CoachExpertise, CoachProfile, LearnerProfile, Person, Relationship
+
+PAGE_SIZE = 5
+
+
+def _version(session: Session, team_id: str) -> tuple[Any, ...]:
+    row = session.execute(
+        select(
+            select(func.count()).where(CoachProfile.team_id == team_id).scalar_subquery(),
+            select(func.max(CoachProfile.updated_at))
+            .where(CoachProfile.team_id == team_id)
+            .scalar_subquery(),
+            select(func.count()).where(Person.team_id == team_id).scalar_subquery(),
+            select(func.max(Person.updated_at)).where(Person.team_id == team_id).scalar_subquery(),
+            select(func.count()).where(Relationship.team_id == team_id).scalar_subquery(),
+            select(func.max(Relationship.updated_at))
+            .where(Relationship.team_id == team_id)
+            .scalar_subquery(),
+        )
+    ).one()
+    return tuple(row)
+
+
+def load_cards(session: Session, team_id: str) -> list[CoachCard]:
+    """Every coach of the program who can be reached in Slack, in three statements."""
+    rows = session.execute(
+        select(Person, CoachProfile)
+        .join(CoachProfile, CoachProfile.person_id == Person.id)
+        .where(Person.team_id == team_id, Person.slack_user_id.is_not(None))
+    ).all()
+    areas: dict[int, list[str]] = defaultdict(list)
+    for coach_id, area in session.execute(
+        select(CoachExpertise.coach_id, CoachExpertise.area)
+        .join(CoachProfile, CoachProfile.id == CoachExpertise.coach_id)
+        .where(CoachProfile.team_id == team_id)
+        .order_by(CoachExpertise.coach_id, CoachExpertise.position)
+    ):
+        areas[coach_id].append(area)
+    taken: dict[int, int] = defaultdict(int)
+    answer_hours: dict[int, list[float]] = defaultdict(list)
+    for coach_id, state, requested_at, answered_at in session.execute(
+        select(
+            Relationship.coach_id,
+            Relationship.state,
+            Relationship.requested_at,
+            Relationship.answered_at,
+        ).where(Relationship.team_id == team_id)
+    ):
+        if state in MATCHED:
+            taken[coach_id] += 1
+        if answered_at is not None:
+            answer_hours[coach_id].append((answered_at - requested_at).total_seconds() / 3600)
+        elif state == "expired":
+            answer_hours[coach_id].append(7 * 24)
+    return [
+        CoachCard(
+            person_id=person.id,
+            slack_user_id=person.slack_user_id or "",
+            name=person.name,
+            title=person.title,
+            organization=person.organization,
+            department=person.department,
+            city=person.city,
+            state=person.state,
+            time_zone=person.time_zone,
+            areas=tuple(areas[coach.id]),
+            expertise_other=coach.expertise_other,
+            coaching_kinds=tuple(coach.coaching_kinds),
+            meeting_forms=tuple(coach.meeting_forms),
+            statement=coach.why_coach,
+            max_learners=coach.max_learners,
+            current_learners=taken[person.id],
+            paused=coach.paused_at is not None,
+            answer_hours=statistics.median(answer_hours[person.id])
+            if answer_hours[person.id]
+            else None,
+        )
+        for person, coach in rows
+    ]
+
+
+class _IndexCache:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[tuple[Any, ...], CoachIndex]] = {}
+
+    def get(self, session: Session, team_id: str) -> CoachIndex:
+        version = _version(session, team_id)
+        with self._lock:
+            entry = self._entries.get(team_id)
+            if entry is not None and entry[0] == version:
+                return entry[1]
+        index = CoachIndex.build(load_cards(session, team_id))
+        with self._lock:
+            self._entries[team_id] = (version, index)
+        return index
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+INDEXES = _IndexCache()
+
+
+def seeker_for(session: Session, team_id: str, slack_user_id: str) -> Seeker:
+    """The searching learner: their place, time zone, wishes and current coaches."""
+    row = session.execute(
+        select(Person, LearnerProfile)
+        .outerjoin(LearnerProfile, LearnerProfile.person_id == Person.id)
+        .where(Person.team_id == team_id, Person.slack_user_id == slack_user_id)
+    ).first()
+    if row is None:
+        return Seeker(person_id=None)
+    person, learner = row
+    coaches = session.scalars(
+        select(Relationship.coach_id).where(
+            Relationship.learner_id == person.id, Relationship.state.in_(CURRENT)
+        )
+    ).all()
+    return Seeker(
+        person_id=person.id,
+        organization=person.organization,
+        department=person.department,
+        city=person.city,
+        state=person.state,
+        time_zone=person.time_zone,
+        coaching_kinds=tuple(learner.coaching_kinds) if learner else (),
+        current_coaches=frozenset(coaches),
+    )
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    filters: Filters
+    matches: list[Match]
+    page: int
+    total: int
+    regions: list[str]
+    """The states where coaches meet in person, for the region filter."""
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+
+def find_coaches(
+    session: Session,
+    team_id: str,
+    slack_user_id: str,
+    filters: Filters,
+    now: datetime,
+    *,
+    page: int = 0,
+) -> SearchPage:
+    index = INDEXES.get(session, team_id)
+    seeker = seeker_for(session, team_id, slack_user_id)
+    matches = index.search(seeker, filters, now)
+    last_page = max(0, (len(matches) - 1) // PAGE_SIZE)
+    page = min(max(page, 0), last_page)
+    shown = matches[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    return SearchPage(
+        filters=filters, matches=shown, page=page, total=len(matches), regions=index.regions
+    )
+
+
+def coach_card(session: Session, team_id: str, person_id: int) -> CoachCard | None:
+    return INDEXES.get(session, team_id).coaches.get(person_id)

@@ -1,0 +1,345 @@
+"""Intro requests: a learner asks a coach; the coach accepts, asks a question or declines.
+
+Every answer is a compare-and-set on the request's state, so a double click or a Slack
+retry changes the request once and the second attempt learns it was already answered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from coaching.lifecycle import MATCHED, OPEN_REQUEST, State, Transition, describe, next_state
+from coaching.profiles import LONG_TEXT, find_person
+from coaching.vocabulary import CoachingKind
+from storage.models import Person, Relationship, RequestQuestion
+
+FIRST_CALLS = {
+    "phone": "A phone call",
+    "video": "A video call",
+    "in_person": "Coffee in person",
+    "either": "Whatever suits the coach",
+}
+NOTE_LIMIT = 1000
+REASON_LIMIT = 500
+
+
+class IntroRefused(ValueError):
+    """The request can't be made or answered; the message says why, for the user."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class IntroDetails:
+    coaching_kind: str
+    hopes: str
+    first_call: str
+    note: str
+    search: dict[str, Any] = field(default_factory=dict)
+
+
+def clean_details(details: IntroDetails) -> IntroDetails:
+    errors: dict[str, str] = {}
+    if details.coaching_kind not in set(CoachingKind):
+        errors["coaching_kind"] = "Please choose the kind of coaching you're looking for."
+    if not details.hopes.strip():
+        errors["hopes"] = "Please say briefly what you hope for."
+    elif len(details.hopes.strip()) > LONG_TEXT:
+        errors["hopes"] = f"Please keep this under {LONG_TEXT} characters."
+    if details.first_call not in FIRST_CALLS:
+        errors["first_call"] = "Please choose how you'd like a first call."
+    if len(details.note.strip()) > NOTE_LIMIT:
+        errors["note"] = f"Please keep the note under {NOTE_LIMIT} characters."
+    if errors:
+        raise InvalidIntro(errors)
+    return IntroDetails(
+        coaching_kind=details.coaching_kind,
+        hopes=details.hopes.strip(),
+        first_call=details.first_call,
+        note=details.note.strip(),
+        search=details.search,
+    )
+
+
+class InvalidIntro(ValueError):
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        super().__init__(str(errors))
+
+
+def open_requests(session: Session, learner_id: int) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Relationship)
+            .where(Relationship.learner_id == learner_id, Relationship.state.in_(OPEN_REQUEST))
+        )
+        or 0
+    )
+
+
+def matched_learners(session: Session, coach_id: int) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Relationship)
+            .where(Relationship.coach_id == coach_id, Relationship.state.in_(MATCHED))
+        )
+        or 0
+    )
+
+
+def check_can_request(
+    session: Session, team_id: str, learner_user: str, coach: Person | None, max_open: int
+) -> Person:
+    """The learner, if they may ask this coach for an intro; `IntroRefused` otherwise."""
+    learner = find_person(session, team_id, learner_user)
+    if learner is None or learner.learner is None:
+        raise IntroRefused(
+            "Before asking for an intro, register as a learner so the coach can read "
+            "about you: `/coaching-profile learner`."
+        )
+    if coach is None or coach.coach is None or coach.slack_user_id is None:
+        raise IntroRefused("That person isn't a coach in the program.")
+    if coach.id == learner.id:
+        raise IntroRefused("You can't ask yourself for an intro.")
+    if coach.coach.paused_at is not None:
+        raise IntroRefused(f"{coach.name} is not taking learners right now.")
+    existing = session.scalar(
+        select(Relationship.state).where(
+            Relationship.learner_id == learner.id,
+            Relationship.coach_id == coach.id,
+            Relationship.state.in_([State.REQUESTED, *MATCHED]),
+        )
+    )
+    if existing == State.REQUESTED:
+        raise IntroRefused(f"You already asked {coach.name}; they'll answer in a DM.")
+    if existing is not None:
+        raise IntroRefused(f"{coach.name} is already your coach.")
+    if matched_learners(session, coach.id) >= coach.coach.max_learners:
+        raise IntroRefused(f"{coach.name} has no room for another learner just now.")
+    if open_requests(session, learner.id) >= max_open:
+        raise IntroRefused(
+            f"You have {max_open} requests waiting for an answer, the most at once. "
+            "Wait for an answer, or withdraw one, before asking someone else."
+        )
+    return learner
+
+
+def request_intro(
+    session: Session,
+    team_id: str,
+    learner_user: str,
+    coach_person_id: int,
+    details: IntroDetails,
+    request_key: str,
+    now: datetime,
+    *,
+    max_open: int,
+) -> tuple[Relationship, bool]:
+    """Create the request, or return the one this `request_key` already made.
+
+    Returns the request and whether it is new, so a retried submission sends nothing
+    twice."""
+    existing = session.scalar(
+        select(Relationship).where(
+            Relationship.team_id == team_id, Relationship.request_key == request_key
+        )
+    )
+    if existing is not None:
+        return existing, False
+    details = clean_details(details)
+    coach = session.get(Person, coach_person_id)
+    if coach is not None and coach.team_id != team_id:
+        coach = None
+    learner = check_can_request(session, team_id, learner_user, coach, max_open)
+    assert coach is not None
+    request = Relationship(
+        team_id=team_id,
+        learner=learner,
+        coach=coach,
+        state=State.REQUESTED,
+        request_key=request_key,
+        coaching_kind=details.coaching_kind,
+        hopes=details.hopes,
+        first_call=details.first_call,
+        note=details.note,
+        search=details.search,
+        requested_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(request)
+    except IntegrityError:
+        # Another process made the same request a moment ago.
+        again = session.scalar(
+            select(Relationship).where(
+                Relationship.team_id == team_id, Relationship.request_key == request_key
+            )
+        )
+        if again is None:
+            raise IntroRefused(f"You already asked {coach.name}; they'll answer in a DM.") from None
+        return again, False
+    return request, True
+
+
+def _request_for_coach(
+    session: Session, team_id: str, request_id: int, coach_user: str
+) -> Relationship:
+    request = session.get(Relationship, request_id)
+    if request is None or request.team_id != team_id:
+        raise IntroRefused("That request no longer exists.")
+    if request.coach.slack_user_id != coach_user:
+        raise IntroRefused("Only the coach this request was sent to can answer it.")
+    return request
+
+
+def _answer(
+    session: Session, request: Relationship, transition: Transition, now: datetime
+) -> Relationship:
+    """Move the request on, once: the UPDATE only matches while it is still waiting."""
+    target = next_state(State.REQUESTED, transition)
+    changed = session.execute(
+        update(Relationship)
+        .where(Relationship.id == request.id, Relationship.state == State.REQUESTED)
+        .values(state=target, answered_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(request)
+    if changed != 1:
+        raise AlreadyAnswered(request)
+    return request
+
+
+class AlreadyAnswered(IntroRefused):
+    def __init__(self, request: Relationship) -> None:
+        self.request = request
+        super().__init__(f"This request was already answered: it is {describe(request.state)}.")
+
+
+def accept(
+    session: Session, team_id: str, request_id: int, coach_user: str, now: datetime
+) -> Relationship:
+    request = _request_for_coach(session, team_id, request_id, coach_user)
+    if request.state == State.REQUESTED:
+        coach = request.coach.coach
+        if coach is not None and matched_learners(session, request.coach_id) >= coach.max_learners:
+            raise IntroRefused(
+                "You're at your limit of learners. Raise it with "
+                "`/coaching-profile capacity N` first, or decline."
+            )
+    return _answer(session, request, Transition.ACCEPT, now)
+
+
+@dataclass(frozen=True)
+class Declined:
+    request: Relationship
+    also_declined: list[Relationship]
+    """Other waiting requests declined because the coach paused."""
+
+
+def decline(
+    session: Session,
+    team_id: str,
+    request_id: int,
+    coach_user: str,
+    now: datetime,
+    *,
+    reason: str = "",
+    pause: bool = False,
+) -> Declined:
+    request = _request_for_coach(session, team_id, request_id, coach_user)
+    if len(reason) > REASON_LIMIT:
+        raise InvalidIntro({"reason": f"Please keep this under {REASON_LIMIT} characters."})
+    request = _answer(session, request, Transition.DECLINE, now)
+    request.decline_reason = reason.strip()
+    others: list[Relationship] = []
+    if pause:
+        coach = request.coach.coach
+        if coach is not None and coach.paused_at is None:
+            coach.paused_at = now
+        for other in session.scalars(
+            select(Relationship).where(
+                Relationship.coach_id == request.coach_id,
+                Relationship.state == State.REQUESTED,
+                Relationship.id != request.id,
+            )
+        ).all():
+            try:
+                others.append(_answer(session, other, Transition.DECLINE, now))
+            except AlreadyAnswered:
+                continue
+    return Declined(request=request, also_declined=others)
+
+
+def ask_question(
+    session: Session, team_id: str, request_id: int, coach_user: str, question: str, now: datetime
+) -> RequestQuestion:
+    request = _request_for_coach(session, team_id, request_id, coach_user)
+    if request.state != State.REQUESTED:
+        raise AlreadyAnswered(request)
+    question = question.strip()
+    if not question:
+        raise InvalidIntro({"question": "Please write your question."})
+    if len(question) > NOTE_LIMIT:
+        raise InvalidIntro({"question": f"Please keep this under {NOTE_LIMIT} characters."})
+    asked = RequestQuestion(team_id=team_id, relationship=request, question=question, asked_at=now)
+    session.add(asked)
+    session.flush()
+    return asked
+
+
+def question_for_learner(
+    session: Session, team_id: str, question_id: int, learner_user: str
+) -> RequestQuestion | None:
+    """The question if it is waiting for this learner's answer."""
+    asked = session.get(RequestQuestion, question_id)
+    if (
+        asked is None
+        or asked.team_id != team_id
+        or asked.answered_at is not None
+        or asked.relationship.learner.slack_user_id != learner_user
+    ):
+        return None
+    return asked
+
+
+def answer_question(
+    session: Session, team_id: str, question_id: int, learner_user: str, answer: str, now: datetime
+) -> RequestQuestion:
+    asked = session.get(RequestQuestion, question_id)
+    if asked is None or asked.team_id != team_id:
+        raise IntroRefused("That question no longer exists.")
+    if asked.relationship.learner.slack_user_id != learner_user:
+        raise IntroRefused("Only the learner who was asked can answer.")
+    if asked.answered_at is not None:
+        raise IntroRefused("You already answered this question.")
+    answer = answer.strip()
+    if not answer:
+        raise InvalidIntro({"answer": "Please write your answer."})
+    if len(answer) > LONG_TEXT:
+        raise InvalidIntro({"answer": f"Please keep this under {LONG_TEXT} characters."})
+    asked.answer = answer
+    asked.answered_at = now
+    return asked
+
+
+def record_coach_message(session: Session, request_id: int, channel: str, ts: str) -> None:
+    request = session.get(Relationship, request_id)
+    if request is not None:
+        request.coach_channel = channel
+        request.coach_message_ts = ts
+
+
+def record_group_channel(session: Session, request_id: int, channel: str) -> None:
+    request = session.get(Relationship, request_id)
+    if request is not None:
+        request.group_channel = channel
