@@ -27,8 +27,7 @@ def _results(context: BoltContext, user_id: str, filters: Filters, page: int = 0
     team_id = context.team_id or ""
     with runtime.sessions.begin() as session:
         found = gallery.find_coaches(session, team_id, user_id, filters, runtime.clock(), page=page)
-        regions = gallery.regions(session, team_id)
-    return views.search_results(found, regions)
+    return views.search_results(found)
 
 
 def find_coach(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
