@@ -1,0 +1,76 @@
+"""Putting coaches and learners straight into a program's database for a test."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from coaching.profiles import (
+    CoachApplication,
+    Contact,
+    LearnerApplication,
+    save_coach,
+    save_learner,
+)
+
+from support.workspace import TEAM
+
+CONTACT_FIELDS = ("name", "email", "phone", "organization", "department", "title", "city", "state")
+
+
+def _contact(values: dict[str, Any]) -> Contact:
+    return Contact(**{name: values.pop(name, "") for name in CONTACT_FIELDS})
+
+
+def add_coach(
+    session: Session, user_id: str, *, time_zone: str = "America/Chicago", **fields: Any
+) -> int:
+    """A coach with sensible defaults; returns their person id."""
+    values: dict[str, Any] = {
+        "name": f"Coach {user_id}",
+        "email": f"{user_id.lower()}@example.gov",
+        "organization": "City of Ames",
+        "department": "Finance",
+        "title": "Finance Director",
+        "city": "Ames",
+        "state": "IA",
+        "years_in_local_government": "15",
+        "why_coach": "I enjoy helping people grow.",
+        "expertise": ["Finance", "Management", "Strategic Planning"],
+        "coaching_kinds": ["career"],
+        "meeting_forms": ["video"],
+        "frequency": "quarterly",
+        "max_learners": "2",
+    }
+    values.update(fields)
+    contact = _contact(values)
+    profile = save_coach(
+        session, TEAM, user_id, CoachApplication(contact=contact, **values), time_zone=time_zone
+    )
+    session.flush()
+    return profile.person_id
+
+
+def add_learner(
+    session: Session, user_id: str, *, time_zone: str = "America/Chicago", **fields: Any
+) -> int:
+    values: dict[str, Any] = {
+        "name": f"Learner {user_id}",
+        "email": f"{user_id.lower()}@example.gov",
+        "organization": "Polk County",
+        "department": "Public Works",
+        "title": "Analyst",
+        "city": "Des Moines",
+        "state": "IA",
+        "why_coaching": "I want to grow into a director role.",
+        "coaching_kinds": ["career"],
+        "frequency": "quarterly",
+    }
+    values.update(fields)
+    contact = _contact(values)
+    profile = save_learner(
+        session, TEAM, user_id, LearnerApplication(contact=contact, **values), time_zone=time_zone
+    )
+    session.flush()
+    return profile.person_id
