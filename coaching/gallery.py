@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coaching.lifecycle import CURRENT, MATCHED
-from coaching.matching import CoachCard, CoachIndex, Filters, Match, Seeker
+from coaching.matching import CoachCard, CoachIndex, Filters, Match, Seeker, rank_one
 from storage.models import CoachExpertise, CoachProfile, LearnerProfile, Person, Relationship
 
 PAGE_SIZE = 5
@@ -178,13 +178,16 @@ def find_coaches(
 ) -> SearchPage:
     index = INDEXES.get(session, team_id)
     seeker = seeker_for(session, team_id, slack_user_id)
-    matches = index.search(seeker, filters, now)
-    last_page = max(0, (len(matches) - 1) // PAGE_SIZE)
-    page = min(max(page, 0), last_page)
-    shown = matches[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    return SearchPage(
-        filters=filters, matches=shown, page=page, total=len(matches), regions=index.regions
-    )
+    page = max(page, 0)
+    text_scores = index.text_scores(filters.text)
+    total, ranked = index.ranked(seeker, filters, now, text_scores, limit=(page + 1) * PAGE_SIZE)
+    page = min(page, max(0, (total - 1) // PAGE_SIZE))
+    shown = [
+        match
+        for person_id in ranked[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+        if (match := rank_one(seeker, index.coaches[person_id], filters, now, text_scores))
+    ]
+    return SearchPage(filters=filters, matches=shown, page=page, total=total, regions=index.regions)
 
 
 def coach_card(session: Session, team_id: str, person_id: int) -> CoachCard | None:

@@ -8,6 +8,7 @@ thousand; whoever builds it decides when it is stale.
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -189,11 +190,100 @@ def _words(text: str) -> set[str]:
     return {word for word in _WORD.findall(text.lower()) if word not in _STOPWORDS}
 
 
+@dataclass(frozen=True)
+class _Facts:
+    """A coach's search-relevant facts, normalised once when the index is built."""
+
+    person_id: int
+    sort_name: str
+    state: str
+    city: str
+    organization: str
+    department: str
+    zone: str | None
+    kinds: frozenset[str]
+    forms: frozenset[str]
+    areas: frozenset[str]
+    responsiveness: float
+
+
+def _facts(coach: CoachCard) -> _Facts:
+    return _Facts(
+        person_id=coach.person_id,
+        sort_name=coach.name.lower(),
+        state=_norm(coach.state),
+        city=_norm(coach.city),
+        organization=_norm(coach.organization),
+        department=_norm(coach.department),
+        zone=coach.time_zone,
+        kinds=frozenset(coach.coaching_kinds),
+        forms=frozenset(coach.meeting_forms),
+        areas=frozenset(coach.areas),
+        responsiveness=_responsiveness(coach.answer_hours)[0],
+    )
+
+
+def _responsiveness(answer_hours: float | None) -> tuple[float, str | None]:
+    """Coaches who answer promptly rank higher; those who leave requests waiting, lower."""
+    if answer_hours is None:
+        return 0.0, None
+    if answer_hours <= 24:
+        return 2.0, "answers within a day"
+    if answer_hours <= 72:
+        return 1.0, None
+    return -1.0, "slow to answer"
+
+
+def _kind_score(wanted: Iterable[str], offered: Iterable[str]) -> float:
+    return 2.0 if set(wanted) & set(offered) else 0.0
+
+
+def _place_score(
+    seeker: Seeker, state: str, city: str, hours: float | None, in_person: bool
+) -> float:
+    score = 0.0
+    if in_person or (seeker.state and _norm(seeker.state) == state):
+        score += 3 + (1 if seeker.city and _norm(seeker.city) == city else 0)
+    if hours is not None and not in_person:
+        score -= 0.5 * hours
+    return score
+
+
+def _admits(seeker: Seeker, facts: _Facts, filters: Filters) -> bool:
+    """The filters and the learner's own exclusions (themself, their current coaches)."""
+    if facts.person_id == seeker.person_id or facts.person_id in seeker.current_coaches:
+        return False
+    if filters.area and filters.area not in facts.areas:
+        return False
+    if filters.kind and filters.kind not in facts.kinds:
+        return False
+    if filters.meeting and filters.meeting not in facts.forms:
+        return False
+    if filters.region not in (None, REMOTE) and (
+        facts.state != _norm(filters.region or "") or MeetingForm.IN_PERSON not in facts.forms
+    ):
+        return False
+    if filters.slot:
+        same_org = bool(seeker.organization) and _norm(seeker.organization) == facts.organization
+        same_dept = (
+            same_org and bool(seeker.department) and (_norm(seeker.department) == facts.department)
+        )
+        slot = Slot.DEPARTMENT if same_dept else Slot.ORGANIZATION if same_org else Slot.OUTSIDE
+        if slot is not filters.slot:
+            return False
+    return True
+
+
 @dataclass
 class CoachIndex:
-    """A program's coaches with a word index for typo-tolerant free text."""
+    """A program's coaches with a word index for typo-tolerant free text.
+
+    Ranking every coach on every search has to be cheap: each coach's facts are
+    normalised once here, and a search scores a coach with a few set look-ups and two
+    small memo tables (by kinds offered, and by place and time zone)."""
 
     coaches: dict[int, CoachCard] = field(default_factory=dict)
+    _offerable: list[_Facts] = field(default_factory=list)
     _strong: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     _weak: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     _vocabulary: list[str] = field(default_factory=list)
@@ -205,6 +295,8 @@ class CoachIndex:
         index = cls()
         for coach in coaches:
             index.coaches[coach.person_id] = coach
+            if not coach.paused and coach.room > 0:
+                index._offerable.append(_facts(coach))
             strong = " ".join((coach.name, coach.organization, coach.title, *coach.area_labels))
             for word in _words(strong):
                 index._strong[word].add(coach.person_id)
@@ -238,30 +330,65 @@ class CoachIndex:
             return None
         scores: dict[int, float] = defaultdict(float)
         for token in tokens:
-            best: dict[int, float] = {}
-            for word in self._similar_words(token):
-                for person_id in self._weak.get(word, ()):
-                    best[person_id] = max(best.get(person_id, 0.0), 0.5)
-                for person_id in self._strong.get(word, ()):
-                    best[person_id] = 1.0
+            similar = self._similar_words(token)
+            best = dict.fromkeys(set().union(*(self._weak.get(w, ()) for w in similar)), 0.5)
+            best.update(
+                dict.fromkeys(set().union(*(self._strong.get(w, ()) for w in similar)), 1.0)
+            )
             for person_id, value in best.items():
                 scores[person_id] += value / len(tokens)
         return scores
 
+    def ranked(
+        self,
+        seeker: Seeker,
+        filters: Filters,
+        now: datetime,
+        text_scores: dict[int, float] | None,
+        *,
+        limit: int | None = None,
+    ) -> tuple[int, list[int]]:
+        """How many coaches to offer, and the person ids of the best `limit` of them (all
+        when None), best first with ties by name. `text_scores` comes from `text_scores`."""
+        in_person = filters.region not in (None, REMOTE)
+        filtered = any((filters.area, filters.kind, filters.meeting, filters.region, filters.slot))
+        excluded = {seeker.person_id, *seeker.current_coaches}
+        wanted = [filters.kind] if filters.kind else list(seeker.coaching_kinds)
+        kind_memo: dict[frozenset[str], float] = {}
+        place_memo: dict[tuple[str, str, str | None], float] = {}
+        scored: list[tuple[float, str, int]] = []
+        for facts in self._offerable:
+            relevance = 0.0
+            if text_scores is not None:
+                relevance = text_scores.get(facts.person_id, 0.0)
+                if relevance == 0:
+                    continue
+            if facts.person_id in excluded or (filtered and not _admits(seeker, facts, filters)):
+                continue
+            kind = kind_memo.get(facts.kinds)
+            if kind is None:
+                kind = kind_memo[facts.kinds] = _kind_score(wanted, facts.kinds)
+            key = (facts.state, facts.city, facts.zone)
+            place = place_memo.get(key)
+            if place is None:
+                hours = hours_apart(seeker.time_zone, facts.zone, now)
+                place = place_memo[key] = _place_score(
+                    seeker, facts.state, facts.city, hours, in_person
+                )
+            score = 10 * relevance + kind + place + facts.responsiveness
+            scored.append((-score, facts.sort_name, facts.person_id))
+        best = sorted(scored) if limit is None else heapq.nsmallest(limit, scored)
+        return len(scored), [person_id for _score, _name, person_id in best]
+
     def search(self, seeker: Seeker, filters: Filters, now: datetime) -> list[Match]:
+        """Every coach to offer, best first, each with its reasons."""
         text_scores = self.text_scores(filters.text)
-        candidates: Iterable[CoachCard] = (
-            self.coaches.values()
-            if text_scores is None
-            else (self.coaches[person_id] for person_id in text_scores)
-        )
-        matches = [
+        _total, ranked = self.ranked(seeker, filters, now, text_scores)
+        return [
             match
-            for coach in candidates
-            if (match := rank_one(seeker, coach, filters, now, text_scores)) is not None
+            for person_id in ranked
+            if (match := rank_one(seeker, self.coaches[person_id], filters, now, text_scores))
         ]
-        matches.sort(key=lambda match: (-match.score, match.coach.name.lower()))
-        return matches
 
 
 def rank_one(
@@ -273,64 +400,39 @@ def rank_one(
 ) -> Match | None:
     """Score one coach for this seeker and these filters, with the reasons a person can
     follow; None if the coach is not to be offered."""
-    if not offerable(seeker, coach):
-        return None
-    if filters.area and filters.area not in coach.areas:
-        return None
-    if filters.kind and filters.kind not in coach.coaching_kinds:
-        return None
-    if filters.meeting and filters.meeting not in coach.meeting_forms:
-        return None
-    if filters.slot and slot_of(seeker, coach) is not filters.slot:
+    facts = _facts(coach)
+    if not offerable(seeker, coach) or not _admits(seeker, facts, filters):
         return None
     in_person = filters.region not in (None, REMOTE)
-    if in_person and (
-        _norm(coach.state) != _norm(filters.region or "")
-        or MeetingForm.IN_PERSON not in coach.meeting_forms
-    ):
-        return None
-
-    score = 0.0
-    reasons: list[str] = []
+    relevance = 0.0
     if text_scores is not None:
         relevance = text_scores.get(coach.person_id, 0.0)
         if relevance == 0:
             return None
-        score += 10 * relevance
+    reasons: list[str] = []
     wanted_areas = [filters.area] if filters.area else []
     query_words = _words(filters.text)
     wanted_areas += [area for area in coach.area_labels if _words(area) & query_words]
     shown_areas = list(dict.fromkeys(wanted_areas)) or coach.area_labels[:2]
     reasons.append(", ".join(shown_areas))
 
-    kinds = [filters.kind] if filters.kind else list(seeker.coaching_kinds)
-    shared_kinds = [kind for kind in kinds if kind in coach.coaching_kinds]
-    if shared_kinds:
-        score += 2
-        if not filters.kind:
-            reasons.append(
-                " & ".join(CoachingKind(kind).short_label.lower() for kind in shared_kinds)
-            )
+    wanted = [filters.kind] if filters.kind else list(seeker.coaching_kinds)
+    kind = _kind_score(wanted, coach.coaching_kinds)
+    if kind and not filters.kind:
+        shared = [k for k in coach.coaching_kinds if k in wanted]
+        reasons.append(" & ".join(CoachingKind(k).short_label.lower() for k in shared))
 
-    same_state = bool(seeker.state) and _norm(seeker.state) == _norm(coach.state)
-    if in_person or same_state:
-        score += 3
-        same_city = bool(seeker.city) and _norm(seeker.city) == _norm(coach.city)
-        score += 1 if same_city else 0
-        reasons.append("same city" if same_city else "same region")
     hours = hours_apart(seeker.time_zone, coach.time_zone, now)
+    place = _place_score(seeker, facts.state, facts.city, hours, in_person)
+    if in_person or (seeker.state and _norm(seeker.state) == facts.state):
+        same_city = bool(seeker.city) and _norm(seeker.city) == facts.city
+        reasons.append("same city" if same_city else "same region")
     if hours is not None and not in_person:
-        score -= 0.5 * hours
         reasons.append(_hours_text(hours))
 
-    if coach.answer_hours is not None:
-        if coach.answer_hours <= 24:
-            score += 2
-            reasons.append("answers within a day")
-        elif coach.answer_hours <= 72:
-            score += 1
-        else:
-            score -= 1
-            reasons.append("slow to answer")
+    responsiveness, said = _responsiveness(coach.answer_hours)
+    if said:
+        reasons.append(said)
     reasons.append("has room" if coach.room > 1 else "room for one more")
-    return Match(coach=coach, score=round(score, 3), reasons=tuple(reasons))
+    score = 10 * relevance + kind + place + responsiveness
+    return Match(coach=coach, score=score, reasons=tuple(reasons))

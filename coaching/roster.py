@@ -1,25 +1,47 @@
 """Importing a coach roster from a CSV file.
 
-Columns (header names are matched ignoring case, spaces and underscores):
+The first line names the columns. Header names are matched ignoring case, spaces,
+underscores and hyphens ("Years in local government" is `years_in_local_government`),
+in any order. A file in Excel's "CSV UTF-8" format (with a byte-order mark) is fine.
 
-| column | required | meaning |
-|---|---|---|
-| slack_id | no | the coach's Slack member ID; looked up by e-mail when empty |
-| name, email, organization, title | yes | contact details |
-| phone, department, city, state | no | contact details |
-| years_in_local_government | yes | a whole number, 0 to 60 |
-| why_coach | yes | why they coach |
-| expertise | yes | exactly three areas separated by `;` (Finance; Police; ...; Other) |
-| expertise_other | when Other | the other area |
-| kinds_of_coaching | yes | `;`-separated: career; situation; political |
-| meeting_forms | yes | `;`-separated: in person; phone; video; email |
-| frequency | yes | monthly, every other month, quarterly or semi-annually |
-| max_learners | no | 1 to 10, default 2 |
-| education, prior_mentoring, learner_preferences, extra_info | no | free text |
+Columns (* = required):
 
-A row is imported whole or not at all; a bad row is reported with its line number and
-what is wrong, and the good rows are imported. Re-importing the same file changes
-nothing.
+- `slack_id`: the coach's Slack member ID, such as U0123ABCD. When empty, the coach is
+  looked up in Slack by e-mail; a coach Slack doesn't know yet is imported all the same
+  and linked when they first use the bot.
+- `name`*: full name.
+- `email`*: work e-mail address; also how a coach is recognised on a later import.
+- `phone`: a phone number such as (515) 555-0123.
+- `organization`*: city, county or agency.
+- `department`: the department within the organization.
+- `title`*: job title.
+- `city`, `state`: where they work, for learners who want to meet in person.
+- `years_in_local_government`*: a whole number from 0 to 60.
+- `education`: degrees and certificates.
+- `why_coach`*: why they want to coach.
+- `prior_mentoring`: earlier coaching or mentoring.
+- `expertise`*: exactly three areas, separated by `;`, from Finance; Police; Fire/EMS;
+  Public Works; Human Resources; Management; IT; Economic Development; Engineering;
+  Democratic Advocacy/Community Engagement; Council-Manager Relations; Executive Staff
+  Relations/Teamwork; Refuse/Recycling; Outsourcing of Municipal Services;
+  Intergovernmental Cooperation; Performance Measurement; Strategic Planning;
+  Work/Life Balance; Other.
+- `expertise_other`: the other area; required when Other is one of the three.
+- `kinds_of_coaching`*: one or more of `career; situation; political`, or their labels
+  ("Career advancement", "Work situation", "Political").
+- `meeting_forms`*: one or more of `in_person; phone; video; email`, or their labels
+  ("In person", "Phone", "Video call", "E-mail").
+- `frequency`*: one of `monthly`, `every_other_month`, `quarterly`, `semi_annually`, or
+  their labels ("Every other month", "Twice a year").
+- `max_learners`: how many learners at a time, 1 to 10; 2 when empty.
+- `learner_preferences`: the learners they would most like to work with.
+- `extra_info`: anything else learners should know.
+
+Choices are matched ignoring case. A row is imported whole or not at all: a bad row is
+reported with its line number and the column(s) at fault, and the good rows are
+imported. A coach already in the program (same Slack ID, or else same e-mail) is
+updated, and a column left out of the file leaves that detail as it is, as does an empty
+max_learners. Importing the same file again changes nothing.
 """
 
 from __future__ import annotations
@@ -27,9 +49,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -47,36 +71,90 @@ from coaching.profiles import (
 from coaching.vocabulary import CoachingKind, Expertise, Frequency, MeetingForm
 from storage.models import Person
 
-REQUIRED = (
+COLUMNS = (
+    "slack_id",
     "name",
     "email",
+    "phone",
     "organization",
+    "department",
     "title",
+    "city",
+    "state",
     "years_in_local_government",
+    "education",
     "why_coach",
+    "prior_mentoring",
     "expertise",
+    "expertise_other",
     "kinds_of_coaching",
     "meeting_forms",
     "frequency",
-)
-OPTIONAL = (
-    "slack_id",
-    "phone",
-    "department",
-    "city",
-    "state",
-    "expertise_other",
     "max_learners",
-    "education",
-    "prior_mentoring",
     "learner_preferences",
     "extra_info",
 )
-_FIELD_TO_COLUMN = {"coaching_kinds": "kinds_of_coaching"}
+REQUIRED = frozenset(
+    {
+        "name",
+        "email",
+        "organization",
+        "title",
+        "years_in_local_government",
+        "why_coach",
+        "expertise",
+        "kinds_of_coaching",
+        "meeting_forms",
+        "frequency",
+    }
+)
+DEFAULT_MAX_LEARNERS = "2"
+
+_CONTACT_COLUMNS = frozenset(
+    {"name", "email", "phone", "organization", "department", "title", "city", "state"}
+)
+_FIELD_OF_COLUMN = {"kinds_of_coaching": "coaching_kinds"}
+_COLUMN_OF_FIELD = {name: column for column, name in _FIELD_OF_COLUMN.items()}
+_SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_QUERY_CHUNK = 500
+
+
+def _key(text: str) -> str:
+    """How names are compared: case, spaces, underscores, hyphens and a BOM don't count."""
+    return re.sub(r"[\s_\-\ufeff]+", "", text).casefold()
+
+
+def _choice_key(text: str) -> str:
+    """How choices are compared: letters and digits only ("E-mail" is "email")."""
+    return re.sub(r"[\W_]+", "", text).casefold()
+
+
+_COLUMN_BY_KEY = {_key(column): column for column in COLUMNS}
+
+
+def _spellings(item: Frequency | MeetingForm | CoachingKind) -> set[str]:
+    names = {item.value, item.label}
+    if isinstance(item, CoachingKind):
+        names.add(item.short_label)
+    return {_choice_key(name) for name in names}
+
+
+_CHOICES: dict[str, dict[str, str]] = {
+    "expertise": {_choice_key(area.value): area.value for area in Expertise},
+    "frequency": {key: item.value for item in Frequency for key in _spellings(item)},
+    "meeting_forms": {key: item.value for item in MeetingForm for key in _spellings(item)},
+    "kinds_of_coaching": {key: item.value for item in CoachingKind for key in _spellings(item)},
+}
+_ALLOWED = {
+    "expertise": "; ".join(area.value for area in Expertise),
+    "frequency": ", ".join(item.value for item in Frequency),
+    "meeting_forms": ", ".join(item.value for item in MeetingForm),
+    "kinds_of_coaching": ", ".join(item.value for item in CoachingKind),
+}
 
 
 class RosterUnreadable(ValueError):
-    """The file as a whole can't be imported (headers missing or unknown, not a CSV)."""
+    """The file as a whole can't be imported (not CSV, or a header is missing or unknown)."""
 
 
 @dataclass(frozen=True)
@@ -87,9 +165,20 @@ class RowProblem:
 
 @dataclass(frozen=True)
 class RosterRow:
+    """A row that passed validation. `keep` names the application fields the file does
+    not give (an absent column, an empty max_learners): a coach already in the program
+    keeps their stored value for those."""
+
     line: int
     slack_id: str | None
     application: CoachApplication
+    keep: frozenset[str] = frozenset()
+
+
+class Outcome(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
 
 
 @dataclass
@@ -104,6 +193,16 @@ class ImportResult:
     def rows(self) -> int:
         return self.created + self.updated + self.unchanged + len(self.problems)
 
+    def count(self, outcome: Outcome, slack_id: str | None) -> None:
+        if outcome is Outcome.CREATED:
+            self.created += 1
+        elif outcome is Outcome.UPDATED:
+            self.updated += 1
+        else:
+            self.unchanged += 1
+        if slack_id is None:
+            self.not_in_slack += 1
+
     def summary(self) -> str:
         return (
             f"{self.rows} rows: {self.created} new, {self.updated} updated, "
@@ -112,109 +211,169 @@ class ImportResult:
         )
 
 
-def _key(header: str) -> str:
-    return re.sub(r"[\s_\-]+", "_", header.strip().lower().lstrip("\ufeff"))
+# -- reading -----------------------------------------------------------------------------
+
+
+def _columns(header: Sequence[str]) -> list[str | None]:
+    """The known column under each header cell (None for a blank header cell)."""
+    columns: list[str | None] = []
+    unknown: list[str] = []
+    repeated: list[str] = []
+    for name in header:
+        if not name.strip(" \ufeff"):
+            columns.append(None)
+            continue
+        column = _COLUMN_BY_KEY.get(_key(name))
+        if column is None:
+            unknown.append(repr(name.strip()))
+        elif column in columns:
+            repeated.append(column)
+        columns.append(column)
+    missing = [column for column in COLUMNS if column in REQUIRED and column not in columns]
+    parts = []
+    if missing:
+        parts.append(f"missing column(s): {', '.join(missing)}")
+    if unknown:
+        parts.append(f"unknown column(s): {', '.join(unknown)}")
+    if repeated:
+        parts.append(f"column(s) given twice: {', '.join(repeated)}")
+    if parts:
+        raise RosterUnreadable(
+            "; ".join(parts) + f". The columns are: {', '.join(COLUMNS)} (see examples/coaches.csv)"
+        )
+    return columns
+
+
+def _records(text: str) -> Iterator[tuple[int, list[str]]]:
+    """Each CSV record with the line it starts on (a quoted cell may span lines)."""
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    start = 1
+    try:
+        for cells in reader:
+            yield start, cells
+            start = reader.line_num + 1
+    except csv.Error as error:
+        raise RosterUnreadable(f"line {start} is not valid CSV ({error})") from None
 
 
 def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(";") if part.strip()]
 
 
-def _lookup(kind: type[CoachingKind] | type[MeetingForm] | type[Frequency], raw: str) -> str:
-    """Accept a value or its label, in any case ("In person", "in_person", "in-person")."""
-    wanted = _key(raw)
-    for item in kind:
-        names = {_key(item.value), _key(item.label)}
-        if isinstance(item, CoachingKind):
-            names.add(_key(item.short_label))
-        if wanted in names or wanted.replace("_", "") in {n.replace("_", "") for n in names}:
-            return item.value
-    return raw
+def _choices(column: str, raw: str, errors: dict[str, str]) -> list[str]:
+    """Canonical values for `raw`; an unknown one is reported with the allowed values."""
+    known = _CHOICES[column]
+    values = []
+    for part in _split(raw):
+        value = known.get(_choice_key(part))
+        if value is None:
+            errors.setdefault(column, f"{part!r} is not one of: {_ALLOWED[column]}")
+        values.append(value or part)
+    return values
 
 
-def _expertise(raw: str) -> list[str]:
-    by_key = {_key(area.value): area.value for area in Expertise}
-    return [by_key.get(_key(part), part) for part in _split(raw)]
+def _application(row: dict[str, str], errors: dict[str, str]) -> CoachApplication:
+    frequency = _choices("frequency", row["frequency"], errors)
+    if len(frequency) > 1:
+        errors.setdefault("frequency", "Please choose one frequency.")
+    return CoachApplication(
+        contact=Contact(**{column: row.get(column, "") for column in _CONTACT_COLUMNS}),
+        years_in_local_government=row["years_in_local_government"],
+        education=row.get("education", ""),
+        why_coach=row["why_coach"],
+        prior_mentoring=row.get("prior_mentoring", ""),
+        expertise=_choices("expertise", row["expertise"], errors),
+        expertise_other=row.get("expertise_other", ""),
+        frequency=frequency[0] if frequency else "",
+        learner_preferences=row.get("learner_preferences", ""),
+        extra_info=row.get("extra_info", ""),
+        meeting_forms=_choices("meeting_forms", row["meeting_forms"], errors),
+        coaching_kinds=_choices("kinds_of_coaching", row["kinds_of_coaching"], errors),
+        max_learners=row.get("max_learners") or DEFAULT_MAX_LEARNERS,
+    )
 
 
-def read_rows(text: str) -> Iterator[RosterRow | RowProblem]:
-    """Parse the roster; raises `RosterUnreadable` for a bad header."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise RosterUnreadable("the file is empty") from None
-    columns = [_key(name) for name in header]
-    unknown = [
-        name
-        for name, key in zip(header, columns, strict=True)
-        if key and key not in REQUIRED + OPTIONAL
-    ]
-    missing = [name for name in REQUIRED if name not in columns]
-    if unknown or missing:
-        parts = []
-        if missing:
-            parts.append(f"missing column(s): {', '.join(missing)}")
-        if unknown:
-            parts.append(f"unknown column(s): {', '.join(unknown)}")
-        raise RosterUnreadable("; ".join(parts) + " (see the column list in the README)")
+def _reason(errors: dict[str, str]) -> str:
+    """Errors keyed by column, in the file's documented column order."""
+    ordered = sorted(errors.items(), key=lambda item: COLUMNS.index(item[0]))
+    return "; ".join(f"{column}: {problem}" for column, problem in ordered)
+
+
+def _column_errors(invalid: InvalidApplication) -> dict[str, str]:
+    return {_COLUMN_OF_FIELD.get(name, name): problem for name, problem in invalid.errors.items()}
+
+
+def read_rows(text: str) -> list[RosterRow | RowProblem]:
+    """Parse and validate the whole roster, in file order.
+
+    Raises `RosterUnreadable` before returning any row when the file can't be used at
+    all, so an import never starts on a file it cannot finish reading.
+    """
+    records = _records(text)
+    first = next(records, None)
+    if first is None:
+        raise RosterUnreadable("the file is empty")
+    columns = _columns(first[1])
+    given = {column for column in columns if column is not None}
+    absent = frozenset(_FIELD_OF_COLUMN.get(c, c) for c in COLUMNS if c not in given) - {"slack_id"}
     seen_emails: dict[str, int] = {}
     seen_ids: dict[str, int] = {}
-    for cells in reader:
-        line = reader.line_num
+    rows: list[RosterRow | RowProblem] = []
+    for line, cells in records:
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) != len(columns):
-            yield RowProblem(line, f"has {len(cells)} cells, the header has {len(columns)}")
+            rows.append(
+                RowProblem(
+                    line,
+                    f"has {len(cells)} cells but the header has {len(columns)} "
+                    "(a value with a comma in it needs double quotes)",
+                )
+            )
             continue
-        row = {key: cell.strip() for key, cell in zip(columns, cells, strict=True) if key}
+        row = {
+            column: cell.strip()
+            for column, cell in zip(columns, cells, strict=True)
+            if column is not None
+        }
+        errors: dict[str, str] = {}
         email = row["email"].lower()
         slack_id = row.get("slack_id") or None
         if email in seen_emails:
-            yield RowProblem(line, f"e-mail {email} is already on line {seen_emails[email]}")
-            continue
-        if slack_id and slack_id in seen_ids:
-            yield RowProblem(line, f"Slack ID {slack_id} is already on line {seen_ids[slack_id]}")
-            continue
-        if slack_id and not re.fullmatch(r"[UW][A-Z0-9]{2,}", slack_id):
-            yield RowProblem(line, f"slack_id: {slack_id!r} is not a Slack member ID")
-            continue
-        if email:
+            errors["email"] = f"{email} is already on line {seen_emails[email]}"
+        elif email:
             seen_emails[email] = line
-        if slack_id:
-            seen_ids[slack_id] = line
-        yield RosterRow(
-            line=line,
-            slack_id=slack_id,
-            application=CoachApplication(
-                contact=Contact(
-                    name=row["name"],
-                    email=row["email"],
-                    phone=row.get("phone", ""),
-                    organization=row["organization"],
-                    department=row.get("department", ""),
-                    title=row["title"],
-                    city=row.get("city", ""),
-                    state=row.get("state", ""),
-                ),
-                years_in_local_government=row["years_in_local_government"],
-                education=row.get("education", ""),
-                why_coach=row["why_coach"],
-                prior_mentoring=row.get("prior_mentoring", ""),
-                expertise=_expertise(row["expertise"]),
-                expertise_other=row.get("expertise_other", ""),
-                frequency=_lookup(Frequency, row["frequency"]),
-                learner_preferences=row.get("learner_preferences", ""),
-                extra_info=row.get("extra_info", ""),
-                meeting_forms=[_lookup(MeetingForm, v) for v in _split(row["meeting_forms"])],
-                coaching_kinds=[_lookup(CoachingKind, v) for v in _split(row["kinds_of_coaching"])],
-                max_learners=row.get("max_learners") or "2",
-            ),
-        )
+        if slack_id is not None:
+            if not _SLACK_ID.match(slack_id):
+                errors["slack_id"] = (
+                    f"{slack_id!r} is not a Slack member ID (they look like U0123ABCD)"
+                )
+            elif slack_id in seen_ids:
+                errors["slack_id"] = f"{slack_id} is already on line {seen_ids[slack_id]}"
+            else:
+                seen_ids[slack_id] = line
+        application = _application(row, errors)
+        try:
+            clean_coach(application)
+        except InvalidApplication as invalid:
+            errors = {**_column_errors(invalid), **errors}
+        if errors:
+            rows.append(RowProblem(line, _reason(errors)))
+            continue
+        keep = absent | ({"max_learners"} if not row.get("max_learners") else set())
+        rows.append(RosterRow(line, slack_id, application, frozenset(keep)))
+    return rows
 
 
-def _as_application(coach: CleanCoach) -> CoachApplication:
-    """A clean coach in the shape stored profiles are compared in."""
+# -- importing ---------------------------------------------------------------------------
+
+
+class _Refused(Exception):
+    """A row that can't be imported; raised inside the row's savepoint to undo it."""
+
+
+def as_application(coach: CleanCoach) -> CoachApplication:
+    """A clean coach in the shape `coach_application_of` gives for a stored one."""
     return CoachApplication(
         contact=coach.contact,
         years_in_local_government=str(coach.years_in_local_government),
@@ -232,67 +391,140 @@ def _as_application(coach: CleanCoach) -> CoachApplication:
     )
 
 
-def import_row(
-    session: Session,
-    team_id: str,
-    row: RosterRow,
-    lookup_slack_id: Callable[[str], str | None],
-    result: ImportResult,
-) -> None:
-    """Create or update one coach; a bad row is recorded in `result` and writes nothing."""
+def _merged(row: RosterRow, current: CoachApplication | None) -> CoachApplication:
+    """The row's application, with the stored value for each field the file leaves out."""
+    if current is None or not row.keep:
+        return row.application
+    contact = replace(
+        row.application.contact,
+        **{name: getattr(current.contact, name) for name in row.keep & _CONTACT_COLUMNS},
+    )
+    return replace(
+        row.application,
+        contact=contact,
+        **{name: getattr(current, name) for name in row.keep - _CONTACT_COLUMNS},
+    )
+
+
+def _linked_emails(session: Session, team_id: str, emails: list[str]) -> set[str]:
+    """Which of these e-mails belong to people already linked to a Slack user."""
+    linked: set[str] = set()
+    for start in range(0, len(emails), _QUERY_CHUNK):
+        linked.update(
+            session.scalars(
+                select(Person.email).where(
+                    Person.team_id == team_id,
+                    Person.email.in_(emails[start : start + _QUERY_CHUNK]),
+                    Person.slack_user_id.is_not(None),
+                )
+            )
+        )
+    return linked
+
+
+def _person(session: Session, team_id: str, row: RosterRow, email: str) -> Person | None:
+    """The person the row describes: by Slack ID first, else by e-mail."""
+    by_email = find_person_by_email(session, team_id, email)
+    if row.slack_id is None:
+        return by_email
+    by_id = find_person(session, team_id, row.slack_id)
+    if by_id is not None and by_email is not None and by_id is not by_email:
+        raise _Refused(
+            f"email: {email} belongs to another person in the program "
+            f"(Slack ID {by_email.slack_user_id or 'not linked yet'}), "
+            f"not to {row.slack_id} ({by_id.email})"
+        )
+    if by_id is None and by_email is not None and by_email.slack_user_id is not None:
+        raise _Refused(
+            f"slack_id: {email} is already linked to Slack user {by_email.slack_user_id}, "
+            f"not {row.slack_id}"
+        )
+    return by_id or by_email
+
+
+def _import_row(
+    session: Session, team_id: str, row: RosterRow, looked_up: str | None
+) -> tuple[Outcome, str | None]:
+    """Create or update one coach; returns the outcome and the coach's Slack ID.
+
+    `looked_up` is the Slack ID found for the row's e-mail, used when neither the row nor
+    the stored person has one. Raises `_Refused` before or after writing: the caller runs
+    this in a savepoint so a refused row writes nothing.
+    """
+    email = row.application.contact.email.strip().lower()
+    person = _person(session, team_id, row, email)
+    current = (
+        coach_application_of(person, person.coach) if person is not None and person.coach else None
+    )
     try:
-        coach = clean_coach(row.application)
+        coach = clean_coach(_merged(row, current))
     except InvalidApplication as invalid:
-        reason = "; ".join(
-            f"{_FIELD_TO_COLUMN.get(name, name)}: {problem}"
-            for name, problem in invalid.errors.items()
-        )
-        result.problems.append(RowProblem(row.line, reason))
-        return
-    person = find_person(session, team_id, row.slack_id) if row.slack_id else None
+        raise _Refused(_reason(_column_errors(invalid))) from None
+    slack_id = row.slack_id or (person.slack_user_id if person else None) or looked_up
+    if slack_id is not None:
+        holder = find_person(session, team_id, slack_id)
+        if holder is not None and holder is not person:
+            raise _Refused(
+                f"slack_id: Slack user {slack_id} (found by e-mail) is already in the program "
+                f"as {holder.email}"
+            )
+    if person is not None and person.slack_user_id == slack_id and current == as_application(coach):
+        return Outcome.UNCHANGED, slack_id
+    outcome = Outcome.CREATED if current is None else Outcome.UPDATED
     if person is None:
-        person = find_person_by_email(session, team_id, coach.contact.email)
-    slack_id = row.slack_id or (person.slack_user_id if person else None)
-    if slack_id is None:
-        slack_id = lookup_slack_id(coach.contact.email)
-    clash = find_person(session, team_id, slack_id) if slack_id else None
-    if clash is not None and clash is not person:
-        result.problems.append(
-            RowProblem(row.line, f"Slack ID {slack_id} already belongs to {clash.email}")
-        )
-        return
-    if slack_id is None:
-        result.not_in_slack += 1
-    if person is not None:
-        current = coach_application_of(person, person.coach) if person.coach else None
-        if person.slack_user_id == slack_id and current == _as_application(coach):
-            result.unchanged += 1
-            return
-        result.updated += 1
-    else:
         person = Person(team_id=team_id, name=coach.contact.name, email=coach.contact.email)
         session.add(person)
-        result.created += 1
     person.slack_user_id = slack_id
     apply_coach(session, person, coach)
+    session.flush()
+    return outcome, slack_id
 
 
 def import_rows(
     session: Session,
     team_id: str,
-    rows: Iterable[RosterRow],
+    rows: Iterable[RosterRow | RowProblem],
     lookup_slack_id: Callable[[str], str | None],
     result: ImportResult | None = None,
 ) -> ImportResult:
-    result = result or ImportResult()
+    """Upsert the coaches in `rows` into the session's transaction; problems (given, or
+    found while importing) are collected in `result` in row order.
+
+    Slack is asked (`lookup_slack_id(email)`) only about coaches not yet linked, and all
+    the asking happens before the first write, so no write lock is held while waiting
+    on Slack. Each row is written in its own savepoint: a row refused halfway (or beaten
+    to its e-mail by a concurrent sign-up) leaves nothing behind. Pass the same `result`
+    to several calls to import a file in several transactions.
+    """
+    result = ImportResult() if result is None else result
+    rows = list(rows)
+    good = [row for row in rows if isinstance(row, RosterRow)]
+    linked = _linked_emails(
+        session, team_id, [row.application.contact.email.strip().lower() for row in good]
+    )
+    looked_up: dict[int, str | None] = {}
+    for row in good:
+        email = row.application.contact.email.strip().lower()
+        if row.slack_id is None and email not in linked:
+            looked_up[row.line] = lookup_slack_id(email)
     for row in rows:
-        counts = (result.created, result.updated, result.unchanged, result.not_in_slack)
+        if isinstance(row, RowProblem):
+            result.problems.append(row)
+            continue
         try:
             with session.begin_nested():
-                import_row(session, team_id, row, lookup_slack_id, result)
+                outcome, slack_id = _import_row(session, team_id, row, looked_up.get(row.line))
+        except _Refused as refused:
+            result.problems.append(RowProblem(row.line, str(refused)))
+            continue
         except IntegrityError:
-            (result.created, result.updated, result.unchanged, result.not_in_slack) = counts
             result.problems.append(
-                RowProblem(row.line, "its e-mail or Slack ID already belongs to someone else")
+                RowProblem(
+                    row.line,
+                    "its e-mail or Slack ID was taken by someone else during the import; "
+                    "import the file again",
+                )
             )
+            continue
+        result.count(outcome, slack_id)
     return result

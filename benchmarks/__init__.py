@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m benchmarks NAME` (or `make bench`) prints figures, never asserts."""

@@ -1,0 +1,31 @@
+"""`python -m benchmarks search [--coaches N --people N --requests N --database-url URL]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    commands = parser.add_subparsers(dest="name", required=True)
+    search = commands.add_parser("search", help="/find-coach against a no-op command over HTTP")
+    search.add_argument("--coaches", type=int, default=10_000)
+    search.add_argument("--people", type=int, default=50_000)
+    search.add_argument("--requests", type=int, default=300)
+    search.add_argument(
+        "--database-url", help="default: a fresh SQLite file; 'postgres' starts a throwaway server"
+    )
+    args = parser.parse_args()
+    if args.name == "search":
+        from benchmarks.search import run
+
+        return run(args.coaches, args.people, args.requests, args.database_url)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
