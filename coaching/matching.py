@@ -239,11 +239,13 @@ def _kind_score(wanted: Iterable[str], offered: Iterable[str]) -> float:
 
 
 def _place_score(
-    seeker: Seeker, state: str, city: str, hours: float | None, in_person: bool
+    home: tuple[str, str], state: str, city: str, hours: float | None, in_person: bool
 ) -> float:
+    """Nearness: meeting in person or the same state counts, and so does every hour of
+    time-zone difference when coaching is remote. `home` is the learner's state and city."""
     score = 0.0
-    if in_person or (seeker.state and _norm(seeker.state) == state):
-        score += 3 + (1 if seeker.city and _norm(seeker.city) == city else 0)
+    if in_person or (home[0] and home[0] == state):
+        score += 3 + (1 if home[1] and home[1] == city else 0)
     if hours is not None and not in_person:
         score -= 0.5 * hours
     return score
@@ -284,6 +286,10 @@ class CoachIndex:
 
     coaches: dict[int, CoachCard] = field(default_factory=dict)
     _offerable: list[_Facts] = field(default_factory=list)
+    _kinds: list[frozenset[str]] = field(default_factory=list)
+    _places: list[tuple[str, str, str | None]] = field(default_factory=list)
+    _rows: list[tuple[int, str, int, int, float, _Facts]] = field(default_factory=list)
+    """Per offerable coach: person id, sort name, kinds id, place id, responsiveness."""
     _strong: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     _weak: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     _vocabulary: list[str] = field(default_factory=list)
@@ -303,6 +309,16 @@ class CoachIndex:
             for word in _words(coach.statement):
                 index._weak[word].add(coach.person_id)
         index._vocabulary = sorted(set(index._strong) | set(index._weak))
+        kind_ids: dict[frozenset[str], int] = {}
+        place_ids: dict[tuple[str, str, str | None], int] = {}
+        for facts in index._offerable:
+            kinds = kind_ids.setdefault(facts.kinds, len(kind_ids))
+            place = place_ids.setdefault((facts.state, facts.city, facts.zone), len(place_ids))
+            index._rows.append(
+                (facts.person_id, facts.sort_name, kinds, place, facts.responsiveness, facts)
+            )
+        index._kinds = list(kind_ids)
+        index._places = list(place_ids)
         index.regions = sorted(
             {
                 coach.state
@@ -354,29 +370,23 @@ class CoachIndex:
         filtered = any((filters.area, filters.kind, filters.meeting, filters.region, filters.slot))
         excluded = {seeker.person_id, *seeker.current_coaches}
         wanted = [filters.kind] if filters.kind else list(seeker.coaching_kinds)
-        kind_memo: dict[frozenset[str], float] = {}
-        place_memo: dict[tuple[str, str, str | None], float] = {}
+        kind_scores = [_kind_score(wanted, kinds) for kinds in self._kinds]
+        hours = {zone: hours_apart(seeker.time_zone, zone, now) for _s, _c, zone in self._places}
+        home = (_norm(seeker.state), _norm(seeker.city))
+        place_scores = [
+            _place_score(home, state, city, hours[zone], in_person)
+            for state, city, zone in self._places
+        ]
+        rows = self._rows
+        if text_scores is not None:
+            rows = [row for row in rows if row[0] in text_scores]
         scored: list[tuple[float, str, int]] = []
-        for facts in self._offerable:
-            relevance = 0.0
-            if text_scores is not None:
-                relevance = text_scores.get(facts.person_id, 0.0)
-                if relevance == 0:
-                    continue
-            if facts.person_id in excluded or (filtered and not _admits(seeker, facts, filters)):
+        for person_id, sort_name, kinds, place, responsiveness, facts in rows:
+            if person_id in excluded or (filtered and not _admits(seeker, facts, filters)):
                 continue
-            kind = kind_memo.get(facts.kinds)
-            if kind is None:
-                kind = kind_memo[facts.kinds] = _kind_score(wanted, facts.kinds)
-            key = (facts.state, facts.city, facts.zone)
-            place = place_memo.get(key)
-            if place is None:
-                hours = hours_apart(seeker.time_zone, facts.zone, now)
-                place = place_memo[key] = _place_score(
-                    seeker, facts.state, facts.city, hours, in_person
-                )
-            score = 10 * relevance + kind + place + facts.responsiveness
-            scored.append((-score, facts.sort_name, facts.person_id))
+            relevance = text_scores[person_id] if text_scores is not None else 0.0
+            score = 10 * relevance + kind_scores[kinds] + place_scores[place] + responsiveness
+            scored.append((-score, sort_name, person_id))
         best = sorted(scored) if limit is None else heapq.nsmallest(limit, scored)
         return len(scored), [person_id for _score, _name, person_id in best]
 
@@ -423,7 +433,9 @@ def rank_one(
         reasons.append(" & ".join(CoachingKind(k).short_label.lower() for k in shared))
 
     hours = hours_apart(seeker.time_zone, coach.time_zone, now)
-    place = _place_score(seeker, facts.state, facts.city, hours, in_person)
+    place = _place_score(
+        (_norm(seeker.state), _norm(seeker.city)), facts.state, facts.city, hours, in_person
+    )
     if in_person or (seeker.state and _norm(seeker.state) == facts.state):
         same_city = bool(seeker.city) and _norm(seeker.city) == facts.city
         reasons.append("same city" if same_city else "same region")
