@@ -1,17 +1,21 @@
 # The README's two quick-start commands: `make run` and `make test`.
+# Both create .venv if missing and (re)install the project whenever pyproject.toml is newer
+# than the last install. `make test PYTEST_ARGS='-k intro -x'` passes arguments to pytest.
 PYTHON ?= python3
 VENV := .venv
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed
 
 .PHONY: run test bench clean
 
 $(VENV)/bin/python:
-	@$(PYTHON) -m venv $(VENV) || { echo "python3 -m venv failed: install it with 'apt-get install python3-venv'"; exit 1; }
+	@echo "make: creating $(VENV)"
+	@$(PYTHON) -m venv $(VENV) >/dev/null 2>&1 || { rm -rf $(VENV); \
+	  echo "make: '$(PYTHON) -m venv' failed; install it with: apt-get install python3-venv" >&2; \
+	  exit 1; }
 
-$(STAMP): pyproject.toml | $(VENV)/bin/python
-	@rm -f $(VENV)/.installed-*
-	$(VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
+$(STAMP): pyproject.toml $(VENV)/bin/python
+	@echo "make: installing the project and its dev tools into $(VENV)"
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $@
 
 run: $(STAMP)
@@ -23,7 +27,7 @@ test: $(STAMP)
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	$(VENV)/bin/python -m benchmarks $(BENCH_ARGS)
+	$(VENV)/bin/python -m benchmarks $(or $(BENCH),search)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
