@@ -145,7 +145,8 @@ def run(coaches: int, people: int, requests: int, database_url: str | None) -> i
         started = time.perf_counter()
         fill(engine, coaches, people)
         print(
-            f"filled {coaches:,} coaches among {people:,} people in {time.perf_counter() - started:.1f} s ({engine.dialect.name})"
+            f"filled {coaches:,} coaches among {people:,} people in "
+            f"{time.perf_counter() - started:.1f} s ({engine.dialect.name})"
         )
         engine.dispose()
         settings = Settings(
@@ -189,10 +190,12 @@ def run(coaches: int, people: int, requests: int, database_url: str | None) -> i
         print(f"first search (builds the in-memory index): {cold * 1000:.0f} ms")
         print(f"{requests} searches, {requests} no-op commands, interleaved, same process:")
         print(
-            f"  /find-coach  median {search_median * 1000:.1f} ms   p95 {percentile(search_times, 0.95) * 1000:.1f} ms"
+            f"  /find-coach  median {search_median * 1000:.1f} ms   "
+            f"p95 {percentile(search_times, 0.95) * 1000:.1f} ms"
         )
         print(
-            f"  no-op        median {noop_median * 1000:.1f} ms   p95 {percentile(noop_times, 0.95) * 1000:.1f} ms"
+            f"  no-op        median {noop_median * 1000:.1f} ms   "
+            f"p95 {percentile(noop_times, 0.95) * 1000:.1f} ms"
         )
         print(f"  ratio of medians {search_median / noop_median:.2f}x (target: within 3x)")
         print(

@@ -146,12 +146,19 @@ def _norm(text: str) -> str:
     return " ".join(_WORD.findall(text.lower()))
 
 
-def slot_of(seeker: Seeker, coach: CoachCard) -> Slot:
-    if not seeker.organization or _norm(seeker.organization) != _norm(coach.organization):
+def slot_for(
+    organization: str, department: str, coach_organization: str, coach_department: str
+) -> Slot:
+    """Where a coach sits in a learner's "2 + 1", from both organizations and departments."""
+    if not organization or _norm(organization) != _norm(coach_organization):
         return Slot.OUTSIDE
-    if seeker.department and _norm(seeker.department) == _norm(coach.department):
+    if department and _norm(department) == _norm(coach_department):
         return Slot.DEPARTMENT
     return Slot.ORGANIZATION
+
+
+def slot_of(seeker: Seeker, coach: CoachCard) -> Slot:
+    return slot_for(seeker.organization, seeker.department, coach.organization, coach.department)
 
 
 def hours_apart(zone_a: str | None, zone_b: str | None, now: datetime) -> float | None:

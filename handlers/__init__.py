@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import home, intros, profiles, search
+from handlers import agreements, home, intros, profiles, relationships, search
 
 
 def register_all(app: App) -> None:
@@ -12,3 +12,5 @@ def register_all(app: App) -> None:
     home.register(app)
     search.register(app)
     intros.register(app)
+    agreements.register(app)
+    relationships.register(app)

@@ -20,6 +20,8 @@ def input_values(view: dict[str, Any]) -> dict[str, str | list[str]]:
         elif "selected_option" in state:
             selected = state["selected_option"]
             values[block_id] = selected["value"] if selected else ""
+        elif "selected_date" in state:
+            values[block_id] = state["selected_date"] or ""
         elif "selected_user" in state:
             values[block_id] = state["selected_user"] or ""
         else:

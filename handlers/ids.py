@@ -44,7 +44,21 @@ REQUEST_INTRO = Command(
     examples=("/request-intro @Carl Mendez",),
 )
 
-COMMANDS: tuple[Command, ...] = (PROFILE, FIND_COACH, REQUEST_INTRO)
+AGREEMENT = Command(
+    name="/coaching-agreement",
+    description="Record or change the agreement with your coach or learner",
+    usage_hint="[@the other person]",
+    examples=("/coaching-agreement", "/coaching-agreement @Carl Mendez"),
+)
+
+MY_COACHING = Command(
+    name="/my-coaching",
+    description="Your coaching relationships, agreements and 2 + 1 portfolio",
+    usage_hint="",
+    examples=("/my-coaching",),
+)
+
+COMMANDS: tuple[Command, ...] = (PROFILE, FIND_COACH, REQUEST_INTRO, AGREEMENT, MY_COACHING)
 
 # Modals (callback_id)
 PROFILE_SUMMARY_VIEW = "profile_summary"
@@ -94,3 +108,18 @@ QUESTION_VIEW = "intro_question_form"
 ANSWER = "intro_answer"
 ANSWER_VIEW = "intro_answer_form"
 DECLINE_VIEW = "intro_decline_form"
+
+# Agreements
+AGREEMENT_FORM_VIEW = "agreement_form"
+AGREEMENT_START = "agreement_start"
+AGREEMENT_SIGN = "agreement_sign"
+AGREEMENT_CHANGE = "agreement_change"
+AGREEMENT_VIEW = "agreement_view"
+AGREEMENT_RECORD_VIEW = "agreement_record"
+
+# My coaching
+RELATIONSHIP_PAUSE = "relationship_pause"
+RELATIONSHIP_RESUME = "relationship_resume"
+RELATIONSHIP_END = "relationship_end"
+END_VIEW = "relationship_end_form"
+FIND_FOR_SLOT = "find_for_slot"

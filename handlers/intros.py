@@ -11,6 +11,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import SectionBlock
 from sqlalchemy.orm import Session
 
 from bot.runtime import runtime_of
@@ -20,6 +21,7 @@ from coaching.matching import Filters, Match
 from coaching.profiles import find_person
 from handlers import ids
 from handlers.forms import choices, input_values, text
+from handlers.views import agreements as agreement_views
 from handlers.views import intros as views
 from handlers.views import search as search_views
 from storage.models import Person, Relationship
@@ -213,8 +215,14 @@ def accept_request(
         channel=body["channel"]["id"], ts=body["message"]["ts"], text=fallback, blocks=blocks
     )
     group = client.conversations_open(users=[card.learner_user, coach_user])["channel"]["id"]
+    intro = views.group_intro(card.learner_user, coach_user, first_call)
     client.chat_postMessage(
-        channel=group, text=views.group_intro(card.learner_user, coach_user, first_call)
+        channel=group,
+        text=intro,
+        blocks=[
+            SectionBlock(text=intro).to_dict(),
+            agreement_views.start_button(card.request_id).to_dict(),
+        ],
     )
     with runtime.sessions.begin() as session:
         intros.record_group_channel(session, card.request_id, group)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -181,6 +181,11 @@ class Relationship(Timestamped, Base):
     coach_channel: Mapped[str | None] = mapped_column(String(32))
     coach_message_ts: Mapped[str | None] = mapped_column(String(32))
     group_channel: Mapped[str | None] = mapped_column(String(32))
+    paused_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    ended_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str] = mapped_column(Text, default="")
+    """Private to the person who ended it; never shown to the other party."""
 
     learner: Mapped[Person] = relationship(foreign_keys=[learner_id])
     coach: Mapped[Person] = relationship(foreign_keys=[coach_id])
@@ -205,3 +210,39 @@ class RequestQuestion(Base):
     answered_at: Mapped[datetime | None]
 
     relationship: Mapped[Relationship] = relationship(back_populates="questions")
+
+
+class Agreement(Timestamped, Base):
+    """One version of a pair's statement of mutual understanding.
+
+    A version is a `draft` until both have signed it (a proposed change rewrites the
+    draft and clears the other signature), then `executed`; executing a later version
+    makes the earlier one `superseded`, kept for the record."""
+
+    __tablename__ = "agreements"
+    __table_args__ = (UniqueConstraint("relationship_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    relationship_id: Mapped[int] = mapped_column(
+        ForeignKey("relationships.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    confidentiality: Mapped[str] = mapped_column(Text)
+    start_date: Mapped[date]
+    duration_months: Mapped[int] = mapped_column(Integer)
+    frequency: Mapped[str] = mapped_column(String(32))
+    contact_forms: Mapped[list[str]] = mapped_column(default=list)
+    coach_time: Mapped[str] = mapped_column(String(200), default="")
+    coach_roles: Mapped[list[str]] = mapped_column(default=list)
+    goals: Mapped[str] = mapped_column(Text, default="")
+    additional_points: Mapped[str] = mapped_column(Text, default="")
+    drafted_by: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    learner_signed_at: Mapped[datetime | None]
+    coach_signed_at: Mapped[datetime | None]
+    executed_at: Mapped[datetime | None]
+    review_channel: Mapped[str | None] = mapped_column(String(32))
+    review_ts: Mapped[str | None] = mapped_column(String(32))
+
+    relationship: Mapped[Relationship] = relationship()

@@ -51,7 +51,13 @@ class BotHarness:
         return self.sender.interactive(payload)
 
     def submit(self, view: dict[str, Any], user: str, values: dict[str, Any]) -> Response:
-        payload = slack.make_view_submission(user=user, team=TEAM, view=view, values=values)
+        payload = slack.make_view_submission(
+            user=user,
+            team=TEAM,
+            view=view,
+            values=values,
+            trigger_id=self.fake.issue_trigger_id(),
+        )
         return self.sender.interactive(payload)
 
     def opened_view(self) -> dict[str, Any]:

@@ -165,6 +165,8 @@ def view_state(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
             value = [option["value"] for option in element["initial_options"]]
         elif "initial_option" in element:
             value = element["initial_option"]["value"]
+        elif "initial_date" in element:
+            value = element["initial_date"]
         else:
             value = element.get("initial_value", "")
         state[block["block_id"]] = {element["action_id"]: _input_state(element, value)}
@@ -172,7 +174,7 @@ def view_state(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
 
 
 def make_view_submission(
-    *, user: str, team: str, view: dict[str, Any], values: dict[str, Any]
+    *, user: str, team: str, view: dict[str, Any], values: dict[str, Any], trigger_id: str = ""
 ) -> dict[str, Any]:
     submitted = dict(view)
     submitted["state"] = view_state(view, values)
@@ -182,7 +184,7 @@ def make_view_submission(
         "user": {"id": user, "username": user.lower(), "team_id": team},
         "api_app_id": "A0SOUNDING",
         "token": "legacy-verification-token",
-        "trigger_id": f"{next(_sequence)}.view-submission",
+        "trigger_id": trigger_id or f"{next(_sequence)}.view-submission",
         "view": submitted,
     }
 

@@ -1,0 +1,166 @@
+"""A pair's life after the intro: pause, resume, a no-fault ending, and "my coaching"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coaching import agreements
+from coaching.lifecycle import CURRENT, IllegalTransition, State, Transition, describe, next_state
+from coaching.matching import Slot, slot_for
+from coaching.profiles import find_person
+from storage.models import Person, Relationship
+
+REASON_LIMIT = 1000
+NOTE_LIMIT = 1500
+
+
+class NotYourRelationship(LookupError):
+    pass
+
+
+def _for_party(
+    session: Session, team_id: str, relationship_id: int, user_id: str
+) -> tuple[Relationship, Person]:
+    relationship = session.get(Relationship, relationship_id)
+    person = find_person(session, team_id, user_id)
+    if (
+        relationship is None
+        or relationship.team_id != team_id
+        or person is None
+        or person.id not in (relationship.learner_id, relationship.coach_id)
+    ):
+        raise NotYourRelationship(relationship_id)
+    return relationship, person
+
+
+def other_party(relationship: Relationship, person: Person) -> Person:
+    return relationship.coach if person.id == relationship.learner_id else relationship.learner
+
+
+def change(
+    session: Session,
+    team_id: str,
+    relationship_id: int,
+    user_id: str,
+    transition: Transition,
+    now: datetime,
+    *,
+    reason: str = "",
+) -> tuple[Relationship, Person]:
+    """Pause, resume or end, as either party; `IllegalTransition` explains a refusal.
+    Returns the relationship and the other party, who is to be told."""
+    if transition not in (Transition.PAUSE, Transition.RESUME, Transition.END):
+        raise ValueError(transition)
+    relationship, person = _for_party(session, team_id, relationship_id, user_id)
+    target = next_state(relationship.state, transition)
+    if transition is Transition.RESUME and agreements.executed(session, relationship.id) is None:
+        target = State.EXPLORING
+    relationship.state = target
+    if transition is Transition.PAUSE:
+        relationship.paused_by = person.id
+    elif transition is Transition.RESUME:
+        relationship.paused_by = None
+    else:
+        relationship.ended_by = person.id
+        relationship.ended_at = now
+        relationship.end_reason = reason.strip()[:REASON_LIMIT]
+    coach = relationship.coach.coach
+    if coach is not None:
+        coach.updated_at = now
+    return relationship, other_party(relationship, person)
+
+
+@dataclass(frozen=True)
+class AgreementSummary:
+    agreement_id: int
+    version: int
+    status: str
+    frequency: str
+    start_date: date
+    duration_months: int
+    awaiting_me: bool
+
+
+@dataclass(frozen=True)
+class RelationshipLine:
+    relationship_id: int
+    role: str
+    """"learner" if I am the learner in it, else "coach"."""
+    other_user: str
+    other_name: str
+    state: str
+    state_text: str
+    slot: Slot | None
+    agreement: AgreementSummary | None
+    next_check_in: date | None = None
+
+
+@dataclass(frozen=True)
+class MyCoaching:
+    lines: list[RelationshipLine]
+    is_learner: bool
+    portfolio: dict[Slot, list[str]]
+    """For learners: each "2 + 1" slot and the names of the coaches filling it."""
+
+    @property
+    def missing(self) -> list[Slot]:
+        return [slot for slot, names in self.portfolio.items() if not names]
+
+
+def _slot(learner: Person, coach: Person) -> Slot:
+    return slot_for(learner.organization, learner.department, coach.organization, coach.department)
+
+
+def my_coaching(session: Session, team_id: str, user_id: str) -> MyCoaching:
+    person = find_person(session, team_id, user_id)
+    if person is None:
+        return MyCoaching(lines=[], is_learner=False, portfolio={})
+    relationships = session.scalars(
+        select(Relationship)
+        .where(
+            (Relationship.learner_id == person.id) | (Relationship.coach_id == person.id),
+            Relationship.state.in_([*CURRENT, State.CONCLUDED]),
+        )
+        .order_by(Relationship.requested_at.desc())
+    ).all()
+    lines = []
+    portfolio: dict[Slot, list[str]] = {slot: [] for slot in Slot}
+    for relationship in relationships:
+        as_learner = relationship.learner_id == person.id
+        other = relationship.coach if as_learner else relationship.learner
+        slot = _slot(person, other) if as_learner else None
+        draft = agreements.current_draft(session, relationship.id)
+        shown = draft or agreements.executed(session, relationship.id)
+        summary = None
+        if shown is not None:
+            summary = AgreementSummary(
+                agreement_id=shown.id,
+                version=shown.version,
+                status=shown.status,
+                frequency=shown.frequency,
+                start_date=shown.start_date,
+                duration_months=shown.duration_months,
+                awaiting_me=draft is not None and agreements.awaiting(draft) == person.id,
+            )
+        if as_learner and slot is not None and relationship.state in CURRENT - {State.REQUESTED}:
+            portfolio[slot].append(other.name)
+        lines.append(
+            RelationshipLine(
+                relationship_id=relationship.id,
+                role="learner" if as_learner else "coach",
+                other_user=other.slack_user_id or "",
+                other_name=other.name,
+                state=relationship.state,
+                state_text=describe(relationship.state),
+                slot=slot,
+                agreement=summary,
+            )
+        )
+    return MyCoaching(lines=lines, is_learner=person.learner is not None, portfolio=portfolio)
+
+
+__all__ = ["IllegalTransition", "MyCoaching", "NotYourRelationship", "change", "my_coaching"]

@@ -1,0 +1,336 @@
+"""The statement of mutual understanding: its form, the review DM and the record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    CheckboxesElement,
+    ContextBlock,
+    DatePickerElement,
+    DividerBlock,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    NumberInputElement,
+    Option,
+    PlainTextInputElement,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from coaching.agreements import MAX_MONTHS, MIN_MONTHS, SUGGESTED_MONTHS, Role, Terms
+from coaching.profiles import LONG_TEXT
+from coaching.vocabulary import Frequency, MeetingForm
+from handlers import ids
+from handlers.views.text import mrkdwn, truncate
+
+NO_FAULT = "no_fault"
+OWNS_CHOICES = "owns_choices"
+RECORDS_NOTE = (
+    "Messages in a public employer's Slack may be public records and kept under retention "
+    "rules. Agree the outline here; keep sensitive detail for your conversations."
+)
+
+
+@dataclass(frozen=True)
+class AgreementText:
+    """An agreement as shown to people: plain values, no database."""
+
+    agreement_id: int
+    version: int
+    status: str
+    learner_user: str
+    coach_user: str
+    terms: Terms
+    learner_signed: date | None
+    coach_signed: date | None
+    executed: date | None
+    term_ends: date
+
+
+def _options(items: list[tuple[str, str]]) -> list[Option]:
+    return [Option(value=value, text=truncate(label, 75)) for value, label in items]
+
+
+def _chosen(options: list[Option], values: list[str]) -> list[Option] | None:
+    picked = [option for option in options if option.value in values]
+    return picked or None
+
+
+def agreement_form(terms: Terms, relationship_id: int, other_name: str) -> View:
+    forms = _options([(f.value, f.label) for f in MeetingForm])
+    roles = _options([(r.value, r.label) for r in Role])
+    frequencies = _options([(f.value, f.label) for f in Frequency])
+    acknowledgements = _options(
+        [
+            (NO_FAULT, "Either of us may end this at any time, no fault, with thanks"),
+            (OWNS_CHOICES, "The learner owns their choices; the coach isn't responsible for them"),
+        ]
+    )
+
+    def text(
+        block_id: str,
+        label: str,
+        value: str,
+        *,
+        optional: bool = True,
+        hint: str | None = None,
+        limit: int = LONG_TEXT,
+    ) -> InputBlock:
+        return InputBlock(
+            block_id=block_id,
+            label=label,
+            optional=optional,
+            hint=hint,
+            element=PlainTextInputElement(
+                action_id=ids.INPUT,
+                multiline=limit > 200,
+                max_length=limit,
+                initial_value=value[:limit] or None,
+            ),
+        )
+
+    blocks: list[Block] = [
+        ContextBlock(elements=[MarkdownTextObject(text=RECORDS_NOTE)]),
+        SectionBlock(
+            text=f"How you and *{mrkdwn(other_name, 150)}* will work together. Submitting signs "
+            "it; they'll be asked to sign or propose changes."
+        ),
+        text(
+            "confidentiality",
+            "Confidentiality: what, if anything, may either of you share?",
+            terms.confidentiality,
+            optional=False,
+        ),
+        InputBlock(
+            block_id="start_date",
+            label="Start",
+            element=DatePickerElement(action_id=ids.INPUT, initial_date=terms.start_date or None),
+        ),
+        InputBlock(
+            block_id="duration_months",
+            label="Intended duration in months",
+            hint=f"{SUGGESTED_MONTHS} months is a good first term.",
+            element=NumberInputElement(
+                action_id=ids.INPUT,
+                is_decimal_allowed=False,
+                min_value=str(MIN_MONTHS),
+                max_value=str(MAX_MONTHS),
+                initial_value=terms.duration_months or None,
+            ),
+        ),
+        InputBlock(
+            block_id="frequency",
+            label="How often you'll be in touch",
+            hint="At least every other month or quarterly keeps momentum.",
+            element=StaticSelectElement(
+                action_id=ids.INPUT,
+                options=frequencies,
+                initial_option=(_chosen(frequencies, [terms.frequency]) or [None])[0],
+            ),
+        ),
+        InputBlock(
+            block_id="contact_forms",
+            label="Ways to be in touch",
+            element=CheckboxesElement(
+                action_id=ids.INPUT,
+                options=forms,
+                initial_options=_chosen(forms, terms.contact_forms),
+            ),
+        ),
+        text(
+            "coach_time",
+            "The coach's approximate time",
+            terms.coach_time,
+            limit=200,
+            hint="For example: an hour a month, plus e-mail in between.",
+        ),
+        InputBlock(
+            block_id="coach_roles",
+            label="What the learner asks of the coach",
+            optional=True,
+            element=CheckboxesElement(
+                action_id=ids.INPUT,
+                options=roles,
+                initial_options=_chosen(roles, terms.coach_roles),
+            ),
+        ),
+        text("goals", "Topics or goals", terms.goals),
+        text("additional_points", "Additional points", terms.additional_points),
+        InputBlock(
+            block_id="acknowledgements",
+            label="We both agree",
+            element=CheckboxesElement(
+                action_id=ids.INPUT,
+                options=acknowledgements,
+                initial_options=(
+                    acknowledgements if terms.no_fault and terms.learner_owns_choices else None
+                ),
+            ),
+        ),
+    ]
+    return View(
+        type="modal",
+        callback_id=ids.AGREEMENT_FORM_VIEW,
+        title="Our agreement",
+        submit="Sign and send",
+        close="Cancel",
+        private_metadata=str(relationship_id),
+        blocks=blocks,
+    )
+
+
+def _labels(values: list[str], kind: type[MeetingForm] | type[Role]) -> str:
+    known = {item.value: item.label for item in kind}
+    return ", ".join(known.get(v, v) for v in values) or "—"
+
+
+def terms_blocks(record: AgreementText) -> list[Block]:
+    terms = record.terms
+    fields = [
+        ("Start", terms.start_date),
+        ("Duration", f"{terms.duration_months} months (to {record.term_ends.isoformat()})"),
+        ("How often", Frequency(terms.frequency).label),
+        ("Ways to be in touch", _labels(terms.contact_forms, MeetingForm)),
+        ("Coach's time", terms.coach_time or "—"),
+        ("Coach's role", _labels(terms.coach_roles, Role)),
+    ]
+    blocks: list[Block] = [
+        SectionBlock(
+            fields=[
+                MarkdownTextObject(text=f"*{label}*\n{mrkdwn(value, 1800)}")
+                for label, value in fields
+            ]
+        ),
+        SectionBlock(text=f"*Confidentiality*\n{mrkdwn(terms.confidentiality, 2900)}"),
+    ]
+    if terms.goals:
+        blocks.append(SectionBlock(text=f"*Topics or goals*\n{mrkdwn(terms.goals, 2900)}"))
+    if terms.additional_points:
+        blocks.append(
+            SectionBlock(text=f"*Additional points*\n{mrkdwn(terms.additional_points, 2900)}")
+        )
+    blocks.append(
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text="Both agree that either may end the relationship at any time, no "
+                    "fault, and that the learner owns their choices and actions."
+                )
+            ]
+        )
+    )
+    return blocks
+
+
+def _signatures(record: AgreementText) -> str:
+    def one(user: str, day: date | None) -> str:
+        return f"<@{user}> signed {day.isoformat()}" if day else f"<@{user}> has not signed yet"
+
+    learner = one(record.learner_user, record.learner_signed)
+    return f"{learner} · {one(record.coach_user, record.coach_signed)}"
+
+
+def review_message(record: AgreementText, drafter_user: str) -> tuple[str, list[dict]]:
+    """The other party's DM: the draft, with Sign and Propose changes."""
+    blocks: list[Block] = [
+        SectionBlock(
+            text=f"<@{drafter_user}> signed version {record.version} of your agreement and asks "
+            "you to sign it too."
+        ),
+        *terms_blocks(record),
+        ActionsBlock(
+            block_id=f"review-{record.agreement_id}",
+            elements=[
+                ButtonElement(
+                    text="Sign",
+                    action_id=ids.AGREEMENT_SIGN,
+                    value=str(record.agreement_id),
+                    style="primary",
+                ),
+                ButtonElement(
+                    text="Propose changes",
+                    action_id=ids.AGREEMENT_CHANGE,
+                    value=str(record.agreement_id),
+                ),
+            ],
+        ),
+    ]
+    return f"Please review version {record.version} of your agreement.", [
+        b.to_dict() for b in blocks
+    ]
+
+
+def reviewed_message(record: AgreementText, outcome: str) -> tuple[str, list[dict]]:
+    blocks: list[Block] = [
+        SectionBlock(text=f"Version {record.version} of your agreement."),
+        *terms_blocks(record),
+        ContextBlock(elements=[MarkdownTextObject(text=outcome)]),
+    ]
+    return outcome, [b.to_dict() for b in blocks]
+
+
+def executed_record(record: AgreementText) -> tuple[str, list[dict]]:
+    """The clear record posted to the pair (and copied to the program channel)."""
+    assert record.executed is not None
+    blocks: list[Block] = [
+        HeaderBlock(text=f"Statement of mutual understanding · v{record.version}"),
+        SectionBlock(
+            text=f"Between <@{record.learner_user}> (learner) and <@{record.coach_user}> "
+            f"(coach), executed {record.executed.isoformat()}."
+        ),
+        *terms_blocks(record),
+        ContextBlock(elements=[MarkdownTextObject(text=_signatures(record))]),
+    ]
+    text = f"Agreement version {record.version} executed on {record.executed.isoformat()}."
+    return text, [b.to_dict() for b in blocks]
+
+
+def record_view(records: list[AgreementText]) -> View:
+    """Every version a person may see: the open draft first, then executed versions."""
+    blocks: list[Block] = []
+    for record in records[:8]:
+        title = f"Version {record.version} · {record.status}"
+        blocks += [HeaderBlock(text=title), *terms_blocks(record)]
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_signatures(record))]))
+        blocks.append(DividerBlock())
+    if not blocks:
+        blocks = [SectionBlock(text="No agreement has been recorded yet.")]
+    return View(
+        type="modal",
+        callback_id=ids.AGREEMENT_RECORD_VIEW,
+        title="Our agreement",
+        close="Close",
+        blocks=blocks[:100],
+    )
+
+
+def start_button(relationship_id: int) -> ActionsBlock:
+    return ActionsBlock(
+        block_id=f"agreement-{relationship_id}",
+        elements=[
+            ButtonElement(
+                text="Record our agreement",
+                action_id=ids.AGREEMENT_START,
+                value=str(relationship_id),
+                style="primary",
+            )
+        ],
+    )
+
+
+def sent_for_signature(other_user: str, version: int) -> str:
+    return (
+        f"You signed version {version} of your agreement; it's with <@{other_user}> to sign "
+        "or to propose changes."
+    )
+
+
+def executed_notice(version: int) -> str:
+    return f"Both of you have signed: version {version} of your agreement is in force."
