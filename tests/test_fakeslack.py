@@ -1,0 +1,1069 @@
+"""The fake Slack Web API, driven by a real `slack_sdk.WebClient` over HTTP.
+
+Every error the fake gives is one Slack documents for that method, so the bot's tests
+against it mean something against Slack and against other people's emulators.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.webhook import WebhookClient
+
+from fakeslack import Call, FakeSlack
+
+TOKEN = "xoxb-fake-test-token"
+ADA, GRACE, GONE, ROBOT = "U100", "U200", "U300", "U400"
+CHANNEL, PRIVATE, ARCHIVED, ELSEWHERE = "C100", "C200", "C300", "C400"
+
+
+class ManualClock:
+    """A clock the test moves by hand, for the fake's 3-second and 30-minute rules."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def fake(clock: ManualClock) -> Iterator[FakeSlack]:
+    with FakeSlack(team_id="T0TEAM", bot_token=TOKEN, bot_user_id="UBOT", clock=clock) as fake:
+        fake.add_user(ADA, real_name="Ada Lovelace", email="ada@example.gov", title="Analyst")
+        fake.add_user(GRACE, real_name="Grace Hopper", email="grace@example.gov", tz="UTC")
+        fake.add_user(GONE, real_name="Gone Away", email="gone@example.gov", deleted=True)
+        fake.add_user(ROBOT, real_name="Other Bot", is_bot=True)
+        fake.add_channel(CHANNEL, members=[ADA])
+        fake.add_channel(PRIVATE, members=[ADA], is_private=True, bot_member=False)
+        fake.add_channel(ARCHIVED, members=[ADA], archived=True)
+        fake.add_channel(ELSEWHERE, members=[ADA], bot_member=False)
+        yield fake
+        assert fake.errors == []
+
+
+@pytest.fixture
+def client(fake: FakeSlack) -> WebClient:
+    return WebClient(base_url=fake.url, token=TOKEN)
+
+
+def slack_error(call: Any, *args: Any, **kwargs: Any) -> SlackApiError:
+    with pytest.raises(SlackApiError) as raised:
+        call(*args, **kwargs)
+    return raised.value
+
+
+def error_of(call: Any, *args: Any, **kwargs: Any) -> str:
+    return slack_error(call, *args, **kwargs).response["error"]
+
+
+def raw_post(
+    url: str, body: bytes, headers: dict[str, str]
+) -> tuple[int, dict[str, str], dict[str, Any]]:
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, dict(response.headers), json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), json.loads(error.read())
+
+
+def modal(*blocks: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Profile"},
+        "blocks": list(blocks),
+    }
+    view.update(fields)
+    return view
+
+
+def section(text: str, **fields: Any) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}, **fields}
+
+
+def text_input(block_id: str = "name", **element: Any) -> dict[str, Any]:
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": {"type": "plain_text", "text": "Name"},
+        "element": {"type": "plain_text_input", "action_id": "value", **element},
+    }
+
+
+def button(text: str = "Go", **fields: Any) -> dict[str, Any]:
+    return {"type": "button", "text": {"type": "plain_text", "text": text}, **fields}
+
+
+def options(count: int, text: str = "Option", value: str = "v") -> list[dict[str, Any]]:
+    return [
+        {"text": {"type": "plain_text", "text": text}, "value": f"{value}{index}"}
+        for index in range(count)
+    ]
+
+
+SUBMIT = {"type": "plain_text", "text": "Save"}
+
+
+# -- authentication and transport ----------------------------------------------------------
+
+
+def test_a_call_without_a_token_is_not_authed(fake: FakeSlack) -> None:
+    error = slack_error(WebClient(base_url=fake.url).auth_test)
+
+    assert error.response.status_code == 200
+    assert error.response["error"] == "not_authed"
+    assert fake.last("auth.test") == Call(
+        "auth.test", {}, False, "not_authed", 200, {"ok": False, "error": "not_authed"}
+    )
+
+
+def test_a_wrong_token_is_invalid_auth(fake: FakeSlack) -> None:
+    error = slack_error(WebClient(base_url=fake.url, token="xoxb-someone-else").auth_test)
+
+    assert (error.response.status_code, error.response["error"]) == (200, "invalid_auth")
+
+
+def test_an_unknown_method_is_a_404_unknown_method(fake: FakeSlack, client: WebClient) -> None:
+    error = slack_error(client.api_call, "chat.postMesage", json={"channel": CHANNEL})
+
+    assert error.response.status_code == 404
+    assert error.response.data == {
+        "ok": False,
+        "error": "unknown_method",
+        "req_method": "chat.postMesage",
+    }
+
+
+def test_a_token_is_read_from_a_form_field_but_never_from_a_json_body(fake: FakeSlack) -> None:
+    form = f"token={TOKEN}".encode()
+    form_headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    as_json = json.dumps({"token": TOKEN}).encode()
+    json_headers = {"Content-Type": "application/json; charset=utf-8"}
+
+    assert raw_post(fake.url + "auth.test", form, form_headers)[2]["ok"] is True
+    assert raw_post(fake.url + "auth.test", as_json, json_headers)[2]["error"] == "not_authed"
+
+
+def test_a_form_only_method_ignores_a_json_body(fake: FakeSlack) -> None:
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"}
+    body = json.dumps({"user": ADA}).encode()
+
+    status, _, answer = raw_post(fake.url + "users.info", body, headers)
+
+    assert (status, answer["error"]) == (200, "user_not_found")
+    assert fake.last("users.info").args == {"user": ADA}
+
+
+def test_auth_test_and_team_info_describe_the_bot_and_workspace(client: WebClient) -> None:
+    auth = client.auth_test()
+    team = client.team_info()["team"]
+
+    assert (auth["team_id"], auth["user_id"], auth["bot_id"]) == ("T0TEAM", "UBOT", "B0SOUNDING")
+    assert auth["url"].startswith("https://") and auth["url"].endswith(".slack.com/")
+    assert team["id"] == "T0TEAM" and team["domain"] in auth["url"]
+    assert error_of(client.team_info, team="T0OTHER") == "team_not_found"
+
+
+# -- users ---------------------------------------------------------------------------------
+
+
+def test_users_info_returns_the_user_and_refuses_unknown_ids(client: WebClient) -> None:
+    user = client.users_info(user=ADA)["user"]
+
+    assert user["id"] == ADA and user["real_name"] == "Ada Lovelace"
+    assert user["profile"]["email"] == "ada@example.gov"
+    assert user["profile"]["title"] == "Analyst"
+    assert user["tz"] == "America/Chicago" and user["tz_label"].startswith("Central")
+    assert client.users_info(user=GONE)["user"]["deleted"] is True
+    assert error_of(client.users_info, user="U999") == "user_not_found"
+
+
+def test_users_lookup_by_email_skips_deactivated_users(client: WebClient) -> None:
+    assert client.users_lookupByEmail(email="ADA@example.gov")["user"]["id"] == ADA
+    assert error_of(client.users_lookupByEmail, email="nobody@example.gov") == "users_not_found"
+    assert error_of(client.users_lookupByEmail, email="gone@example.gov") == "users_not_found"
+
+
+def test_users_list_pages_with_a_cursor(client: WebClient) -> None:
+    seen: list[str] = []
+    cursor = None
+    pages = 0
+    while cursor != "":
+        page = client.users_list(limit=2, cursor=cursor)
+        seen += [member["id"] for member in page["members"]]
+        cursor = page["response_metadata"]["next_cursor"]
+        pages += 1
+
+    assert seen == ["UBOT", ADA, GRACE, GONE, ROBOT]
+    assert pages == 3
+    assert error_of(client.users_list, cursor="bm90LWEtY3Vyc29y") == "invalid_cursor"
+
+
+# -- conversations.open --------------------------------------------------------------------
+
+
+def test_opening_a_dm_gives_the_users_stable_im(fake: FakeSlack, client: WebClient) -> None:
+    first = client.conversations_open(users=ADA)["channel"]["id"]
+    again = client.conversations_open(users=ADA, return_im=True)["channel"]
+
+    assert first.startswith("D") and first == fake.dm_channel(ADA)
+    assert again["id"] == first and again["is_im"] is True and again["user"] == ADA
+    assert client.conversations_open(users=GRACE)["channel"]["id"] != first
+
+
+def test_opening_a_group_dm_is_stable_for_the_same_people(client: WebClient) -> None:
+    group = client.conversations_open(users=[ADA, GRACE])["channel"]["id"]
+    same = client.conversations_open(users=f"{GRACE},{ADA}")["channel"]["id"]
+    members = client.conversations_members(channel=group)["members"]
+
+    assert group.startswith("G") and same == group
+    assert sorted(members) == sorted([ADA, GRACE, "UBOT"])
+    assert client.conversations_open(users=[ADA, ROBOT])["channel"]["id"] != group
+
+
+@pytest.mark.parametrize(
+    ("users", "error"),
+    [
+        (["U999"], "user_not_found"),
+        ([ADA, "U999"], "user_not_found"),
+        ([GONE], "user_disabled"),
+        ([ADA, GONE], "user_disabled"),
+        ([ADA, GRACE, ROBOT, "UBOT", "U101", "U102", "U103", "U104", "U105"], "too_many_users"),
+    ],
+)
+def test_conversations_open_refuses(
+    fake: FakeSlack, client: WebClient, users: list[str], error: str
+) -> None:
+    for extra in ("U101", "U102", "U103", "U104", "U105"):
+        fake.add_user(extra, real_name=extra)
+
+    assert error_of(client.conversations_open, users=users) == error
+
+
+def test_conversations_open_needs_users_or_a_channel(client: WebClient) -> None:
+    assert error_of(client.api_call, "conversations.open", params={}) == ("users_list_not_supplied")
+    assert error_of(client.conversations_open, channel=CHANNEL) == (
+        "method_not_supported_for_channel_type"
+    )
+
+
+# -- chat.postMessage ----------------------------------------------------------------------
+
+
+def test_posting_to_a_user_id_lands_in_their_dm_with_increasing_ts(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    answers = [client.chat_postMessage(channel=ADA, text=f"hello {n}") for n in range(3)]
+    dm = fake.dm_channel(ADA)
+
+    assert [answer["channel"] for answer in answers] == [dm] * 3
+    stamps = [answer["ts"] for answer in answers]
+    assert stamps == sorted(stamps, key=float) and len(set(stamps)) == 3
+    assert answers[0]["message"]["user"] == "UBOT" and answers[0]["message"]["bot_id"]
+    assert [(m["ts"], m["text"]) for m in fake.messages(dm)] == [
+        (ts, f"hello {n}") for n, ts in enumerate(stamps)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("channel", "error"),
+    [
+        ("C999", "channel_not_found"),
+        ("", "channel_not_found"),
+        (GONE, "is_archived"),
+        (ROBOT, "cannot_dm_bot"),
+        ("UBOT", "cannot_dm_bot"),
+        (ELSEWHERE, "not_in_channel"),
+        (PRIVATE, "channel_not_found"),
+        (ARCHIVED, "is_archived"),
+    ],
+)
+def test_post_message_refuses(client: WebClient, channel: str, error: str) -> None:
+    assert error_of(client.chat_postMessage, channel=channel, text="hi") == error
+
+
+def test_posting_in_a_deactivated_users_dm_is_refused(fake: FakeSlack, client: WebClient) -> None:
+    dm = fake.dm_channel(GONE)
+
+    assert error_of(client.chat_postMessage, channel=dm, text="hi") == "is_archived"
+    assert fake.messages(dm) == []
+
+
+@pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing")
+def test_a_message_needs_content_within_the_length_limit(client: WebClient) -> None:
+    assert error_of(client.chat_postMessage, channel=CHANNEL) == "no_text"
+    assert error_of(client.chat_postMessage, channel=CHANNEL, text="") == "no_text"
+    too_long = "x" * 40_001
+    assert error_of(client.chat_postMessage, channel=CHANNEL, text=too_long) == "msg_too_long"
+    assert client.chat_postMessage(channel=CHANNEL, blocks=[section("only blocks")])["ok"]
+
+
+def test_a_thread_reply_is_recorded_on_its_parent(fake: FakeSlack, client: WebClient) -> None:
+    parent = client.chat_postMessage(channel=CHANNEL, text="parent")["ts"]
+    reply = client.chat_postMessage(channel=CHANNEL, text="reply", thread_ts=parent)
+
+    stored = {message["ts"]: message for message in fake.messages(CHANNEL)}
+    assert reply["message"]["thread_ts"] == parent
+    assert stored[parent]["reply_count"] == 1 and stored[parent]["latest_reply"] == reply["ts"]
+
+
+def test_an_ephemeral_message_needs_the_user_in_the_channel(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    answer = client.chat_postEphemeral(channel=CHANNEL, user=ADA, text="only you")
+
+    assert answer["message_ts"]
+    assert fake.messages(CHANNEL) == []
+    assert fake.ephemerals[0]["user"] == ADA and fake.ephemerals[0]["text"] == "only you"
+    for user in (GRACE, GONE, "U999"):
+        assert error_of(client.chat_postEphemeral, channel=CHANNEL, user=user, text="x") == (
+            "user_not_in_channel"
+        )
+
+
+def test_chat_update_replaces_text_and_keeps_blocks_left_out(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    ts = client.chat_postMessage(channel=CHANNEL, text="old", blocks=[section("body")])["ts"]
+
+    answer = client.chat_update(channel=CHANNEL, ts=ts, text="new")
+
+    assert (answer["channel"], answer["ts"], answer["text"]) == (CHANNEL, ts, "new")
+    (message,) = fake.messages(CHANNEL)
+    assert message["text"] == "new" and message["blocks"][0]["text"]["text"] == "body"
+
+
+def test_chat_update_refuses(fake: FakeSlack, client: WebClient) -> None:
+    ts = client.chat_postMessage(channel=ADA, text="mine")["ts"]
+    theirs = fake.add_message(CHANNEL, ADA, "a person wrote this")["ts"]
+
+    assert error_of(client.chat_update, channel=CHANNEL, ts="1.000001", text="x") == (
+        "message_not_found"
+    )
+    assert error_of(client.chat_update, channel=CHANNEL, ts=theirs, text="x") == (
+        "cant_update_message"
+    )
+    assert error_of(client.chat_update, channel=ADA, ts=ts, text="x") == "channel_not_found"
+    assert client.chat_update(channel=fake.dm_channel(ADA), ts=ts, text="x")["ok"]
+
+
+def test_chat_delete_removes_only_the_bots_messages(fake: FakeSlack, client: WebClient) -> None:
+    ts = client.chat_postMessage(channel=CHANNEL, text="bye")["ts"]
+    theirs = fake.add_message(CHANNEL, ADA, "stays")["ts"]
+
+    assert client.chat_delete(channel=CHANNEL, ts=ts)["ts"] == ts
+    assert [m["text"] for m in fake.messages(CHANNEL)] == ["stays"]
+    assert error_of(client.chat_delete, channel=CHANNEL, ts=ts) == "message_not_found"
+    assert error_of(client.chat_delete, channel=CHANNEL, ts=theirs) == "cant_delete_message"
+
+
+# -- Block Kit in messages -----------------------------------------------------------------
+
+
+def test_a_too_long_section_is_invalid_blocks_with_slacks_explanation(
+    client: WebClient,
+) -> None:
+    assert client.chat_postMessage(channel=CHANNEL, text="ok", blocks=[section("x" * 3000)])["ok"]
+
+    error = slack_error(
+        client.chat_postMessage, channel=CHANNEL, text="t", blocks=[section("x" * 3001)]
+    )
+
+    assert error.response["error"] == "invalid_blocks"
+    assert error.response["response_metadata"]["messages"] == [
+        "[ERROR] failed to match all allowed schemas [json-pointer:/blocks/0/text]",
+        "[ERROR] must be less than 3001 characters [json-pointer:/blocks/0/text/text]",
+    ]
+    assert error.response["errors"][1] == (
+        "must be less than 3001 characters [json-pointer:/blocks/0/text/text]"
+    )
+
+
+def test_a_message_holds_at_most_50_blocks(client: WebClient) -> None:
+    fifty = [{"type": "divider"} for _ in range(50)]
+    assert client.chat_postMessage(channel=CHANNEL, text="t", blocks=fifty)["ok"]
+
+    error = slack_error(
+        client.chat_postMessage, channel=CHANNEL, text="t", blocks=[*fifty, {"type": "divider"}]
+    )
+
+    assert error.response["response_metadata"]["messages"] == [
+        "[ERROR] no more than 50 items allowed [json-pointer:/blocks]"
+    ]
+
+
+BLOCK_PROBLEMS = [
+    (
+        {"type": "header", "text": {"type": "plain_text", "text": "h" * 151}},
+        "must be less than 151 characters [json-pointer:/blocks/0/text/text]",
+    ),
+    (
+        {"type": "header", "text": {"type": "mrkdwn", "text": "*h*"}},
+        "unsupported type: mrkdwn [json-pointer:/blocks/0/text/type]",
+    ),
+    (
+        {"type": "section", "fields": [{"type": "mrkdwn", "text": "f"}] * 11},
+        "no more than 10 items allowed [json-pointer:/blocks/0/fields]",
+    ),
+    (
+        {"type": "section", "fields": [{"type": "mrkdwn", "text": "f" * 2001}]},
+        "must be less than 2001 characters [json-pointer:/blocks/0/fields/0/text]",
+    ),
+    (
+        {"type": "section", "text": {"type": "mrkdwn", "text": ""}},
+        "must be more than 0 characters [json-pointer:/blocks/0/text/text]",
+    ),
+    (
+        {"type": "section", "text": "plain string"},
+        "must provide an object [json-pointer:/blocks/0/text]",
+    ),
+    (
+        {"type": "section", "text": {"type": "mrkdwn", "text": "x", "emoji": True}},
+        "invalid additional property: emoji [json-pointer:/blocks/0/text]",
+    ),
+    (
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": "c"}] * 11},
+        "no more than 10 items allowed [json-pointer:/blocks/0/elements]",
+    ),
+    (
+        {"type": "actions", "elements": [button(action_id=f"b{n}") for n in range(26)]},
+        "no more than 25 items allowed [json-pointer:/blocks/0/elements]",
+    ),
+    (
+        {"type": "actions", "elements": [button("b" * 76)]},
+        "must be less than 76 characters [json-pointer:/blocks/0/elements/0/text/text]",
+    ),
+    (
+        {"type": "actions", "elements": [button(value="v" * 2001)]},
+        "must be less than 2001 characters [json-pointer:/blocks/0/elements/0/value]",
+    ),
+    (
+        {"type": "actions", "elements": [button(url="https://x.gov/" + "u" * 3000)]},
+        "must be less than 3001 characters [json-pointer:/blocks/0/elements/0/url]",
+    ),
+    (
+        {"type": "actions", "elements": [button(action_id="a" * 256)]},
+        "must be less than 256 characters [json-pointer:/blocks/0/elements/0/action_id]",
+    ),
+    (
+        {"type": "actions", "elements": [button(style="green")]},
+        "must be a valid enum value [json-pointer:/blocks/0/elements/0/style]",
+    ),
+    (
+        {"type": "actions", "elements": [{"type": "button", "text": "Go"}]},
+        "must provide an object [json-pointer:/blocks/0/elements/0/text]",
+    ),
+    (
+        {"type": "actions", "elements": [button(action_id="same"), button(action_id="same")]},
+        "duplicate action_id [json-pointer:/blocks/0/elements/1/action_id]",
+    ),
+    (
+        {"type": "actions", "elements": [{"type": "plain_text_input"}]},
+        "unsupported type: plain_text_input [json-pointer:/blocks/0/elements/0/type]",
+    ),
+    (
+        {"type": "divider", "block_id": "b" * 256},
+        "must be less than 256 characters [json-pointer:/blocks/0/block_id]",
+    ),
+    (
+        {"type": "divider", "text": {"type": "plain_text", "text": "no"}},
+        "invalid additional property: text [json-pointer:/blocks/0]",
+    ),
+    (
+        {"type": "sectoin", "text": {"type": "mrkdwn", "text": "typo"}},
+        "unsupported type: sectoin [json-pointer:/blocks/0/type]",
+    ),
+    (
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": "pick"},
+            "accessory": {"type": "static_select", "options": options(101)},
+        },
+        "no more than 100 items allowed [json-pointer:/blocks/0/accessory/options]",
+    ),
+    (
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": "pick"},
+            "accessory": {"type": "static_select", "options": options(1, text="o" * 76)},
+        },
+        "must be less than 76 characters [json-pointer:/blocks/0/accessory/options/0/text/text]",
+    ),
+    (
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": "pick"},
+            "accessory": {"type": "static_select", "options": options(1, value="v" * 150)},
+        },
+        "must be less than 151 characters [json-pointer:/blocks/0/accessory/options/0/value]",
+    ),
+    (
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": "pick"},
+            "accessory": {
+                "type": "static_select",
+                "options": options(2),
+                "initial_option": options(3)[2],
+            },
+        },
+        "must match one of the provided options [json-pointer:/blocks/0/accessory/initial_option]",
+    ),
+    (
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": "pick"},
+            "accessory": {
+                "type": "static_select",
+                "options": options(2),
+                "placeholder": {"type": "plain_text", "text": "p" * 151},
+            },
+        },
+        "must be less than 151 characters [json-pointer:/blocks/0/accessory/placeholder/text]",
+    ),
+]
+
+
+@pytest.mark.parametrize(("block", "problem"), BLOCK_PROBLEMS)
+def test_message_blocks_are_checked_like_slack(
+    fake: FakeSlack, client: WebClient, block: dict[str, Any], problem: str
+) -> None:
+    error = slack_error(client.chat_postMessage, channel=CHANNEL, text="t", blocks=[block])
+
+    assert error.response["error"] == "invalid_blocks"
+    assert f"[ERROR] {problem}" in error.response["response_metadata"]["messages"]
+    assert fake.messages(CHANNEL) == []
+
+
+def test_block_ids_must_be_unique_in_a_message(client: WebClient) -> None:
+    blocks = [{"type": "divider", "block_id": "same"}, {"type": "divider", "block_id": "same"}]
+
+    error = slack_error(client.chat_postMessage, channel=CHANNEL, text="t", blocks=blocks)
+
+    assert error.response["errors"] == ["duplicate block_id [json-pointer:/blocks/1/block_id]"]
+
+
+def test_chat_update_checks_blocks_too(fake: FakeSlack, client: WebClient) -> None:
+    ts = client.chat_postMessage(channel=CHANNEL, text="t")["ts"]
+
+    error = slack_error(
+        client.chat_update, channel=CHANNEL, ts=ts, text="t", blocks=[section("x" * 3001)]
+    )
+
+    assert error.response["error"] == "invalid_blocks"
+    assert fake.messages(CHANNEL)[0]["blocks"] == []
+
+
+def test_stored_blocks_get_the_ids_slack_generates(fake: FakeSlack, client: WebClient) -> None:
+    blocks = [{"type": "actions", "elements": [button()]}, {"type": "divider", "block_id": "d"}]
+
+    client.chat_postMessage(channel=CHANNEL, text="t", blocks=blocks)
+
+    stored = fake.messages(CHANNEL)[0]["blocks"]
+    assert stored[0]["block_id"] and stored[0]["elements"][0]["action_id"]
+    assert stored[1]["block_id"] == "d"
+    assert fake.last("chat.postMessage").args["blocks"] == blocks
+
+
+# -- views ---------------------------------------------------------------------------------
+
+
+def test_views_open_answers_with_the_view_as_slack_holds_it(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    sent = modal(text_input(), submit=SUBMIT, callback_id="profile", private_metadata="42")
+
+    view = client.views_open(trigger_id=fake.issue_trigger_id(), view=sent)["view"]
+
+    assert view["id"].startswith("V") and view["team_id"] == "T0TEAM"
+    assert view["state"] == {"values": {}} and view["hash"]
+    assert (view["callback_id"], view["private_metadata"]) == ("profile", "42")
+    assert view["root_view_id"] == view["id"] and view["previous_view_id"] is None
+    assert view["blocks"][0]["element"]["action_id"] == "value"
+    assert fake.views[view["id"]] == view
+    assert fake.last("views.open").args["view"] == sent
+
+
+def test_a_trigger_id_works_once_and_within_three_seconds(
+    fake: FakeSlack, client: WebClient, clock: ManualClock
+) -> None:
+    view = modal(section("hi"))
+    used = fake.issue_trigger_id()
+    client.views_open(trigger_id=used, view=view)
+    late = fake.issue_trigger_id()
+    just_in_time = fake.issue_trigger_id()
+    clock.advance(3.0)
+
+    assert client.views_open(trigger_id=just_in_time, view=view)["ok"]
+    assert error_of(client.views_open, trigger_id=used, view=view) == "exchanged_trigger_id"
+    clock.advance(0.01)
+    assert error_of(client.views_open, trigger_id=late, view=view) == "expired_trigger_id"
+    assert error_of(client.views_open, trigger_id="1.2.abc", view=view) == "invalid_trigger_id"
+
+
+def test_a_refused_view_does_not_use_up_the_trigger(fake: FakeSlack, client: WebClient) -> None:
+    trigger = fake.issue_trigger_id()
+
+    error = slack_error(client.views_open, trigger_id=trigger, view=modal(text_input()))
+
+    assert error.response["error"] == "invalid_arguments"
+    assert error.response["response_metadata"]["messages"] == [
+        "[ERROR] failed to match all allowed schemas [json-pointer:/view]",
+        "[ERROR] missing required field: submit [json-pointer:/view]",
+    ]
+    assert client.views_open(trigger_id=trigger, view=modal(text_input(), submit=SUBMIT))["ok"]
+
+
+VIEW_PROBLEMS = [
+    (
+        modal(section("x"), title={"type": "plain_text", "text": "t" * 25}),
+        "must be less than 25 characters [json-pointer:/view/title/text]",
+    ),
+    (
+        modal(section("x"), title={"type": "mrkdwn", "text": "*t*"}),
+        "unsupported type: mrkdwn [json-pointer:/view/title/type]",
+    ),
+    (
+        {"type": "modal", "blocks": []},
+        "missing required field: title [json-pointer:/view]",
+    ),
+    (
+        modal(text_input(), submit={"type": "plain_text", "text": "s" * 25}),
+        "must be less than 25 characters [json-pointer:/view/submit/text]",
+    ),
+    (
+        modal(section("x"), close={"type": "plain_text", "text": "c" * 25}),
+        "must be less than 25 characters [json-pointer:/view/close/text]",
+    ),
+    (
+        modal(section("x"), submit=None),
+        "must provide an object [json-pointer:/view/submit]",
+    ),
+    (
+        modal(section("x"), private_metadata="p" * 3001),
+        "must be less than 3001 characters [json-pointer:/view/private_metadata]",
+    ),
+    (
+        modal(section("x"), callback_id="c" * 256),
+        "must be less than 256 characters [json-pointer:/view/callback_id]",
+    ),
+    (
+        modal(section("x"), submit_disabled=True),
+        "invalid additional property: submit_disabled [json-pointer:/view]",
+    ),
+    (
+        modal(*[{"type": "divider"}] * 101),
+        "no more than 100 items allowed [json-pointer:/view/blocks]",
+    ),
+    (
+        modal(text_input(max_length=3001), submit=SUBMIT),
+        "must be less than 3001 [json-pointer:/view/blocks/0/element/max_length]",
+    ),
+    (
+        modal(text_input(max_length=5, initial_value="too long"), submit=SUBMIT),
+        "must be less than 6 characters [json-pointer:/view/blocks/0/element/initial_value]",
+    ),
+    (
+        modal({**text_input(), "label": {"type": "plain_text", "text": "l" * 2001}}, submit=SUBMIT),
+        "must be less than 2001 characters [json-pointer:/view/blocks/0/label/text]",
+    ),
+    (
+        modal({**text_input(), "hint": {"type": "plain_text", "text": "h" * 2001}}, submit=SUBMIT),
+        "must be less than 2001 characters [json-pointer:/view/blocks/0/hint/text]",
+    ),
+    (
+        modal(text_input(placeholder={"type": "plain_text", "text": "p" * 151}), submit=SUBMIT),
+        "must be less than 151 characters [json-pointer:/view/blocks/0/element/placeholder/text]",
+    ),
+    (
+        modal(text_input("same"), text_input("same"), submit=SUBMIT),
+        "duplicate block_id [json-pointer:/view/blocks/1/block_id]",
+    ),
+    (
+        modal(
+            {
+                "type": "input",
+                "label": {"type": "plain_text", "text": "Kinds"},
+                "element": {
+                    "type": "multi_static_select",
+                    "options": options(3),
+                    "initial_options": options(3),
+                    "max_selected_items": 2,
+                },
+            },
+            submit=SUBMIT,
+        ),
+        "no more than 2 items allowed [json-pointer:/view/blocks/0/element/initial_options]",
+    ),
+    (
+        modal(
+            {
+                "type": "input",
+                "label": {"type": "plain_text", "text": "Kinds"},
+                "element": {"type": "checkboxes", "options": options(11)},
+            },
+            submit=SUBMIT,
+        ),
+        "no more than 10 items allowed [json-pointer:/view/blocks/0/element/options]",
+    ),
+    (
+        {"type": "home", "blocks": []},
+        "unsupported type: home [json-pointer:/view/type]",
+    ),
+]
+
+
+@pytest.mark.parametrize(("view", "problem"), VIEW_PROBLEMS)
+def test_views_are_checked_like_slack(
+    fake: FakeSlack, client: WebClient, view: dict[str, Any], problem: str
+) -> None:
+    error = slack_error(client.views_open, trigger_id=fake.issue_trigger_id(), view=view)
+
+    assert error.response["error"] == "invalid_arguments"
+    messages = error.response["response_metadata"]["messages"]
+    assert messages[0] == "[ERROR] failed to match all allowed schemas [json-pointer:/view]"
+    assert f"[ERROR] {problem}" in messages
+    assert fake.views == {}
+
+
+def test_a_modal_holds_100_blocks(fake: FakeSlack, client: WebClient) -> None:
+    view = modal(*[{"type": "divider"}] * 100)
+
+    assert len(client.views_open(trigger_id=fake.issue_trigger_id(), view=view)["view"]["blocks"])
+
+
+def test_views_push_stacks_at_most_three_views(fake: FakeSlack, client: WebClient) -> None:
+    root = client.views_open(trigger_id=fake.issue_trigger_id(), view=modal(section("1")))
+    root_id = root["view"]["id"]
+    second = client.views_push(trigger_id=fake.issue_trigger_id(root_id), view=modal(section("2")))
+    third = client.views_push(trigger_id=fake.issue_trigger_id(), view=modal(section("3")))
+
+    assert second["view"]["root_view_id"] == root_id
+    assert second["view"]["previous_view_id"] == root_id
+    assert third["view"]["previous_view_id"] == second["view"]["id"]
+    assert error_of(
+        client.views_push, trigger_id=fake.issue_trigger_id(root_id), view=modal(section("4"))
+    ) == ("push_limit_reached")
+
+
+def test_views_push_follows_the_trigger_rules(
+    fake: FakeSlack, client: WebClient, clock: ManualClock
+) -> None:
+    client.views_open(trigger_id=fake.issue_trigger_id(), view=modal(section("1")))
+    stale = fake.issue_trigger_id()
+    clock.advance(3.5)
+
+    assert error_of(client.views_push, trigger_id=stale, view=modal(section("2"))) == (
+        "expired_trigger_id"
+    )
+    assert error_of(client.views_push, trigger_id="9.9.f", view=modal(section("2"))) == (
+        "invalid_trigger_id"
+    )
+
+
+def test_views_update_by_id_or_external_id_with_hash_protection(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    def version(text: str) -> dict[str, Any]:
+        return modal(section(text), external_id="profile-ada")
+
+    opened = client.views_open(trigger_id=fake.issue_trigger_id(), view=version("v1"))["view"]
+
+    updated = client.views_update(view_id=opened["id"], hash=opened["hash"], view=version("v2"))
+    by_external = client.views_update(external_id="profile-ada", view=version("v3"))["view"]
+
+    assert updated["view"]["id"] == opened["id"] and updated["view"]["hash"] != opened["hash"]
+    assert by_external["id"] == opened["id"]
+    assert fake.views[opened["id"]]["blocks"][0]["text"]["text"] == "v3"
+    assert error_of(
+        client.views_update, view_id=opened["id"], hash=opened["hash"], view=modal(section("x"))
+    ) == ("hash_conflict")
+    assert error_of(client.views_update, view_id="V999", view=modal(section("x"))) == "not_found"
+    assert error_of(client.views_update, external_id="nope", view=modal(section("x"))) == (
+        "not_found"
+    )
+
+
+def test_views_open_refuses_an_external_id_already_in_use(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    view = modal(section("x"), external_id="only-one")
+    client.views_open(trigger_id=fake.issue_trigger_id(), view=view)
+
+    assert error_of(client.views_open, trigger_id=fake.issue_trigger_id(), view=view) == (
+        "duplicate_external_id"
+    )
+
+
+def test_views_publish_sets_a_users_home_tab(fake: FakeSlack, client: WebClient) -> None:
+    home = {"type": "home", "blocks": [section("Welcome")]}
+
+    first = client.views_publish(user_id=ADA, view=home)["view"]
+    second = client.views_publish(user_id=ADA, view={"type": "home", "blocks": [section("Hi")]})
+
+    assert first["type"] == "home" and second["view"]["id"] == first["id"]
+    assert fake.home(ADA) == second["view"]
+    assert fake.home(GRACE) is None
+    assert error_of(client.views_publish, user_id=ADA, hash=first["hash"], view=home) == (
+        "hash_conflict"
+    )
+
+
+def test_views_publish_refuses_unknown_users_modals_and_too_many_blocks(
+    client: WebClient,
+) -> None:
+    home = {"type": "home", "blocks": [section("x")]}
+    unknown = slack_error(client.views_publish, user_id="U999", view=home).response
+    as_modal = slack_error(client.views_publish, user_id=ADA, view=modal(section("x")))
+    too_big = {"type": "home", "blocks": [{"type": "divider"}] * 101}
+
+    assert unknown["error"] == "invalid_arguments"
+    assert unknown["response_metadata"]["messages"] == ["[ERROR] invalid `user_id`"]
+    assert (
+        "[ERROR] unsupported type: modal [json-pointer:/view/type]"
+        in (as_modal.response["response_metadata"]["messages"])
+    )
+    assert error_of(client.views_publish, user_id=ADA, view=too_big) == "invalid_arguments"
+    assert client.views_publish(user_id=ADA, view={**too_big, "blocks": too_big["blocks"][:100]})
+
+
+# -- rate limits and server errors ---------------------------------------------------------
+
+
+def test_fail_next_ratelimited_is_a_429_with_retry_after(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    fake.fail_next("chat.postMessage", retry_after=7)
+
+    error = slack_error(client.chat_postMessage, channel=CHANNEL, text="t")
+
+    assert error.response.status_code == 429
+    assert error.response.headers["Retry-After"] == "7"
+    assert error.response.data == {"ok": False, "error": "ratelimited"}
+    assert fake.last("chat.postMessage").http_status == 429
+    assert client.chat_postMessage(channel=CHANNEL, text="t")["ok"]
+
+
+def test_slack_sdks_rate_limit_handler_retries_and_succeeds(fake: FakeSlack) -> None:
+    retrying = WebClient(
+        base_url=fake.url,
+        token=TOKEN,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)],
+    )
+    fake.fail_next("chat.postMessage", retry_after=1)
+
+    answer = retrying.chat_postMessage(channel=CHANNEL, text="eventually")
+
+    assert answer["ok"]
+    assert [call.http_status for call in fake.calls_to("chat.postMessage")] == [429, 200]
+    assert [m["text"] for m in fake.messages(CHANNEL)] == ["eventually"]
+
+
+def test_fail_next_can_give_server_errors_and_plain_errors(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    fake.fail_next("users.info", status=503)
+    fake.fail_next("users.info", "fatal_error", status=500)
+    fake.fail_next("users.info", "account_inactive", times=2)
+
+    first = slack_error(client.users_info, user=ADA).response
+    second = slack_error(client.users_info, user=ADA).response
+    plain = [slack_error(client.users_info, user=ADA).response for _ in range(2)]
+
+    assert (first.status_code, first["error"]) == (503, "service_unavailable")
+    assert (second.status_code, second["error"]) == (500, "fatal_error")
+    assert [(p.status_code, p["error"]) for p in plain] == [(200, "account_inactive")] * 2
+    assert client.users_info(user=ADA)["ok"]
+
+
+def test_a_per_minute_rate_limit_by_the_clock(clock: ManualClock) -> None:
+    with FakeSlack(bot_token=TOKEN, clock=clock, rate_limits={"chat.postMessage": 2}) as limited:
+        limited.add_user(ADA, real_name="Ada")
+        client = WebClient(base_url=limited.url, token=TOKEN)
+        client.chat_postMessage(channel=ADA, text="1")
+        clock.advance(10)
+        client.chat_postMessage(channel=ADA, text="2")
+
+        error = slack_error(client.chat_postMessage, channel=ADA, text="3")
+        assert (error.response.status_code, error.response["error"]) == (429, "ratelimited")
+        assert error.response.headers["Retry-After"] == "50"
+        assert client.users_info(user=ADA)["ok"]
+        clock.advance(50)
+        assert client.chat_postMessage(channel=ADA, text="3")["ok"]
+
+
+# -- files ---------------------------------------------------------------------------------
+
+
+def test_files_upload_v2_round_trip(fake: FakeSlack, client: WebClient) -> None:
+    answer = client.files_upload_v2(
+        channel=CHANNEL,
+        content=b"name,email\nAda,ada@example.gov\n",
+        filename="roster.csv",
+        title="Roster",
+        initial_comment="Here is the roster",
+    )
+
+    (stored,) = fake.files
+    assert answer["file"]["id"] == stored["id"] and answer["file"]["title"] == "Roster"
+    assert stored["content"] == b"name,email\nAda,ada@example.gov\n"
+    assert (stored["name"], stored["title"], stored["channel"]) == ("roster.csv", "Roster", CHANNEL)
+    assert fake.last("files.getUploadURLExternal").args["length"] == str(len(stored["content"]))
+    assert fake.last("files.completeUploadExternal").args["files"] == [
+        {"id": stored["id"], "title": "Roster"}
+    ]
+    (message,) = fake.messages(CHANNEL)
+    assert message["text"] == "Here is the roster" and message["files"][0]["id"] == stored["id"]
+
+
+def test_file_uploads_refuse(fake: FakeSlack, client: WebClient) -> None:
+    assert error_of(client.files_getUploadURLExternal, filename="a.txt", length=0) == (
+        "missing_argument"
+    )
+    pending = client.files_getUploadURLExternal(filename="a.txt", length=3)["file_id"]
+    assert error_of(client.files_completeUploadExternal, files=[{"id": pending}]) == (
+        "file_not_found"
+    )
+    assert error_of(client.files_upload_v2, channel="C999", content=b"abc", filename="a.txt") == (
+        "invalid_channel"
+    )
+    assert fake.files == []
+
+
+# -- response_url --------------------------------------------------------------------------
+
+
+def test_a_response_url_post_is_recorded_as_a_call(fake: FakeSlack) -> None:
+    url = fake.response_url(user=ADA)
+
+    response = WebhookClient(url).send(text="You're paused", response_type="ephemeral")
+
+    assert response.status_code == 200 and json.loads(response.body) == {"ok": True}
+    call = fake.last("response_url")
+    assert call.args == {"text": "You're paused", "response_type": "ephemeral"}
+    assert (call.ok, call.http_status) == (True, 200)
+    assert fake.ephemerals[0]["text"] == "You're paused" and fake.ephemerals[0]["user"] == ADA
+
+
+def test_a_response_url_works_five_times(fake: FakeSlack) -> None:
+    hook = WebhookClient(fake.response_url())
+
+    statuses = [hook.send(text=f"try {n}").status_code for n in range(6)]
+
+    assert statuses == [200] * 5 + [404]
+    last = fake.last("response_url")
+    assert (last.ok, last.error, last.http_status) == (False, "expired_url", 404)
+    assert last.response == {"ok": False, "error": "expired_url"}
+
+
+def test_a_response_url_expires_after_thirty_minutes(fake: FakeSlack, clock: ManualClock) -> None:
+    url = fake.response_url()
+    clock.advance(30 * 60)
+    assert WebhookClient(url).send(text="just in time").status_code == 200
+    clock.advance(1)
+
+    response = WebhookClient(url).send(text="too late")
+
+    assert response.status_code == 404 and json.loads(response.body)["error"] == "expired_url"
+
+
+def test_a_response_url_can_post_replace_and_delete_in_a_channel(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    original = client.chat_postMessage(channel=CHANNEL, text="Request pending")["ts"]
+    url = fake.response_url(channel=CHANNEL, user=ADA, message_ts=original)
+    hook = WebhookClient(url)
+
+    hook.send(text="Everyone sees this", response_type="in_channel")
+    hook.send(text="Request accepted", replace_original=True)
+    texts = [message["text"] for message in fake.messages(CHANNEL)]
+    hook.send(delete_original=True)
+
+    assert texts == ["Request accepted", "Everyone sees this"]
+    assert [message["text"] for message in fake.messages(CHANNEL)] == ["Everyone sees this"]
+
+
+def test_a_response_url_checks_blocks_and_content(fake: FakeSlack) -> None:
+    hook = WebhookClient(fake.response_url())
+
+    bad = hook.send(text="t", blocks=[section("x" * 3001)])
+    empty = hook.send_dict({"response_type": "ephemeral"})
+
+    assert bad.status_code == 400 and json.loads(bad.body)["error"] == "invalid_blocks"
+    assert empty.status_code == 400 and json.loads(empty.body)["error"] == "no_text"
+
+
+# -- recording and running -----------------------------------------------------------------
+
+
+def test_calls_are_recorded_in_order_and_can_be_reset(fake: FakeSlack, client: WebClient) -> None:
+    client.auth_test()
+    slack_error(client.users_info, user="U999")
+    client.chat_postMessage(channel=CHANNEL, text="t", blocks=[section("b")])
+
+    assert [call.method for call in fake.calls] == ["auth.test", "users.info", "chat.postMessage"]
+    assert fake.calls_to("users.info")[0].error == "user_not_found"
+    assert fake.last("chat.postMessage").args["blocks"][0]["text"]["text"] == "b"
+    assert fake.last("chat.postMessage").response["ok"] is True
+    fake.reset_calls()
+    assert fake.calls == []
+    with pytest.raises(AssertionError, match=r"no views\.open call was made"):
+        fake.last("views.open")
+
+
+def test_form_encoded_json_arguments_are_decoded_in_the_record(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    client.api_call(
+        "chat.postMessage",
+        params={"channel": CHANNEL, "blocks": json.dumps([section("form")])},
+    )
+
+    assert fake.last("chat.postMessage").args["blocks"] == [section("form")]
+    assert fake.messages(CHANNEL)[0]["blocks"][0]["text"]["text"] == "form"
+
+
+def test_concurrent_calls_are_all_answered_and_recorded(fake: FakeSlack, client: WebClient) -> None:
+    def post(worker: int) -> None:
+        for n in range(10):
+            client.chat_postMessage(channel=CHANNEL, text=f"{worker}-{n}")
+
+    threads = [threading.Thread(target=post, args=(worker,)) for worker in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    stamps = [message["ts"] for message in fake.messages(CHANNEL)]
+    assert len(fake.calls_to("chat.postMessage")) == 80
+    assert len(set(stamps)) == 80 and stamps == sorted(stamps)
+
+
+def test_the_server_is_quiet_and_stops_cleanly(capfd: pytest.CaptureFixture[str]) -> None:
+    fake = FakeSlack(bot_token=TOKEN).start()
+    url = fake.url
+    WebClient(base_url=url, token=TOKEN).auth_test()
+    slack_error(WebClient(base_url=url, token=TOKEN).api_call, "no.such")
+    fake.stop()
+
+    assert capfd.readouterr().err == ""
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(url + "auth.test", timeout=2)
