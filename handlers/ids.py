@@ -58,7 +58,37 @@ MY_COACHING = Command(
     examples=("/my-coaching",),
 )
 
-COMMANDS: tuple[Command, ...] = (PROFILE, FIND_COACH, REQUEST_INTRO, AGREEMENT, MY_COACHING)
+LOG_CONVERSATION = Command(
+    name="/log-conversation",
+    description="Record that you and your coach or learner talked",
+    usage_hint="[@the other person]",
+    examples=("/log-conversation", "/log-conversation @Carl Mendez"),
+)
+
+COACHING_HELP = Command(
+    name="/coaching-help",
+    description="Every Sounding Board command, with examples",
+    usage_hint="[command]",
+    examples=("/coaching-help", "/coaching-help find-coach"),
+)
+
+COACHABILITY = Command(
+    name="/coachability",
+    description="A private reflection: how ready am I to get the most from a coach?",
+    usage_hint="",
+    examples=("/coachability",),
+)
+
+COMMANDS: tuple[Command, ...] = (
+    PROFILE,
+    FIND_COACH,
+    REQUEST_INTRO,
+    AGREEMENT,
+    MY_COACHING,
+    LOG_CONVERSATION,
+    COACHING_HELP,
+    COACHABILITY,
+)
 
 # Modals (callback_id)
 PROFILE_SUMMARY_VIEW = "profile_summary"
@@ -123,3 +153,23 @@ RELATIONSHIP_RESUME = "relationship_resume"
 RELATIONSHIP_END = "relationship_end"
 END_VIEW = "relationship_end_form"
 FIND_FOR_SLOT = "find_for_slot"
+
+# Help, guidance and the coachability reflection (handlers/guide.py)
+COACHABILITY_VIEW = "coachability_form"
+COACHABILITY_START = "coachability_start"
+COACHABILITY_SHARE = "coachability_share"
+
+# Check-ins, conversations, debriefs and nudges (handlers/checkins.py)
+LOG_VIEW = "log_conversation_form"
+LOG_START = "log_start"
+PREPARE_START = "prepare_start"
+PREPARE_VIEW = "prepare_form"
+PREPARE_SHARE = "prepare_share"
+DEBRIEF_START = "debrief_start"
+DEBRIEF_VIEW = "debrief_form"
+FOLLOW_UP_START = "follow_up_start"
+FOLLOW_UP_VIEW = "follow_up_form"
+RENEW = "term_renew"
+CONCLUDE = "term_conclude"
+KEEP_IN_TOUCH_START = "keep_in_touch_start"
+KEEP_IN_TOUCH_VIEW = "keep_in_touch_form"
