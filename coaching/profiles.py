@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coaching.vocabulary import CoachingKind, Expertise, Frequency, MeetingForm
-from storage.models import CoachExpertise, CoachProfile, LearnerProfile, Person
+from storage.models import CoachExpertise, CoachProfile, LearnerProfile, Person, utcnow
 
 SHORT_TEXT = 200
 LONG_TEXT = 3000
@@ -377,6 +377,7 @@ def apply_coach(session: Session, person: Person, coach: CleanCoach) -> CoachPro
         profile.expertise.extend(
             CoachExpertise(area=area, position=position) for position, area in enumerate(wanted)
         )
+        profile.updated_at = utcnow()
     return profile
 
 

@@ -65,6 +65,7 @@ from coaching.profiles import (
     apply_coach,
     clean_coach,
     coach_application_of,
+    contact_of,
     find_person,
     find_person_by_email,
 )
@@ -94,20 +95,19 @@ COLUMNS = (
     "learner_preferences",
     "extra_info",
 )
-REQUIRED = frozenset(
-    {
-        "name",
-        "email",
-        "organization",
-        "title",
-        "years_in_local_government",
-        "why_coach",
-        "expertise",
-        "kinds_of_coaching",
-        "meeting_forms",
-        "frequency",
-    }
+REQUIRED = (
+    "name",
+    "email",
+    "organization",
+    "title",
+    "years_in_local_government",
+    "why_coach",
+    "expertise",
+    "kinds_of_coaching",
+    "meeting_forms",
+    "frequency",
 )
+OPTIONAL = tuple(column for column in COLUMNS if column not in REQUIRED)
 DEFAULT_MAX_LEARNERS = "2"
 
 _CONTACT_COLUMNS = frozenset(
@@ -146,7 +146,7 @@ _CHOICES: dict[str, dict[str, str]] = {
     "kinds_of_coaching": {key: item.value for item in CoachingKind for key in _spellings(item)},
 }
 _ALLOWED = {
-    "expertise": "; ".join(area.value for area in Expertise),
+    "expertise": ", ".join(area.value for area in Expertise),
     "frequency": ", ".join(item.value for item in Frequency),
     "meeting_forms": ", ".join(item.value for item in MeetingForm),
     "kinds_of_coaching": ", ".join(item.value for item in CoachingKind),
@@ -275,7 +275,7 @@ def _choices(column: str, raw: str, errors: dict[str, str]) -> list[str]:
 def _application(row: dict[str, str], errors: dict[str, str]) -> CoachApplication:
     frequency = _choices("frequency", row["frequency"], errors)
     if len(frequency) > 1:
-        errors.setdefault("frequency", "Please choose one frequency.")
+        errors.setdefault("frequency", "Please choose one frequency")
     return CoachApplication(
         contact=Contact(**{column: row.get(column, "") for column in _CONTACT_COLUMNS}),
         years_in_local_government=row["years_in_local_government"],
@@ -294,9 +294,9 @@ def _application(row: dict[str, str], errors: dict[str, str]) -> CoachApplicatio
 
 
 def _reason(errors: dict[str, str]) -> str:
-    """Errors keyed by column, in the file's documented column order."""
+    """Errors keyed by column, in the file's documented column order, on one line."""
     ordered = sorted(errors.items(), key=lambda item: COLUMNS.index(item[0]))
-    return "; ".join(f"{column}: {problem}" for column, problem in ordered)
+    return "; ".join(f"{column}: {problem.rstrip('.')}" for column, problem in ordered)
 
 
 def _column_errors(invalid: InvalidApplication) -> dict[str, str]:
@@ -338,7 +338,7 @@ def read_rows(text: str) -> list[RosterRow | RowProblem]:
         }
         errors: dict[str, str] = {}
         email = row["email"].lower()
-        slack_id = row.get("slack_id") or None
+        slack_id = row.get("slack_id", "").upper() or None
         if email in seen_emails:
             errors["email"] = f"{email} is already on line {seen_emails[email]}"
         elif email:
@@ -346,7 +346,7 @@ def read_rows(text: str) -> list[RosterRow | RowProblem]:
         if slack_id is not None:
             if not _SLACK_ID.match(slack_id):
                 errors["slack_id"] = (
-                    f"{slack_id!r} is not a Slack member ID (they look like U0123ABCD)"
+                    f"{row['slack_id']!r} is not a Slack member ID (they look like U0123ABCD)"
                 )
             elif slack_id in seen_ids:
                 errors["slack_id"] = f"{slack_id} is already on line {seen_ids[slack_id]}"
@@ -372,7 +372,7 @@ class _Refused(Exception):
     """A row that can't be imported; raised inside the row's savepoint to undo it."""
 
 
-def as_application(coach: CleanCoach) -> CoachApplication:
+def _as_application(coach: CleanCoach) -> CoachApplication:
     """A clean coach in the shape `coach_application_of` gives for a stored one."""
     return CoachApplication(
         contact=coach.contact,
@@ -391,14 +391,18 @@ def as_application(coach: CleanCoach) -> CoachApplication:
     )
 
 
-def _merged(row: RosterRow, current: CoachApplication | None) -> CoachApplication:
+def _merged(row: RosterRow, person: Person | None) -> CoachApplication:
     """The row's application, with the stored value for each field the file leaves out."""
-    if current is None or not row.keep:
+    if person is None or not row.keep:
         return row.application
+    stored = contact_of(person)
     contact = replace(
         row.application.contact,
-        **{name: getattr(current.contact, name) for name in row.keep & _CONTACT_COLUMNS},
+        **{name: getattr(stored, name) for name in row.keep & _CONTACT_COLUMNS},
     )
+    if person.coach is None:
+        return replace(row.application, contact=contact)
+    current = coach_application_of(person, person.coach)
     return replace(
         row.application,
         contact=contact,
@@ -448,8 +452,9 @@ def _import_row(
     """Create or update one coach; returns the outcome and the coach's Slack ID.
 
     `looked_up` is the Slack ID found for the row's e-mail, used when neither the row nor
-    the stored person has one. Raises `_Refused` before or after writing: the caller runs
-    this in a savepoint so a refused row writes nothing.
+    the stored person has one. Raises `_Refused` when the row clashes with someone else
+    in the program; the caller runs this in a savepoint, so a row that fails at any
+    point writes nothing.
     """
     email = row.application.contact.email.strip().lower()
     person = _person(session, team_id, row, email)
@@ -457,7 +462,7 @@ def _import_row(
         coach_application_of(person, person.coach) if person is not None and person.coach else None
     )
     try:
-        coach = clean_coach(_merged(row, current))
+        coach = clean_coach(_merged(row, person))
     except InvalidApplication as invalid:
         raise _Refused(_reason(_column_errors(invalid))) from None
     slack_id = row.slack_id or (person.slack_user_id if person else None) or looked_up
@@ -468,7 +473,8 @@ def _import_row(
                 f"slack_id: Slack user {slack_id} (found by e-mail) is already in the program "
                 f"as {holder.email}"
             )
-    if person is not None and person.slack_user_id == slack_id and current == as_application(coach):
+    unchanged = current == _as_application(coach)
+    if person is not None and person.slack_user_id == slack_id and unchanged:
         return Outcome.UNCHANGED, slack_id
     outcome = Outcome.CREATED if current is None else Outcome.UPDATED
     if person is None:
