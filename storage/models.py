@@ -186,6 +186,9 @@ class Relationship(Timestamped, Base):
     ended_at: Mapped[datetime | None]
     end_reason: Mapped[str] = mapped_column(Text, default="")
     """Private to the person who ended it; never shown to the other party."""
+    next_plan_at: Mapped[datetime | None] = mapped_column(index=True)
+    """When the scheduler next needs to look at this pair; the reminder run reads only
+    the pairs whose time has come, so its cost follows what is due, not the total."""
 
     learner: Mapped[Person] = relationship(foreign_keys=[learner_id])
     coach: Mapped[Person] = relationship(foreign_keys=[coach_id])
@@ -246,3 +249,85 @@ class Agreement(Timestamped, Base):
     review_ts: Mapped[str | None] = mapped_column(String(32))
 
     relationship: Mapped[Relationship] = relationship()
+
+
+class Conversation(Base):
+    """A conversation the pair had, as logged by either of them."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("relationship_id", "request_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    relationship_id: Mapped[int] = mapped_column(
+        ForeignKey("relationships.id", ondelete="CASCADE"), index=True
+    )
+    happened_on: Mapped[date]
+    form: Mapped[str] = mapped_column(String(32))
+    logged_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    request_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Debrief(Base):
+    """The learner's private reflection after a conversation. Never shown to the coach or
+    the coordinators, never exported."""
+
+    __tablename__ = "debriefs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), unique=True
+    )
+    went_well: Mapped[str] = mapped_column(Text, default="")
+    not_well: Mapped[str] = mapped_column(Text, default="")
+    insights: Mapped[str] = mapped_column(Text, default="")
+    suggestions: Mapped[str] = mapped_column(Text, default="")
+    willing_to_do: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ActionItem(Base):
+    """Something the learner committed to in a debrief, followed up at the next check-in."""
+
+    __tablename__ = "action_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    relationship_id: Mapped[int] = mapped_column(
+        ForeignKey("relationships.id", ondelete="CASCADE"), index=True
+    )
+    debrief_id: Mapped[int] = mapped_column(ForeignKey("debriefs.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+
+
+class Nudge(Base):
+    """One message the scheduler owes someone: planned from stored rows, claimed by one
+    process, sent once, and recorded (or its failure and reason)."""
+
+    __tablename__ = "nudges"
+    __table_args__ = (
+        UniqueConstraint("team_id", "kind", "subject_id", "recipient_id", "due_key"),
+        Index("ix_nudges_status_deliver_at", "status", "deliver_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    """The relationship (or, for a debrief prompt, the conversation) it is about."""
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    due_key: Mapped[str] = mapped_column(String(64))
+    deliver_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    error: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
