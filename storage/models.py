@@ -192,6 +192,11 @@ class Relationship(Timestamped, Base):
 
     learner: Mapped[Person] = relationship(foreign_keys=[learner_id])
     coach: Mapped[Person] = relationship(foreign_keys=[coach_id])
+
+    def replan(self, now: datetime) -> None:
+        """Something changed: have the next reminder run look at this pair again."""
+        self.next_plan_at = now
+
     questions: Mapped[list[RequestQuestion]] = relationship(
         back_populates="relationship", cascade="all, delete-orphan", order_by="RequestQuestion.id"
     )
@@ -330,4 +335,20 @@ class Nudge(Base):
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     error: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Preparation(Base):
+    """A learner's purpose and questions for a coming check-in; private unless shared."""
+
+    __tablename__ = "preparations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    relationship_id: Mapped[int] = mapped_column(
+        ForeignKey("relationships.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(Text)
+    questions: Mapped[str] = mapped_column(Text, default="")
+    shared_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
