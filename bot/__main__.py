@@ -38,6 +38,11 @@ def run(settings_env: dict[str, str]) -> int:
 
     settings = load_settings(settings_env)
     bot = assemble(settings)
+    if settings.scheduler_enabled:
+        from scheduling.scheduler import start_scheduler
+
+        start_scheduler(bot.reminders)
+        logger.info("Reminders are on (SCHEDULER=off to serve Slack without them)")
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

@@ -13,6 +13,7 @@ from bot.app import build_app, build_client
 from bot.runtime import Runtime
 from bot.settings import Settings
 from coaching.clock import Clock, system_clock
+from scheduling.reminders import ReminderRun
 from storage.db import make_engine, make_sessionmaker, migrate
 
 
@@ -23,6 +24,7 @@ class Bot:
     runtime: Runtime
     client: WebClient
     app: App
+    reminders: ReminderRun
 
 
 def open_database(settings: Settings) -> Engine:
@@ -48,4 +50,5 @@ def assemble(
         runtime=runtime,
         client=client,
         app=build_app(runtime, client, listener_executor=listener_executor),
+        reminders=ReminderRun(runtime.sessions, client, clock),
     )

@@ -273,6 +273,7 @@ def sign(session: Session, team_id: str, agreement_id: int, user_id: str, now: d
     relationship = agreement.relationship
     if relationship.state != State.PAUSED:
         relationship.state = next_state(relationship.state, Transition.EXECUTE_AGREEMENT)
+    relationship.replan(now)
     return Signed(agreement, executed=True)
 
 

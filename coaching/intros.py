@@ -174,6 +174,7 @@ def request_intro(
         note=details.note,
         search=details.search,
         requested_at=now,
+        next_plan_at=now,
     )
     try:
         with session.begin_nested():
@@ -236,7 +237,9 @@ def accept(
                 "You're at your limit of learners. Raise it with "
                 "`/coaching-profile capacity N` first, or decline."
             )
-    return _answer(session, request, Transition.ACCEPT, now)
+    accepted = _answer(session, request, Transition.ACCEPT, now)
+    accepted.replan(now)
+    return accepted
 
 
 @dataclass(frozen=True)

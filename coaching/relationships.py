@@ -60,6 +60,7 @@ def change(
     if transition is Transition.RESUME and agreements.executed(session, relationship.id) is None:
         target = State.EXPLORING
     relationship.state = target
+    relationship.replan(now)
     if transition is Transition.PAUSE:
         relationship.paused_by = person.id
     elif transition is Transition.RESUME:

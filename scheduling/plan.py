@@ -118,7 +118,7 @@ def candidates(facts: PairFacts) -> tuple[list[Planned], bool]:
         ], True
     if state is State.EXPLORING and facts.conversations == 0 and facts.answered_at is not None:
         return _both(
-            facts, Kind.FIRST_CALL, "first", at=facts.answered_at + FIRST_CALL_AFTER
+            facts, Kind.FIRST_CALL, "first", _from(facts.answered_at + FIRST_CALL_AFTER)
         ), False
     if state is State.ACTIVE and facts.agreement_start is not None:
         frequency = Frequency(facts.frequency)

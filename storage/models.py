@@ -14,6 +14,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     text,
 )
@@ -32,10 +33,30 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always aware and in UTC when read back, also on SQLite (which
+    stores no offset and would hand back naive datetimes)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"{value!r} has no time zone; store aware datetimes")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {
-        datetime: DateTime(timezone=True),
+        datetime: UTCDateTime(),
         list[str]: JSON,
         dict[str, Any]: JSON,
     }
@@ -350,5 +371,25 @@ class Preparation(Base):
     )
     purpose: Mapped[str] = mapped_column(Text)
     questions: Mapped[str] = mapped_column(Text, default="")
+    shared_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CoachabilityReflection(Base):
+    """A learner's private coachability check: five traits rated 1 to 5, with optional
+    notes by trait. Never shown to anyone else unless the learner shares it, and then
+    only with their current coaches."""
+
+    __tablename__ = "coachability_reflections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    self_awareness: Mapped[int] = mapped_column(Integer)
+    open_to_learning: Mapped[int] = mapped_column(Integer)
+    action_oriented: Mapped[int] = mapped_column(Integer)
+    growth_mindset: Mapped[int] = mapped_column(Integer)
+    beginners_mind: Mapped[int] = mapped_column(Integer)
+    notes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     shared_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

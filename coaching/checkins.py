@@ -1,0 +1,334 @@
+"""Between check-ins: logging a conversation, preparing, the learner's private debrief,
+and following through on what they committed to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coaching.lifecycle import MATCHED, State
+from coaching.profiles import LONG_TEXT, find_person
+from coaching.vocabulary import MeetingForm
+from scheduling.cadence import next_working_instant
+from scheduling.plan import Kind
+from storage.models import (
+    ActionItem,
+    Conversation,
+    Debrief,
+    Nudge,
+    Person,
+    Preparation,
+    Relationship,
+)
+
+ACTION_LIMIT = 10
+
+
+class CheckinRefused(ValueError):
+    """Not allowed; the message says why, for the user."""
+
+
+class InvalidEntry(ValueError):
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        super().__init__(str(errors))
+
+
+def _party(
+    session: Session, team_id: str, relationship_id: int, user_id: str
+) -> tuple[Relationship, Person]:
+    relationship = session.get(Relationship, relationship_id)
+    person = find_person(session, team_id, user_id)
+    if (
+        relationship is None
+        or relationship.team_id != team_id
+        or person is None
+        or person.id not in (relationship.learner_id, relationship.coach_id)
+    ):
+        raise CheckinRefused("That coaching relationship isn't one of yours.")
+    return relationship, person
+
+
+def current_pairs(session: Session, team_id: str, user_id: str) -> list[Relationship]:
+    person = find_person(session, team_id, user_id)
+    if person is None:
+        return []
+    return list(
+        session.scalars(
+            select(Relationship).where(
+                (Relationship.learner_id == person.id) | (Relationship.coach_id == person.id),
+                Relationship.state.in_(MATCHED),
+            )
+        )
+    )
+
+
+def log_conversation(
+    session: Session,
+    team_id: str,
+    relationship_id: int,
+    user_id: str,
+    happened_on: str,
+    form: str,
+    request_key: str,
+    now: datetime,
+) -> tuple[Conversation, bool]:
+    """Record a conversation (once per `request_key`), reset the cadence, and owe the
+    learner one debrief prompt. Returns the conversation and whether it is new."""
+    relationship, person = _party(session, team_id, relationship_id, user_id)
+    existing = session.scalar(
+        select(Conversation).where(
+            Conversation.relationship_id == relationship.id,
+            Conversation.request_key == request_key,
+        )
+    )
+    if existing is not None:
+        return existing, False
+    if relationship.state not in (State.EXPLORING, State.ACTIVE):
+        raise CheckinRefused(
+            "Conversations can be logged while you're exploring or working together."
+        )
+    errors: dict[str, str] = {}
+    try:
+        day = date.fromisoformat(happened_on)
+    except ValueError:
+        errors["happened_on"] = "Please choose the date you talked."
+    else:
+        if day > now.date() + timedelta(days=1):
+            errors["happened_on"] = "That date is in the future; log it once you've talked."
+        elif day < now.date() - timedelta(days=366):
+            errors["happened_on"] = "Please choose a date within the last year."
+    if form not in set(MeetingForm):
+        errors["form"] = "Please choose how you talked."
+    if errors:
+        raise InvalidEntry(errors)
+    conversation = Conversation(
+        team_id=team_id,
+        relationship_id=relationship.id,
+        happened_on=day,
+        form=form,
+        logged_by=person.id,
+        request_key=request_key,
+    )
+    session.add(conversation)
+    session.flush()
+    learner = relationship.learner
+    session.add(
+        Nudge(
+            team_id=team_id,
+            kind=Kind.DEBRIEF,
+            subject_id=conversation.id,
+            recipient_id=learner.id,
+            due_key="after",
+            deliver_at=next_working_instant(now, learner.time_zone),
+        )
+    )
+    relationship.replan(now)
+    return conversation, True
+
+
+def _learner_conversation(
+    session: Session, team_id: str, conversation_id: int, user_id: str
+) -> Conversation:
+    conversation = session.get(Conversation, conversation_id)
+    learner = find_person(session, team_id, user_id)
+    if conversation is None or conversation.team_id != team_id or learner is None:
+        raise CheckinRefused("Only the learner can debrief this conversation.")
+    relationship = session.get(Relationship, conversation.relationship_id)
+    if relationship is None or relationship.learner_id != learner.id:
+        raise CheckinRefused("Only the learner can debrief this conversation.")
+    return conversation
+
+
+def check_debrief(session: Session, team_id: str, conversation_id: int, user_id: str) -> date:
+    """The conversation's date, if this learner may debrief it and hasn't yet."""
+    conversation = _learner_conversation(session, team_id, conversation_id, user_id)
+    if session.scalar(select(Debrief.id).where(Debrief.conversation_id == conversation.id)):
+        raise CheckinRefused("You've already debriefed this conversation.")
+    return conversation.happened_on
+
+
+@dataclass
+class DebriefAnswers:
+    went_well: str = ""
+    not_well: str = ""
+    insights: str = ""
+    suggestions: str = ""
+    willing_to_do: str = ""
+
+
+def save_debrief(
+    session: Session,
+    team_id: str,
+    conversation_id: int,
+    user_id: str,
+    answers: DebriefAnswers,
+) -> tuple[Debrief, list[ActionItem]]:
+    """The learner's private debrief; each line of what they're willing to do becomes an
+    action item to follow up at the next check-in."""
+    conversation = _learner_conversation(session, team_id, conversation_id, user_id)
+    if session.scalar(select(Debrief.id).where(Debrief.conversation_id == conversation.id)):
+        raise CheckinRefused("You've already debriefed this conversation.")
+    errors = {
+        name: f"Please keep this under {LONG_TEXT} characters."
+        for name, value in vars(answers).items()
+        if len(value) > LONG_TEXT
+    }
+    if not any(value.strip() for value in vars(answers).values()):
+        errors["went_well"] = "Please answer at least one question."
+    commitments = [
+        line.strip(" -•*\t") for line in answers.willing_to_do.splitlines() if line.strip(" -•*\t")
+    ]
+    if len(commitments) > ACTION_LIMIT:
+        errors["willing_to_do"] = f"Please pick at most {ACTION_LIMIT} things, one per line."
+    if errors:
+        raise InvalidEntry(errors)
+    debrief = Debrief(
+        team_id=team_id,
+        conversation_id=conversation.id,
+        **{name: value.strip() for name, value in vars(answers).items()},
+    )
+    session.add(debrief)
+    session.flush()
+    items = [
+        ActionItem(
+            team_id=team_id,
+            relationship_id=conversation.relationship_id,
+            debrief_id=debrief.id,
+            text=commitment[:500],
+        )
+        for commitment in commitments
+    ]
+    session.add_all(items)
+    return debrief, items
+
+
+def open_actions(session: Session, relationship_id: int) -> list[ActionItem]:
+    return list(
+        session.scalars(
+            select(ActionItem)
+            .where(ActionItem.relationship_id == relationship_id, ActionItem.status == "open")
+            .order_by(ActionItem.id)
+        )
+    )
+
+
+def follow_up(
+    session: Session,
+    team_id: str,
+    action_id: int,
+    user_id: str,
+    did: str,
+    happened: str,
+    now: datetime,
+) -> tuple[ActionItem, Relationship]:
+    """The learner tells the coach what they did about a commitment and what happened."""
+    item = session.get(ActionItem, action_id)
+    learner = find_person(session, team_id, user_id)
+    relationship = session.get(Relationship, item.relationship_id) if item else None
+    if (
+        item is None
+        or item.team_id != team_id
+        or learner is None
+        or relationship is None
+        or relationship.learner_id != learner.id
+    ):
+        raise CheckinRefused("Only the learner can follow up on their own commitments.")
+    if item.status != "open":
+        raise CheckinRefused("You've already told your coach about this one.")
+    errors = {}
+    if not did.strip():
+        errors["did"] = "Please say briefly what you did."
+    for name, value in (("did", did), ("happened", happened)):
+        if len(value) > LONG_TEXT:
+            errors[name] = f"Please keep this under {LONG_TEXT} characters."
+    if errors:
+        raise InvalidEntry(errors)
+    item.status = "done"
+    item.outcome = f"{did.strip()}\n{happened.strip()}".strip()
+    item.closed_at = now
+    return item, relationship
+
+
+def action_for_learner(
+    session: Session, team_id: str, action_id: int, user_id: str
+) -> ActionItem | None:
+    item = session.get(ActionItem, action_id)
+    learner = find_person(session, team_id, user_id)
+    relationship = session.get(Relationship, item.relationship_id) if item else None
+    if (
+        item is None
+        or item.status != "open"
+        or learner is None
+        or relationship is None
+        or relationship.learner_id != learner.id
+    ):
+        return None
+    return item
+
+
+def prepare(
+    session: Session,
+    team_id: str,
+    relationship_id: int,
+    user_id: str,
+    purpose: str,
+    questions: str,
+) -> Preparation:
+    relationship, person = _party(session, team_id, relationship_id, user_id)
+    if person.id != relationship.learner_id:
+        raise CheckinRefused("Preparing is the learner's part.")
+    errors = {}
+    if not purpose.strip():
+        errors["purpose"] = "Please name the purpose of the conversation."
+    for name, value in (("purpose", purpose), ("questions", questions)):
+        if len(value) > LONG_TEXT:
+            errors[name] = f"Please keep this under {LONG_TEXT} characters."
+    if errors:
+        raise InvalidEntry(errors)
+    preparation = Preparation(
+        team_id=team_id,
+        relationship_id=relationship.id,
+        purpose=purpose.strip(),
+        questions=questions.strip(),
+    )
+    session.add(preparation)
+    session.flush()
+    return preparation
+
+
+def share_preparation(
+    session: Session, team_id: str, preparation_id: int, user_id: str, now: datetime
+) -> tuple[Preparation, Person]:
+    """Mark a learner's preparation shared (once); returns it and the coach to tell."""
+    preparation = session.get(Preparation, preparation_id)
+    learner = find_person(session, team_id, user_id)
+    relationship = session.get(Relationship, preparation.relationship_id) if preparation else None
+    if (
+        preparation is None
+        or learner is None
+        or relationship is None
+        or relationship.learner_id != learner.id
+    ):
+        raise CheckinRefused("Only the learner can share their preparation.")
+    if preparation.shared_at is not None:
+        raise CheckinRefused("You've already shared this with your coach.")
+    preparation.shared_at = now
+    return preparation, relationship.coach
+
+
+def keep_in_touch(
+    session: Session, team_id: str, relationship_id: int, user_id: str, update: str
+) -> Person:
+    """A learner's update to a former coach; returns the coach to send it to."""
+    relationship, person = _party(session, team_id, relationship_id, user_id)
+    if person.id != relationship.learner_id:
+        raise CheckinRefused("Keeping in touch is the learner's part.")
+    if not update.strip():
+        raise InvalidEntry({"update": "Please write a few words for your coach."})
+    if len(update) > LONG_TEXT:
+        raise InvalidEntry({"update": f"Please keep this under {LONG_TEXT} characters."})
+    return relationship.coach

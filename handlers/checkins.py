@@ -1,0 +1,338 @@
+"""Between check-ins: `/log-conversation` and the nudges' buttons (log, prepare,
+debrief, tell my coach, renew or conclude, keep in touch)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.runtime import runtime_of
+from coaching import checkins
+from coaching.checkins import CheckinRefused, DebriefAnswers, InvalidEntry
+from handlers import agreements, ids, relationships
+from handlers.forms import input_values, text
+from handlers.views import checkins as views
+from storage.models import Relationship
+
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_LINK_BUTTON = re.compile(r"^link_")
+
+
+def register(app: App) -> None:
+    app.command(ids.LOG_CONVERSATION.name)(log_command)
+    app.action(ids.LOG_START)(log_button)
+    app.view(ids.LOG_VIEW)(submit_log)
+    app.action(ids.PREPARE_START)(prepare_button)
+    app.view(ids.PREPARE_VIEW)(submit_prepare)
+    app.action(ids.PREPARE_SHARE)(share_preparation)
+    app.action(ids.DEBRIEF_START)(debrief_button)
+    app.view(ids.DEBRIEF_VIEW)(submit_debrief)
+    app.action(ids.FOLLOW_UP_START)(follow_up_button)
+    app.view(ids.FOLLOW_UP_VIEW)(submit_follow_up)
+    app.action(ids.KEEP_IN_TOUCH_START)(keep_in_touch_button)
+    app.view(ids.KEEP_IN_TOUCH_VIEW)(submit_keep_in_touch)
+    app.action(ids.RENEW)(agreements.start_button)
+    app.action(ids.CONCLUDE)(relationships.end_button)
+    app.action(_LINK_BUTTON)(acknowledge_link)
+
+
+def acknowledge_link(ack: Ack) -> None:
+    """Link buttons open their URL in the browser; Slack still expects an answer."""
+    ack()
+
+
+def _value(body: dict[str, Any]) -> int:
+    value = str(body["actions"][0].get("value", ""))
+    return int(value) if value.isdigit() else 0
+
+
+def _ephemeral(respond: Respond, message: str) -> None:
+    respond(response_type="ephemeral", replace_original=False, text=message)
+
+
+def _log_form(context: BoltContext, relationship_id: int, user_id: str) -> dict[str, Any]:
+    runtime = runtime_of(context)
+    with runtime.sessions.begin() as session:
+        relationship = session.get(Relationship, relationship_id)
+        parties = (
+            (relationship.learner.slack_user_id, relationship.coach.slack_user_id)
+            if relationship is not None and relationship.team_id == context.team_id
+            else ()
+        )
+        if user_id not in parties:
+            raise CheckinRefused("That coaching relationship isn't one of yours.")
+        assert relationship is not None
+        other = relationship.coach if parties[0] == user_id else relationship.learner
+        return views.log_form(relationship.id, other.name, runtime.clock().date()).to_dict()
+
+
+def log_command(
+    ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
+) -> None:
+    ack()
+    user_id = command["user_id"]
+    mention = _MENTION.search(command.get("text", ""))
+    with runtime_of(context).sessions.begin() as session:
+        pairs = checkins.current_pairs(session, context.team_id or "", user_id)
+        if mention:
+            pairs = [
+                p
+                for p in pairs
+                if mention.group(1) in (p.learner.slack_user_id, p.coach.slack_user_id)
+            ]
+        names = [(p.coach if p.learner.slack_user_id == user_id else p.learner).name for p in pairs]
+        ids_ = [p.id for p in pairs]
+    if not ids_:
+        respond("There's no current coaching relationship to log a conversation for.")
+        return
+    if len(ids_) > 1:
+        respond(views.choose_pair(names))
+        return
+    client.views_open(trigger_id=command["trigger_id"], view=_log_form(context, ids_[0], user_id))
+
+
+def log_button(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
+) -> None:
+    ack()
+    try:
+        view = _log_form(context, _value(body), body["user"]["id"])
+    except CheckinRefused as refused:
+        _ephemeral(respond, str(refused))
+        return
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def submit_log(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    runtime = runtime_of(context)
+    values = input_values(view)
+    user_id = body["user"]["id"]
+    try:
+        with runtime.sessions.begin() as session:
+            conversation, new = checkins.log_conversation(
+                session,
+                context.team_id or "",
+                int(view.get("private_metadata") or 0),
+                user_id,
+                text(values, "happened_on"),
+                text(values, "form"),
+                request_key=view["id"],
+                now=runtime.clock(),
+            )
+            relationship = session.get(Relationship, conversation.relationship_id)
+            assert relationship is not None
+            other = (
+                relationship.coach
+                if relationship.learner.slack_user_id == user_id
+                else relationship.learner
+            )
+            other_user = other.slack_user_id or ""
+    except InvalidEntry as invalid:
+        ack(response_action="errors", errors=invalid.errors)
+        return
+    except CheckinRefused as refused:
+        ack(response_action="errors", errors={"happened_on": str(refused)})
+        return
+    ack()
+    if new:
+        client.chat_postMessage(channel=user_id, text=views.logged(other_user))
+
+
+def prepare_button(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
+) -> None:
+    ack()
+    client.views_open(
+        trigger_id=body["trigger_id"], view=views.prepare_form(_value(body)).to_dict()
+    )
+
+
+def submit_prepare(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    values = input_values(view)
+    user_id = body["user"]["id"]
+    try:
+        with runtime_of(context).sessions.begin() as session:
+            preparation = checkins.prepare(
+                session,
+                context.team_id or "",
+                int(view.get("private_metadata") or 0),
+                user_id,
+                text(values, "purpose"),
+                text(values, "questions"),
+            )
+            message = views.prepared(preparation.id, preparation.purpose, preparation.questions)
+    except InvalidEntry as invalid:
+        ack(response_action="errors", errors=invalid.errors)
+        return
+    except CheckinRefused as refused:
+        ack(response_action="errors", errors={"purpose": str(refused)})
+        return
+    ack()
+    fallback, blocks = message
+    client.chat_postMessage(channel=user_id, text=fallback, blocks=blocks)
+
+
+def share_preparation(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
+) -> None:
+    ack()
+    runtime = runtime_of(context)
+    user_id = body["user"]["id"]
+    try:
+        with runtime.sessions.begin() as session:
+            preparation, coach = checkins.share_preparation(
+                session, context.team_id or "", _value(body), user_id, runtime.clock()
+            )
+            message = views.shared_preparation(user_id, preparation.purpose, preparation.questions)
+            coach_user = coach.slack_user_id
+    except CheckinRefused as refused:
+        _ephemeral(respond, str(refused))
+        return
+    if coach_user:
+        client.chat_postMessage(channel=coach_user, text=message)
+    _ephemeral(respond, f"Shared with <@{coach_user}>.")
+
+
+def debrief_button(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
+) -> None:
+    ack()
+    conversation_id = _value(body)
+    try:
+        with runtime_of(context).sessions.begin() as session:
+            day = checkins.check_debrief(
+                session, context.team_id or "", conversation_id, body["user"]["id"]
+            )
+    except CheckinRefused as refused:
+        _ephemeral(respond, str(refused))
+        return
+    view = views.debrief_form(conversation_id, day).to_dict()
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def submit_debrief(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    values = input_values(view)
+    user_id = body["user"]["id"]
+    answers = DebriefAnswers(**{name: text(values, name) for name in vars(DebriefAnswers())})
+    try:
+        with runtime_of(context).sessions.begin() as session:
+            _debrief, items = checkins.save_debrief(
+                session,
+                context.team_id or "",
+                int(view.get("private_metadata") or 0),
+                user_id,
+                answers,
+            )
+            actions = [item.text for item in items]
+    except InvalidEntry as invalid:
+        ack(response_action="errors", errors=invalid.errors)
+        return
+    except CheckinRefused as refused:
+        ack(response_action="errors", errors={"went_well": str(refused)})
+        return
+    ack()
+    client.chat_postMessage(channel=user_id, text=views.debriefed(actions))
+
+
+def follow_up_button(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
+) -> None:
+    ack()
+    with runtime_of(context).sessions.begin() as session:
+        item = checkins.action_for_learner(
+            session, context.team_id or "", _value(body), body["user"]["id"]
+        )
+        shown = (item.id, item.text) if item is not None else None
+    if shown is None:
+        _ephemeral(respond, "That one is already done, or it isn't yours.")
+        return
+    client.views_open(trigger_id=body["trigger_id"], view=views.follow_up_form(*shown).to_dict())
+
+
+def submit_follow_up(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    runtime = runtime_of(context)
+    values = input_values(view)
+    user_id = body["user"]["id"]
+    did, happened = text(values, "did"), text(values, "happened")
+    try:
+        with runtime.sessions.begin() as session:
+            item, relationship = checkins.follow_up(
+                session,
+                context.team_id or "",
+                int(view.get("private_metadata") or 0),
+                user_id,
+                did,
+                happened,
+                runtime.clock(),
+            )
+            action, coach_user = item.text, relationship.coach.slack_user_id or ""
+    except InvalidEntry as invalid:
+        ack(response_action="errors", errors=invalid.errors)
+        return
+    except CheckinRefused as refused:
+        ack(response_action="errors", errors={"did": str(refused)})
+        return
+    ack()
+    client.chat_postMessage(
+        channel=coach_user,
+        text=views.follow_up_for_coach(user_id, action, did.strip(), happened.strip()),
+    )
+    client.chat_postMessage(channel=user_id, text=views.thanks_for_following_up(coach_user))
+
+
+def keep_in_touch_button(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
+) -> None:
+    ack()
+    with runtime_of(context).sessions.begin() as session:
+        relationship = session.get(Relationship, _value(body))
+        allowed = (
+            relationship is not None
+            and relationship.team_id == context.team_id
+            and relationship.learner.slack_user_id == body["user"]["id"]
+        )
+        coach_name = relationship.coach.name if allowed and relationship else ""
+    if not allowed:
+        _ephemeral(respond, "That coaching relationship isn't one of yours.")
+        return
+    view = views.keep_in_touch_form(_value(body), coach_name).to_dict()
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def submit_keep_in_touch(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    user_id = body["user"]["id"]
+    update = text(input_values(view), "update")
+    try:
+        with runtime_of(context).sessions.begin() as session:
+            coach = checkins.keep_in_touch(
+                session,
+                context.team_id or "",
+                int(view.get("private_metadata") or 0),
+                user_id,
+                update,
+            )
+            coach_user = coach.slack_user_id
+    except InvalidEntry as invalid:
+        ack(response_action="errors", errors=invalid.errors)
+        return
+    except CheckinRefused as refused:
+        ack(response_action="errors", errors={"update": str(refused)})
+        return
+    ack()
+    if coach_user:
+        client.chat_postMessage(
+            channel=coach_user, text=views.update_for_coach(user_id, update.strip())
+        )

@@ -1,0 +1,51 @@
+"""APScheduler in the bot's process: one job that runs the reminder pass each minute.
+
+One scheduler per process, an explicit time zone, a stable job id, coalesced runs and
+never two at once in a process; several processes may run it side by side, since the
+run itself claims its work in the database.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from scheduling.reminders import ReminderRun
+
+logger = logging.getLogger(__name__)
+
+JOB_ID = "reminders"
+INTERVAL_SECONDS = 60
+
+
+def run_reminders(run: ReminderRun) -> None:
+    report = run()
+    if report.sent or report.failed or report.postponed:
+        logger.info(
+            "Reminders: %d sent, %d failed, %d postponed, %d skipped",
+            report.sent,
+            report.failed,
+            report.postponed,
+            report.skipped,
+        )
+
+
+def start_scheduler(
+    run: ReminderRun, interval_seconds: int = INTERVAL_SECONDS
+) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(
+        timezone=UTC,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": interval_seconds},
+    )
+    scheduler.add_job(
+        run_reminders,
+        "interval",
+        seconds=interval_seconds,
+        id=JOB_ID,
+        replace_existing=True,
+        args=[run],
+    )
+    scheduler.start()
+    return scheduler
