@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import agreements, home, intros, profiles, relationships, search
+from handlers import agreements, checkins, home, intros, profiles, relationships, search
 
 
 def register_all(app: App) -> None:
@@ -14,3 +14,4 @@ def register_all(app: App) -> None:
     intros.register(app)
     agreements.register(app)
     relationships.register(app)
+    checkins.register(app)
