@@ -1,4 +1,4 @@
-"""`python -m benchmarks search [--coaches N --people N --requests N --database-url URL]`."""
+"""`python -m benchmarks search|reminders [options]`: see each module for what it measures."""
 
 from __future__ import annotations
 
@@ -19,11 +19,20 @@ def main() -> int:
     search.add_argument(
         "--database-url", help="default: a fresh SQLite file; 'postgres' starts a throwaway server"
     )
+    reminders = commands.add_parser(
+        "reminders", help="one reminder run: N and 10N relationships, the same number due"
+    )
+    reminders.add_argument("--relationships", type=int, default=100_000)
+    reminders.add_argument("--due", type=int, default=1_000)
     args = parser.parse_args()
     if args.name == "search":
         from benchmarks.search import run
 
         return run(args.coaches, args.people, args.requests, args.database_url)
+    if args.name == "reminders":
+        from benchmarks.reminders import run as run_reminders
+
+        return run_reminders(args.relationships, args.due)
     return 2
 
 
