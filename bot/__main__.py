@@ -29,6 +29,11 @@ def _parser() -> argparse.ArgumentParser:
     importer.add_argument(
         "--team", help="the Slack team ID to import into (default: the bot's own workspace)"
     )
+    exporter = commands.add_parser(
+        "export", help="write the program's CSV files (people, relationships, agreements)"
+    )
+    exporter.add_argument("--out", default=".", help="the folder to write them to")
+    exporter.add_argument("--team", help="the Slack team ID (default: the bot's own workspace)")
     return parser
 
 
@@ -41,7 +46,7 @@ def run(settings_env: dict[str, str]) -> int:
     if settings.scheduler_enabled:
         from scheduling.scheduler import start_scheduler
 
-        start_scheduler(bot.reminders)
+        start_scheduler(bot.reminders, retention_months=settings.retention_months)
         logger.info("Reminders are on (SCHEDULER=off to serve Slack without them)")
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -65,6 +70,29 @@ def import_coaches(settings_env: dict[str, str], path: str, team_id: str | None)
     return import_roster(load_settings(settings_env), path, team_id)
 
 
+def export_program(settings_env: dict[str, str], out: str, team_id: str | None) -> int:
+    from pathlib import Path
+
+    from bot.app import build_client
+    from bot.wiring import open_database
+    from coaching.program import export
+    from storage.db import make_sessionmaker
+
+    settings = load_settings(settings_env)
+    if team_id is None:
+        team_id = build_client(settings.slack_bot_token, settings.slack_api_url).auth_test()[
+            "team_id"
+        ]
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    with make_sessionmaker(open_database(settings)).begin() as session:
+        files = export(session, team_id)
+    for name, content in files.items():
+        (folder / name).write_text(content, encoding="utf-8")
+        print(f"wrote {folder / name} ({content.count(chr(10)) - 1} rows)", file=sys.stderr)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
@@ -75,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "import-coaches":
             return import_coaches(env, args.file, args.team)
+        if args.command == "export":
+            return export_program(env, args.out, args.team)
         return run(env)
     except SettingsError as error:
         print(f"sounding-board: {error}", file=sys.stderr)

@@ -41,6 +41,7 @@ class Settings:
     program_channel: str | None = None
     max_open_requests: int = 3
     scheduler_enabled: bool = True
+    retention_months: int | None = None
 
     @property
     def socket_mode(self) -> bool:
@@ -121,6 +122,11 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         program_channel=_channel(get("PROGRAM_CHANNEL")),
         max_open_requests=_positive_int("MAX_OPEN_REQUESTS", get("MAX_OPEN_REQUESTS"), 3),
         scheduler_enabled=_switch("SCHEDULER", get("SCHEDULER")),
+        retention_months=(
+            _positive_int("RETENTION_MONTHS", get("RETENTION_MONTHS"), 24)
+            if get("RETENTION_MONTHS")
+            else None
+        ),
     )
 
 

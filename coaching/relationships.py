@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coaching import agreements
 from coaching.lifecycle import CURRENT, IllegalTransition, State, Transition, describe, next_state
 from coaching.matching import Slot, slot_for
 from coaching.profiles import find_person
-from storage.models import Person, Relationship
+from coaching.vocabulary import Frequency
+from scheduling.cadence import next_check_in
+from storage.models import Conversation, Person, Relationship
 
 REASON_LIMIT = 1000
 NOTE_LIMIT = 1500
@@ -149,6 +151,15 @@ def my_coaching(session: Session, team_id: str, user_id: str) -> MyCoaching:
             )
         if as_learner and slot is not None and relationship.state in CURRENT - {State.REQUESTED}:
             portfolio[slot].append(other.name)
+        upcoming = None
+        current = agreements.executed(session, relationship.id)
+        if relationship.state == State.ACTIVE and current is not None:
+            last = session.scalar(
+                select(func.max(Conversation.happened_on)).where(
+                    Conversation.relationship_id == relationship.id
+                )
+            )
+            upcoming = next_check_in(Frequency(current.frequency), last, current.start_date)
         lines.append(
             RelationshipLine(
                 relationship_id=relationship.id,
@@ -159,6 +170,7 @@ def my_coaching(session: Session, team_id: str, user_id: str) -> MyCoaching:
                 state_text=describe(relationship.state),
                 slot=slot,
                 agreement=summary,
+                next_check_in=upcoming,
             )
         )
     return MyCoaching(lines=lines, is_learner=person.learner is not None, portfolio=portfolio)

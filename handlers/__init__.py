@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import agreements, checkins, home, intros, profiles, relationships, search
+from handlers import (
+    admin,
+    agreements,
+    checkins,
+    guide,
+    home,
+    intros,
+    profiles,
+    relationships,
+    search,
+)
 
 
 def register_all(app: App) -> None:
@@ -15,3 +25,5 @@ def register_all(app: App) -> None:
     agreements.register(app)
     relationships.register(app)
     checkins.register(app)
+    admin.register(app)
+    guide.register(app)

@@ -79,6 +79,18 @@ COACHABILITY = Command(
     examples=("/coachability",),
 )
 
+ADMIN = Command(
+    name="/coaching-admin",
+    description="For program coordinators: figures, overdue pairs, export, removal",
+    usage_hint="[stats | overdue | export | remove @person]",
+    examples=(
+        "/coaching-admin",
+        "/coaching-admin overdue",
+        "/coaching-admin export",
+        "/coaching-admin remove @Sam Stone",
+    ),
+)
+
 COMMANDS: tuple[Command, ...] = (
     PROFILE,
     FIND_COACH,
@@ -88,6 +100,7 @@ COMMANDS: tuple[Command, ...] = (
     LOG_CONVERSATION,
     COACHING_HELP,
     COACHABILITY,
+    ADMIN,
 )
 
 # Modals (callback_id)
@@ -173,3 +186,11 @@ RENEW = "term_renew"
 CONCLUDE = "term_conclude"
 KEEP_IN_TOUCH_START = "keep_in_touch_start"
 KEEP_IN_TOUCH_VIEW = "keep_in_touch_form"
+
+# The App Home and the coordinators' desk (handlers/home.py, handlers/admin.py)
+HOME_FIND = "home_find_coach"
+HOME_PAUSE = "home_pause"
+HOME_RESUME = "home_resume"
+HOME_PROFILE = "home_profile"
+ADMIN_EXPORT = "admin_export"
+ADMIN_REMOVE_CONFIRM = "admin_remove_confirm"

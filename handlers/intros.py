@@ -22,6 +22,7 @@ from coaching.profiles import find_person
 from handlers import ids
 from handlers.forms import choices, input_values, text
 from handlers.views import agreements as agreement_views
+from handlers.views import guide as guide_views
 from handlers.views import intros as views
 from handlers.views import search as search_views
 from storage.models import Person, Relationship
@@ -226,7 +227,12 @@ def accept_request(
     )
     with runtime.sessions.begin() as session:
         intros.record_group_channel(session, card.request_id, group)
-    client.chat_postMessage(channel=card.learner_user, text=views.accepted_for_learner(coach_user))
+    guide_text, guide_blocks = guide_views.first_conversation_guide(card.learner_name)
+    client.chat_postMessage(channel=coach_user, text=guide_text, blocks=guide_blocks)
+    accepted = views.accepted_for_learner(coach_user)
+    client.chat_postMessage(
+        channel=card.learner_user, text=accepted, blocks=guide_views.with_learner_tips(accepted)
+    )
 
 
 def _check_coach(

@@ -23,6 +23,7 @@ from coaching.profiles import (
 )
 from handlers import ids
 from handlers.forms import choices, input_values, text
+from handlers.views import guide as guide_views
 from handlers.views import profiles as views
 
 logger = logging.getLogger(__name__)
@@ -244,4 +245,6 @@ def save_learner_form(
         ack(response_action="errors", errors=invalid.errors)
         return
     ack()
-    client.chat_postMessage(channel=user_id, text=views.saved_message("learner"))
+    saved = views.saved_message("learner")
+    blocks = guide_views.with_coachability_offer(saved)
+    client.chat_postMessage(channel=user_id, text=saved, blocks=blocks)

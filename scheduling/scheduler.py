@@ -11,12 +11,16 @@ import logging
 from datetime import UTC
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.orm import Session, sessionmaker
 
+from coaching import program
+from coaching.clock import Clock
 from scheduling.reminders import ReminderRun
 
 logger = logging.getLogger(__name__)
 
 JOB_ID = "reminders"
+RETENTION_JOB_ID = "retention"
 INTERVAL_SECONDS = 60
 
 
@@ -32,8 +36,18 @@ def run_reminders(run: ReminderRun) -> None:
         )
 
 
+def apply_retention(sessions: sessionmaker[Session], clock: Clock, months: int) -> None:
+    with sessions.begin() as session:
+        removed = program.apply_retention(session, clock(), months)
+    if removed:
+        logger.info("Retention: removed %d row(s) older than %d months", removed, months)
+
+
 def start_scheduler(
-    run: ReminderRun, interval_seconds: int = INTERVAL_SECONDS
+    run: ReminderRun,
+    interval_seconds: int = INTERVAL_SECONDS,
+    *,
+    retention_months: int | None = None,
 ) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(
         timezone=UTC,
@@ -47,5 +61,14 @@ def start_scheduler(
         replace_existing=True,
         args=[run],
     )
+    if retention_months:
+        scheduler.add_job(
+            apply_retention,
+            "cron",
+            hour=3,
+            id=RETENTION_JOB_ID,
+            replace_existing=True,
+            args=[run.sessions, run.clock, retention_months],
+        )
     scheduler.start()
     return scheduler

@@ -393,3 +393,17 @@ class CoachabilityReflection(Base):
     notes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     shared_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Removal(Base):
+    """The record that a coordinator removed a person's data on request. It names who
+    asked for the removal and when, not what was removed."""
+
+    __tablename__ = "removals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    removed_user: Mapped[str] = mapped_column(String(64))
+    removed_by: Mapped[str] = mapped_column(String(32))
+    rows_removed: Mapped[int] = mapped_column(Integer)
+    removed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,48 +1,170 @@
-"""The App Home tab."""
+"""The App Home tab: one view for learners, coaches and coordinators, each seeing their
+own sections."""
 
 from __future__ import annotations
 
 from slack_sdk.models.blocks import (
+    ActionsBlock,
     Block,
+    ButtonElement,
     ContextBlock,
+    DividerBlock,
     HeaderBlock,
     MarkdownTextObject,
     SectionBlock,
 )
 from slack_sdk.models.views import View
 
-from coaching.profiles import ProfileSummary
+from coaching.home import HomeData
+from coaching.program import Figures, OverduePair
 from handlers import ids
+from handlers.views import admin
+from handlers.views.text import mrkdwn, truncate
+
+MAX_ROWS = 8
 
 
-def home(summary: ProfileSummary) -> View:
-    roles = [
-        role
-        for role, present in (("coach", summary.coach), ("learner", summary.learner))
-        if present is not None
-    ]
-    if roles:
-        status = f"You're registered as a {' and a '.join(roles)}."
-        if summary.coach_paused:
-            status += " Your coaching is paused."
+def _button(
+    text: str, action_id: str, value: str | int = "", primary: bool = False
+) -> ButtonElement:
+    return ButtonElement(
+        text=text,
+        action_id=action_id,
+        value=str(value) if value != "" else None,
+        style="primary" if primary else None,
+    )
+
+
+def _learner(data: HomeData) -> list[Block]:
+    coaching = data.coaching
+    mine = [line for line in coaching.lines if line.role == "learner"]
+    blocks: list[Block] = [HeaderBlock(text="Your coaches")]
+    if mine:
+        rows = []
+        for line in mine[:MAX_ROWS]:
+            row = f"• <@{line.other_user}> · {line.state_text}"
+            if line.next_check_in:
+                row += f" · next check-in {line.next_check_in.isoformat()}"
+            rows.append(row)
+        blocks.append(SectionBlock(text="\n".join(rows)))
     else:
-        status = "You haven't registered yet."
-    commands = "\n".join(f"• `{command.name}` — {command.description}" for command in ids.COMMANDS)
+        blocks.append(SectionBlock(text="No coach yet. Find one who fits what you hope for."))
+    portfolio = "\n".join(
+        f"{'✅' if names else '◻️'} {slot.label}: "
+        + (", ".join(mrkdwn(n, 80) for n in names) if names else "missing")
+        for slot, names in coaching.portfolio.items()
+    )
+    blocks.append(SectionBlock(text=f"*Your 2 + 1*\n{portfolio}"))
+    if data.waiting_on_coaches:
+        waiting = "\n".join(
+            f"• {mrkdwn(name, 100)}, asked {day.isoformat()}"
+            for name, day in data.waiting_on_coaches[:MAX_ROWS]
+        )
+        blocks.append(SectionBlock(text=f"*Requests waiting for an answer*\n{waiting}"))
+    if data.actions:
+        actions = "\n".join(f"• {mrkdwn(text, 200)}" for _id, text in data.actions[:MAX_ROWS])
+        blocks.append(SectionBlock(text=f"*You planned to*\n{actions}"))
+    buttons = [_button("Find a coach", ids.HOME_FIND, "any", primary=True)]
+    buttons += [
+        _button(
+            f"Log a talk with {truncate(line.other_name, 30)}", ids.LOG_START, line.relationship_id
+        )
+        for line in mine
+        if line.state in ("exploring", "active")
+    ][:3]
+    buttons += [
+        _button(f"Debrief {day.strftime('%d %b')}", ids.DEBRIEF_START, conversation_id)
+        for conversation_id, day, _coach in data.to_debrief[:3]
+    ]
+    blocks.append(ActionsBlock(block_id="learner-actions", elements=buttons[:25]))
+    return blocks
+
+
+def _coach(data: HomeData) -> list[Block]:
+    mine = [line for line in data.coaching.lines if line.role == "coach"]
+    blocks: list[Block] = [HeaderBlock(text="Your learners")]
+    if mine:
+        blocks.append(
+            SectionBlock(
+                text="\n".join(
+                    f"• <@{line.other_user}> · {line.state_text}"
+                    + (
+                        f" · next check-in {line.next_check_in.isoformat()}"
+                        if line.next_check_in
+                        else ""
+                    )
+                    for line in mine[:MAX_ROWS]
+                )
+            )
+        )
+    else:
+        blocks.append(SectionBlock(text="No learners yet."))
+    if data.waiting_for_me:
+        waiting = "\n".join(
+            f"• <@{user}>, asked {day.isoformat()}" for user, day in data.waiting_for_me[:MAX_ROWS]
+        )
+        blocks.append(
+            SectionBlock(text=f"*Requests waiting for your answer* (in your DMs)\n{waiting}")
+        )
+    paused = data.profile.coach_paused
+    room = data.room or 0
+    status = (
+        "You're paused: learners aren't offered you."
+        if paused
+        else f"You have room for {room} more learner{'s' if room != 1 else ''}."
+    )
+    blocks.append(SectionBlock(text=status))
+    switch = (
+        _button("Resume coaching", ids.HOME_RESUME, "resume", primary=True)
+        if paused
+        else _button("Pause coaching", ids.HOME_PAUSE, "pause")
+    )
+    blocks.append(
+        ActionsBlock(
+            block_id="coach-actions",
+            elements=[switch, _button("Edit my profile", ids.HOME_PROFILE, "coach")],
+        )
+    )
+    return blocks
+
+
+def home(data: HomeData, program: tuple[Figures, list[OverduePair]] | None = None) -> View:
+    """`program` is given for coordinators only."""
     blocks: list[Block] = [
         HeaderBlock(text="Sounding Board"),
-        SectionBlock(
-            text="Coaching and mentoring for people in local government: find a coach, agree "
-            "how you'll work together, and keep the conversations going."
-        ),
-        SectionBlock(text=status),
-        SectionBlock(text=f"*Commands*\n{commands}"),
         ContextBlock(
             elements=[
                 MarkdownTextObject(
-                    text="Start with `/coaching-profile` to register as a learner, "
-                    "a coach, or both."
+                    text="Coaching and mentoring for people in local government. "
+                    "`/coaching-help` lists every command."
                 )
             ]
         ),
     ]
-    return View(type="home", blocks=blocks)
+    if not data.profile.registered:
+        blocks += [
+            SectionBlock(
+                text="You haven't registered yet. Register as a learner to find a coach, as "
+                "a coach to help others grow, or both."
+            ),
+            ActionsBlock(
+                block_id="register",
+                elements=[_button("Register", ids.HOME_PROFILE, "new", primary=True)],
+            ),
+        ]
+    if data.profile.learner is not None:
+        blocks += [DividerBlock(), *_learner(data)]
+    if data.profile.coach is not None:
+        blocks += [DividerBlock(), *_coach(data)]
+    if program is not None:
+        figures, late = program
+        blocks += [
+            DividerBlock(),
+            *admin.figure_blocks(figures),
+            *admin.overdue_blocks(late),
+            ActionsBlock(
+                block_id="admin-actions",
+                elements=[_button("Export CSV", ids.ADMIN_EXPORT, "all")],
+            ),
+        ]
+    return View(type="home", blocks=blocks[:100])

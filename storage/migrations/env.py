@@ -12,6 +12,13 @@ from storage.db import make_engine
 target_metadata = models.Base.metadata
 
 
+def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+    """Write our UTC timestamp type as the plain SQL type it stores as."""
+    if type_ == "type" and isinstance(obj, models.UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def run_migrations() -> None:
     engine = context.config.attributes.get("engine")
     if engine is None:
@@ -22,6 +29,7 @@ def run_migrations() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            render_item=_render_item,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -59,6 +60,14 @@ class BotHarness:
             trigger_id=self.fake.issue_trigger_id(),
         )
         return self.sender.interactive(payload)
+
+    def open_home(self, user: str) -> dict[str, Any] | None:
+        """Open the App Home tab as `user`; returns the view Slack now shows them."""
+        payload = slack.make_event(
+            team=TEAM, event={"type": "app_home_opened", "user": user, "tab": "home"}
+        )
+        self.sender.post(json.dumps(payload), content_type="application/json")
+        return self.fake.home(user)
 
     def opened_view(self) -> dict[str, Any]:
         """The modal the bot most recently opened or updated, as Slack now holds it."""

@@ -236,3 +236,16 @@ class SlackSender:
 
     def interactive(self, payload: dict[str, Any], **kwargs: Any) -> Response:
         return self.form({"payload": json.dumps(payload)}, **kwargs)
+
+
+def make_event(*, team: str, event: dict[str, Any]) -> dict[str, Any]:
+    """An Events API callback, as Slack posts it (JSON body)."""
+    return {
+        "token": "legacy-verification-token",
+        "team_id": team,
+        "api_app_id": "A0SOUNDING",
+        "type": "event_callback",
+        "event_id": f"Ev{next(_sequence):08d}",
+        "event_time": int(time.time()),
+        "event": event,
+    }
