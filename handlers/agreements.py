@@ -20,6 +20,7 @@ from coaching.lifecycle import MATCHED
 from coaching.profiles import find_person
 from handlers import ids
 from handlers.forms import choices, input_values, text
+from handlers.home import refresh_homes
 from handlers.views import agreements as views
 from storage.models import Agreement, Relationship
 
@@ -253,6 +254,7 @@ def sign_button(
     _close_review(client, record, review, f"<@{body['user']['id']}> signed.")
     if not signed.executed:
         return
+    refresh_homes(client, context, record.learner_user, record.coach_user)
     fallback, blocks = views.executed_record(record)
     channel = (
         group

@@ -14,6 +14,7 @@ from coaching import checkins
 from coaching.checkins import CheckinRefused, DebriefAnswers, InvalidEntry
 from handlers import agreements, ids, relationships
 from handlers.forms import input_values, text
+from handlers.home import refresh_homes
 from handlers.views import checkins as views
 from storage.models import Relationship
 
@@ -141,6 +142,7 @@ def submit_log(
     ack()
     if new:
         client.chat_postMessage(channel=user_id, text=views.logged(other_user))
+        refresh_homes(client, context, user_id, other_user)
 
 
 def prepare_button(
@@ -241,6 +243,7 @@ def submit_debrief(
         return
     ack()
     client.chat_postMessage(channel=user_id, text=views.debriefed(actions))
+    refresh_homes(client, context, user_id)
 
 
 def follow_up_button(
@@ -289,6 +292,7 @@ def submit_follow_up(
         text=views.follow_up_for_coach(user_id, action, did.strip(), happened.strip()),
     )
     client.chat_postMessage(channel=user_id, text=views.thanks_for_following_up(coach_user))
+    refresh_homes(client, context, user_id)
 
 
 def keep_in_touch_button(

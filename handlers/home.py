@@ -48,6 +48,12 @@ def publish_home(client: WebClient, context: BoltContext, user_id: str) -> None:
         logger.warning("Could not publish a Home tab: %s", error.response.get("error"))
 
 
+def refresh_homes(client: WebClient, context: BoltContext, *user_ids: str | None) -> None:
+    """Re-publish the Home of everyone an action changed something for."""
+    for user_id in dict.fromkeys(u for u in user_ids if u):
+        publish_home(client, context, user_id)
+
+
 def home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     if event.get("tab") != "home":
         return

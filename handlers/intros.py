@@ -21,6 +21,7 @@ from coaching.matching import Filters, Match
 from coaching.profiles import find_person
 from handlers import ids
 from handlers.forms import choices, input_values, text
+from handlers.home import refresh_homes
 from handlers.views import agreements as agreement_views
 from handlers.views import guide as guide_views
 from handlers.views import intros as views
@@ -171,6 +172,7 @@ def submit_intro(
     sent = client.chat_postMessage(channel=coach_user, text=fallback, blocks=blocks)
     with runtime.sessions.begin() as session:
         intros.record_coach_message(session, card.request_id, sent["channel"], sent["ts"])
+    refresh_homes(client, context, body["user"]["id"], coach_user)
 
 
 def _request_id(body: dict[str, Any]) -> int:
@@ -233,6 +235,7 @@ def accept_request(
     client.chat_postMessage(
         channel=card.learner_user, text=accepted, blocks=guide_views.with_learner_tips(accepted)
     )
+    refresh_homes(client, context, card.learner_user, coach_user)
 
 
 def _check_coach(
@@ -406,3 +409,5 @@ def submit_decline(
             except SlackApiError as error:
                 logger.warning("Could not update a request message: %s", error.response["error"])
         client.chat_postMessage(channel=card.learner_user, text=letter)
+        refresh_homes(client, context, card.learner_user)
+    refresh_homes(client, context, body["user"]["id"])

@@ -23,6 +23,7 @@ from coaching.profiles import (
 )
 from handlers import ids
 from handlers.forms import choices, input_values, text
+from handlers.home import refresh_homes
 from handlers.views import guide as guide_views
 from handlers.views import profiles as views
 
@@ -225,6 +226,7 @@ def save_coach_form(
         return
     ack()
     client.chat_postMessage(channel=user_id, text=views.saved_message("coach"))
+    refresh_homes(client, context, user_id)
 
 
 def save_learner_form(
@@ -248,3 +250,4 @@ def save_learner_form(
     saved = views.saved_message("learner")
     blocks = guide_views.with_coachability_offer(saved)
     client.chat_postMessage(channel=user_id, text=saved, blocks=blocks)
+    refresh_homes(client, context, user_id)

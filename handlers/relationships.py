@@ -14,6 +14,7 @@ from coaching.matching import Filters, Slot
 from coaching.relationships import NotYourRelationship
 from handlers import ids
 from handlers.forms import input_values, text
+from handlers.home import refresh_homes
 from handlers.views import relationships as views
 from handlers.views import search as search_views
 from storage.models import Relationship
@@ -68,6 +69,7 @@ def _change(
         respond(response_type="ephemeral", replace_original=False, text=str(illegal))
         return
     respond(replace_original=True, text="My coaching", blocks=_summary_blocks(context, user_id))
+    refresh_homes(client, context, user_id, other_user)
     if other_user:
         client.chat_postMessage(
             channel=other_user,
@@ -141,6 +143,7 @@ def submit_end(
     client.chat_postMessage(
         channel=user_id, text=views.changed_for_me(describe(relationship.state))
     )
+    refresh_homes(client, context, user_id, other_user)
 
 
 def find_for_slot(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:

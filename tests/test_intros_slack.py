@@ -139,6 +139,8 @@ def test_accepting_introduces_the_pair_once(bot: BotHarness) -> None:
     told = [c for c in bot.fake.calls_to("chat.postMessage") if c.args["channel"] == LEARNER]
     assert len(told) == 1 and "accepted your request" in told[0].args["text"]
     assert "already answered" in bot.fake.last("response_url").args["text"]
+    assert f"<@{COACH}> · exploring the fit" in str(bot.fake.home(LEARNER))
+    assert f"<@{LEARNER}> · exploring the fit" in str(bot.fake.home(COACH))
 
 
 def test_declining_tells_the_learner_kindly_with_other_coaches(bot: BotHarness) -> None:
