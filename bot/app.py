@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from concurrent.futures import Executor
 from typing import Any
@@ -13,10 +14,11 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import SQLAlchemyError
 
 import handlers
 from bot.runtime import Runtime
+from handlers.views.errors import error_notice
 
 logger = logging.getLogger(__name__)
 
@@ -62,15 +64,32 @@ def build_app(
 
 
 def _polite_error(
-    error: Exception, body: dict[str, Any], client: WebClient, logger: logging.Logger
+    error: Exception,
+    body: dict[str, Any],
+    client: WebClient,
+    logger: logging.Logger,
+    response: BoltResponse | None,
 ) -> BoltResponse | None:
-    """Turn an unexpected failure into a short reply to the person who acted."""
-    logger.exception("Unhandled error in a listener", exc_info=error)
-    message = DATABASE_BUSY if isinstance(error, OperationalError) else SORRY
+    """Turn an unexpected failure into a short reply to the person who acted: in the
+    answer itself when the request was not acknowledged yet (an ephemeral message for a
+    command, a notice in place of a modal), else in a DM."""
+    logger.error("Unhandled %s in a listener", type(error).__name__, exc_info=error)
+    message = DATABASE_BUSY if isinstance(error, SQLAlchemyError) else SORRY
+    if response is not None:
+        if "command" in body:
+            return _json({"response_type": "ephemeral", "text": message})
+        if body.get("type") == "view_submission":
+            return _json({"response_action": "update", "view": error_notice(message)})
     user_id = body.get("user_id") or (body.get("user") or {}).get("id")
     if user_id:
         try:
             client.chat_postMessage(channel=user_id, text=message)
         except Exception:
             logger.warning("Could not tell the user about the error either")
-    return None
+    return BoltResponse(status=200, body="") if response is not None else None
+
+
+def _json(payload: dict[str, Any]) -> BoltResponse:
+    return BoltResponse(
+        status=200, body=json.dumps(payload), headers={"content-type": "application/json"}
+    )

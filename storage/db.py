@@ -23,7 +23,10 @@ def normalize_url(url: str) -> str:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine whose errors and logs never show statement parameters (they can hold
+    people's private words)."""
     url = normalize_url(url)
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
