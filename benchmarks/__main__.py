@@ -24,6 +24,9 @@ def main() -> int:
     )
     reminders.add_argument("--relationships", type=int, default=100_000)
     reminders.add_argument("--due", type=int, default=1_000)
+    load = commands.add_parser("load", help="signed requests, 20 at a time, at a bot process")
+    load.add_argument("--requests", type=int, default=400)
+    load.add_argument("--databases", default="sqlite,postgresql")
     args = parser.parse_args()
     if args.name == "search":
         from benchmarks.search import run
@@ -33,6 +36,10 @@ def main() -> int:
         from benchmarks.reminders import run as run_reminders
 
         return run_reminders(args.relationships, args.due)
+    if args.name == "load":
+        from benchmarks.load import run as run_load
+
+        return run_load(args.requests, args.databases.split(","))
     return 2
 
 
