@@ -145,6 +145,26 @@ def figures(session: Session, team_id: str, today: date) -> tuple[Figures, list[
     )
 
 
+@dataclass(frozen=True)
+class FailedDelivery:
+    kind: str
+    recipient: str
+    reason: str
+    due: datetime
+
+
+def failed_deliveries(session: Session, team_id: str, limit: int = 10) -> list[FailedDelivery]:
+    """The latest nudges that could not be delivered, and why (never their content)."""
+    rows = session.execute(
+        select(Nudge.kind, Person.name, Nudge.error, Nudge.deliver_at)
+        .join(Person, Person.id == Nudge.recipient_id)
+        .where(Nudge.team_id == team_id, Nudge.status == "failed")
+        .order_by(Nudge.deliver_at.desc())
+        .limit(limit)
+    ).all()
+    return [FailedDelivery(kind, name, error, due) for kind, name, error, due in rows]
+
+
 PEOPLE_COLUMNS = [
     "slack_id",
     "name",

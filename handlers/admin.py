@@ -26,8 +26,10 @@ def register(app: App) -> None:
 def desk_blocks(context: BoltContext) -> list[dict]:
     runtime = runtime_of(context)
     with runtime.sessions.begin() as session:
-        figures, late = program.figures(session, context.team_id or "", runtime.clock().date())
-    return views.desk(figures, late)
+        team_id = context.team_id or ""
+        figures, late = program.figures(session, team_id, runtime.clock().date())
+        failures = program.failed_deliveries(session, team_id)
+    return views.desk(figures, late, failures)
 
 
 def admin_command(

@@ -399,3 +399,14 @@ def test_two_workers_sharing_postgresql_send_each_nudge_once(
     assert len({(k, r, s) for k, r, s, _w in sent}) == len(sent)
     kinds = Counter(k for k, _r, _s, _w in sent)
     assert kinds["request_reminder"] == 24 and kinds["request_expired"] == 24
+
+
+def test_coordinators_see_failed_deliveries_with_their_reason(world: World) -> None:
+    from coaching.program import failed_deliveries
+
+    pair(world, frequency="monthly")
+    world.fake.add_user(COACH, real_name="Carl", tz="America/Denver", deleted=True)
+    world.until(START + timedelta(days=40))
+    with world.sessions() as session:
+        failures = failed_deliveries(session, TEAM)
+    assert [(f.kind, f.reason) for f in failures] == [("check_in", "is_archived")]

@@ -12,7 +12,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from coaching.program import Figures, OverduePair
+from coaching.program import FailedDelivery, Figures, OverduePair
 from handlers import ids
 from handlers.views.text import mrkdwn
 
@@ -64,10 +64,24 @@ def overdue_blocks(late: list[OverduePair]) -> list[Block]:
     return [SectionBlock(text="*Overdue pairs*\n" + "\n".join(lines))]
 
 
-def desk(figures: Figures, late: list[OverduePair]) -> list[dict]:
+def failure_blocks(failures: list[FailedDelivery]) -> list[Block]:
+    if not failures:
+        return []
+    lines = [
+        f"• {f.kind.replace('_', ' ')} to {mrkdwn(f.recipient, 100)}: `{mrkdwn(f.reason, 60)}` "
+        f"({f.due.date().isoformat()})"
+        for f in failures
+    ]
+    return [SectionBlock(text="*Deliveries that failed*\n" + "\n".join(lines))]
+
+
+def desk(
+    figures: Figures, late: list[OverduePair], failures: list[FailedDelivery] | None = None
+) -> list[dict]:
     blocks = [
         *figure_blocks(figures),
         *overdue_blocks(late),
+        *failure_blocks(failures or []),
         ActionsBlock(
             elements=[ButtonElement(text="Export CSV", action_id=ids.ADMIN_EXPORT, value="all")]
         ),
