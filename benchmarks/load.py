@@ -35,6 +35,7 @@ from support.workspace import BOT_TOKEN, SIGNING_SECRET, TEAM
 
 ROOT = Path(__file__).parent.parent
 CONCURRENCY = 20
+KINDS = ("/find-coach", "/my-coaching", "/coaching-profile", "filter click", "/coaching-help")
 AREAS = ["Finance", "Police", "Management", "Strategic Planning", "Public Works", "IT"]
 
 
@@ -169,10 +170,16 @@ def run_one(kind: str, total: int) -> dict[str, float]:
             latencies: list[float] = []
             statuses: list[int] = []
 
+            by_kind: dict[str, float] = {}
+
             def timed(job: Callable[[], int]) -> None:
                 began = time.perf_counter()
                 statuses.append(job())
-                latencies.append(time.perf_counter() - began)
+                took = time.perf_counter() - began
+                latencies.append(took)
+                kind = job.__defaults__[0] if job.__defaults__ else -1  # type: ignore[index]
+                label = KINDS[kind] if 0 <= kind < len(KINDS) else "?"
+                by_kind[label] = max(by_kind.get(label, 0.0), took)
 
             with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
                 list(pool.map(timed, requests(fake, sender, total, learners=60)))
@@ -188,6 +195,7 @@ def run_one(kind: str, total: int) -> dict[str, float]:
             "slowest_ms": max(latencies) * 1000,
             "median_ms": statistics.median(latencies) * 1000,
             "peak_mb": memory,
+            **{f"slowest {k}": v * 1000 for k, v in by_kind.items()},
         }
 
 
@@ -201,4 +209,10 @@ def run(total: int, kinds: list[str]) -> int:
             f"slowest ack {figures['slowest_ms']:.0f} ms, median {figures['median_ms']:.0f} ms, "
             f"bot peak memory {figures['peak_mb']:.0f} MB"
         )
+        slowest = ", ".join(
+            f"{k.removeprefix('slowest ')} {v:.0f}"
+            for k, v in figures.items()
+            if k.startswith("slowest ")
+        )
+        print(f"             slowest by kind (ms): {slowest}")
     return 0
