@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from coaching.lifecycle import State, Transition, next_state
+from coaching.pairs import party_to
 from coaching.profiles import LONG_TEXT, find_person
 from coaching.vocabulary import Frequency, MeetingForm
 from scheduling.cadence import add_months
@@ -131,16 +132,10 @@ def check_terms(terms: Terms, today: date) -> dict[str, str]:
 def _relationship_for(
     session: Session, team_id: str, relationship_id: int, user_id: str
 ) -> tuple[Relationship, Person]:
-    relationship = session.get(Relationship, relationship_id)
-    person = find_person(session, team_id, user_id)
-    if (
-        relationship is None
-        or relationship.team_id != team_id
-        or person is None
-        or person.id not in (relationship.learner_id, relationship.coach_id)
-    ):
+    found = party_to(session, team_id, relationship_id, user_id)
+    if found is None:
         raise AgreementRefused("Only the learner and the coach can record their agreement.")
-    return relationship, person
+    return found
 
 
 def current_draft(session: Session, relationship_id: int) -> Agreement | None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coaching.lifecycle import MATCHED, State
+from coaching.pairs import party_to
 from coaching.profiles import LONG_TEXT, find_person
 from coaching.vocabulary import MeetingForm
 from scheduling.cadence import next_working_instant
@@ -40,16 +41,10 @@ class InvalidEntry(ValueError):
 def _party(
     session: Session, team_id: str, relationship_id: int, user_id: str
 ) -> tuple[Relationship, Person]:
-    relationship = session.get(Relationship, relationship_id)
-    person = find_person(session, team_id, user_id)
-    if (
-        relationship is None
-        or relationship.team_id != team_id
-        or person is None
-        or person.id not in (relationship.learner_id, relationship.coach_id)
-    ):
+    found = party_to(session, team_id, relationship_id, user_id)
+    if found is None:
         raise CheckinRefused("That coaching relationship isn't one of yours.")
-    return relationship, person
+    return found
 
 
 def current_pairs(session: Session, team_id: str, user_id: str) -> list[Relationship]:

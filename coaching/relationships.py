@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from coaching import agreements
 from coaching.lifecycle import CURRENT, IllegalTransition, State, Transition, describe, next_state
 from coaching.matching import Slot, slot_for
+from coaching.pairs import party_to
 from coaching.profiles import find_person
 from coaching.vocabulary import Frequency
 from scheduling.cadence import next_check_in
@@ -27,16 +28,10 @@ class NotYourRelationship(LookupError):
 def _for_party(
     session: Session, team_id: str, relationship_id: int, user_id: str
 ) -> tuple[Relationship, Person]:
-    relationship = session.get(Relationship, relationship_id)
-    person = find_person(session, team_id, user_id)
-    if (
-        relationship is None
-        or relationship.team_id != team_id
-        or person is None
-        or person.id not in (relationship.learner_id, relationship.coach_id)
-    ):
+    found = party_to(session, team_id, relationship_id, user_id)
+    if found is None:
         raise NotYourRelationship(relationship_id)
-    return relationship, person
+    return found
 
 
 def other_party(relationship: Relationship, person: Person) -> Person:

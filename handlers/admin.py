@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -12,9 +11,8 @@ from bot.runtime import runtime_of
 from coaching import program
 from coaching.program import NotACoordinator
 from handlers import ids
+from handlers.forms import mentioned_user
 from handlers.views import admin as views
-
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
 def register(app: App) -> None:
@@ -50,8 +48,8 @@ def admin_command(
             ack(response_type="ephemeral", text="Preparing the export; it will arrive in a DM.")
             send_export(client, context, user_id)
         case "remove":
-            mention = _MENTION.search(rest)
-            if mention is None:
+            target = mentioned_user(rest)
+            if target is None:
                 ack(
                     response_type="ephemeral",
                     text="Name the person: `/coaching-admin remove @name`.",
@@ -60,7 +58,7 @@ def admin_command(
             ack(
                 response_type="ephemeral",
                 text="Confirm the removal",
-                blocks=views.confirm_removal(mention.group(1)),
+                blocks=views.confirm_removal(target),
             )
         case _:
             ack(response_type="ephemeral", text=views.ADMIN_HELP)

@@ -4,7 +4,6 @@ signing or proposing changes in a DM, and the executed record."""
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -19,13 +18,12 @@ from coaching.agreements import AgreementRefused, InvalidTerms, Terms
 from coaching.lifecycle import MATCHED
 from coaching.profiles import find_person
 from handlers import ids
-from handlers.forms import choices, input_values, text
+from handlers.forms import choices, clicked_id, input_values, mentioned_user, text
 from handlers.home import refresh_homes
 from handlers.views import agreements as views
 from storage.models import Agreement, Relationship
 
 logger = logging.getLogger(__name__)
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
 def register(app: App) -> None:
@@ -77,13 +75,11 @@ def _pick_relationship(session: Session, team_id: str, user_id: str, text_: str)
         (Relationship.learner_id == person.id) | (Relationship.coach_id == person.id),
         Relationship.state.in_(MATCHED),
     )
-    mention = _MENTION.search(text_)
+    mention = mentioned_user(text_)
     candidates = list(session.scalars(query))
     if mention:
         candidates = [
-            r
-            for r in candidates
-            if mention.group(1) in (r.learner.slack_user_id, r.coach.slack_user_id)
+            r for r in candidates if mention in (r.learner.slack_user_id, r.coach.slack_user_id)
         ]
     if len(candidates) == 1:
         return candidates[0].id
@@ -115,11 +111,6 @@ def agreement_command(
     client.views_open(trigger_id=command["trigger_id"], view=view)
 
 
-def _value(body: dict[str, Any]) -> int:
-    value = str(body["actions"][0].get("value", ""))
-    return int(value) if value.isdigit() else 0
-
-
 def _refuse(respond: Respond, refused: Exception) -> None:
     respond(response_type="ephemeral", replace_original=False, text=str(refused))
 
@@ -130,7 +121,7 @@ def start_button(
     ack()
     try:
         with runtime_of(context).sessions.begin() as session:
-            view = _form(session, context, _value(body), body["user"]["id"])
+            view = _form(session, context, clicked_id(body), body["user"]["id"])
     except AgreementRefused as refused:
         _refuse(respond, refused)
         return
@@ -145,7 +136,7 @@ def change_button(
     try:
         with runtime_of(context).sessions.begin() as session:
             agreement = agreements.visible_agreement(
-                session, context.team_id or "", _value(body), user_id, frozenset()
+                session, context.team_id or "", clicked_id(body), user_id, frozenset()
             )
             view = _form(session, context, agreement.relationship_id, user_id)
     except AgreementRefused as refused:
@@ -243,7 +234,11 @@ def sign_button(
     try:
         with runtime.sessions.begin() as session:
             signed = agreements.sign(
-                session, context.team_id or "", _value(body), body["user"]["id"], runtime.clock()
+                session,
+                context.team_id or "",
+                clicked_id(body),
+                body["user"]["id"],
+                runtime.clock(),
             )
             record = agreement_text(signed.agreement)
             group = signed.agreement.relationship.group_channel
@@ -285,7 +280,7 @@ def view_button(
             agreement = agreements.visible_agreement(
                 session,
                 context.team_id or "",
-                _value(body),
+                clicked_id(body),
                 body["user"]["id"],
                 runtime.settings.program_admins,
             )

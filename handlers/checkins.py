@@ -12,13 +12,14 @@ from slack_sdk import WebClient
 from bot.runtime import runtime_of
 from coaching import checkins
 from coaching.checkins import CheckinRefused, DebriefAnswers, InvalidEntry
+from coaching.pairs import party_to
+from coaching.relationships import other_party
 from handlers import agreements, ids, relationships
-from handlers.forms import input_values, text
+from handlers.forms import clicked_id, input_values, mentioned_user, text
 from handlers.home import refresh_homes
 from handlers.views import checkins as views
 from storage.models import Relationship
 
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _LINK_BUTTON = re.compile(r"^link_")
 
 
@@ -45,11 +46,6 @@ def acknowledge_link(ack: Ack) -> None:
     ack()
 
 
-def _value(body: dict[str, Any]) -> int:
-    value = str(body["actions"][0].get("value", ""))
-    return int(value) if value.isdigit() else 0
-
-
 def _ephemeral(respond: Respond, message: str) -> None:
     respond(response_type="ephemeral", replace_original=False, text=message)
 
@@ -57,16 +53,11 @@ def _ephemeral(respond: Respond, message: str) -> None:
 def _log_form(context: BoltContext, relationship_id: int, user_id: str) -> dict[str, Any]:
     runtime = runtime_of(context)
     with runtime.sessions.begin() as session:
-        relationship = session.get(Relationship, relationship_id)
-        parties = (
-            (relationship.learner.slack_user_id, relationship.coach.slack_user_id)
-            if relationship is not None and relationship.team_id == context.team_id
-            else ()
-        )
-        if user_id not in parties:
+        found = party_to(session, context.team_id or "", relationship_id, user_id)
+        if found is None:
             raise CheckinRefused("That coaching relationship isn't one of yours.")
-        assert relationship is not None
-        other = relationship.coach if parties[0] == user_id else relationship.learner
+        relationship, person = found
+        other = other_party(relationship, person)
         return views.log_form(relationship.id, other.name, runtime.clock().date()).to_dict()
 
 
@@ -75,14 +66,12 @@ def log_command(
 ) -> None:
     ack()
     user_id = command["user_id"]
-    mention = _MENTION.search(command.get("text", ""))
+    mention = mentioned_user(command.get("text", ""))
     with runtime_of(context).sessions.begin() as session:
         pairs = checkins.current_pairs(session, context.team_id or "", user_id)
         if mention:
             pairs = [
-                p
-                for p in pairs
-                if mention.group(1) in (p.learner.slack_user_id, p.coach.slack_user_id)
+                p for p in pairs if mention in (p.learner.slack_user_id, p.coach.slack_user_id)
             ]
         names = [(p.coach if p.learner.slack_user_id == user_id else p.learner).name for p in pairs]
         ids_ = [p.id for p in pairs]
@@ -100,7 +89,7 @@ def log_button(
 ) -> None:
     ack()
     try:
-        view = _log_form(context, _value(body), body["user"]["id"])
+        view = _log_form(context, clicked_id(body), body["user"]["id"])
     except CheckinRefused as refused:
         _ephemeral(respond, str(refused))
         return
@@ -150,7 +139,7 @@ def prepare_button(
 ) -> None:
     ack()
     client.views_open(
-        trigger_id=body["trigger_id"], view=views.prepare_form(_value(body)).to_dict()
+        trigger_id=body["trigger_id"], view=views.prepare_form(clicked_id(body)).to_dict()
     )
 
 
@@ -190,7 +179,7 @@ def share_preparation(
     try:
         with runtime.sessions.begin() as session:
             preparation, coach = checkins.share_preparation(
-                session, context.team_id or "", _value(body), user_id, runtime.clock()
+                session, context.team_id or "", clicked_id(body), user_id, runtime.clock()
             )
             message = views.shared_preparation(user_id, preparation.purpose, preparation.questions)
             coach_user = coach.slack_user_id
@@ -206,7 +195,7 @@ def debrief_button(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
     ack()
-    conversation_id = _value(body)
+    conversation_id = clicked_id(body)
     try:
         with runtime_of(context).sessions.begin() as session:
             day = checkins.check_debrief(
@@ -252,7 +241,7 @@ def follow_up_button(
     ack()
     with runtime_of(context).sessions.begin() as session:
         item = checkins.action_for_learner(
-            session, context.team_id or "", _value(body), body["user"]["id"]
+            session, context.team_id or "", clicked_id(body), body["user"]["id"]
         )
         shown = (item.id, item.text) if item is not None else None
     if shown is None:
@@ -300,7 +289,7 @@ def keep_in_touch_button(
 ) -> None:
     ack()
     with runtime_of(context).sessions.begin() as session:
-        relationship = session.get(Relationship, _value(body))
+        relationship = session.get(Relationship, clicked_id(body))
         allowed = (
             relationship is not None
             and relationship.team_id == context.team_id
@@ -310,7 +299,7 @@ def keep_in_touch_button(
     if not allowed:
         _ephemeral(respond, "That coaching relationship isn't one of yours.")
         return
-    view = views.keep_in_touch_form(_value(body), coach_name).to_dict()
+    view = views.keep_in_touch_form(clicked_id(body), coach_name).to_dict()
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from handlers import ids
@@ -37,3 +38,19 @@ def text(values: dict[str, str | list[str]], field: str) -> str:
 def choices(values: dict[str, str | list[str]], field: str) -> list[str]:
     value = values.get(field, [])
     return value if isinstance(value, list) else [value] if value else []
+
+
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+def mentioned_user(command_text: str) -> str | None:
+    """The first @-mentioned member in a command's text (Slack escapes mentions as
+    `<@U123|name>` for commands that ask it to)."""
+    found = _MENTION.search(command_text)
+    return found.group(1) if found else None
+
+
+def clicked_id(body: dict[str, Any]) -> int:
+    """The numeric id a button carries as its value; 0 when it carries none."""
+    value = str(body["actions"][0].get("value", ""))
+    return int(value) if value.isdigit() else 0

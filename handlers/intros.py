@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -20,7 +19,7 @@ from coaching.intros import IntroDetails, IntroRefused, InvalidIntro
 from coaching.matching import Filters, Match
 from coaching.profiles import find_person
 from handlers import ids
-from handlers.forms import choices, input_values, text
+from handlers.forms import choices, clicked_id, input_values, mentioned_user, text
 from handlers.home import refresh_homes
 from handlers.views import agreements as agreement_views
 from handlers.views import guide as guide_views
@@ -29,7 +28,6 @@ from handlers.views import search as search_views
 from storage.models import Person, Relationship
 
 logger = logging.getLogger(__name__)
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
 def register(app: App) -> None:
@@ -66,7 +64,7 @@ def request_intro_command(
     ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
     ack()
-    mention = _MENTION.search(command.get("text", ""))
+    mention = mentioned_user(command.get("text", ""))
     if mention is None:
         respond(
             "Name the coach with an @-mention, for example `/request-intro @Carl Mendez`, "
@@ -76,7 +74,7 @@ def request_intro_command(
     runtime = runtime_of(context)
     try:
         with runtime.sessions.begin() as session:
-            coach = find_person(session, context.team_id or "", mention.group(1))
+            coach = find_person(session, context.team_id or "", mention)
             view = _intro_form(session, context, command["user_id"], coach, Filters())
     except IntroRefused as refused:
         respond(str(refused))
@@ -175,11 +173,6 @@ def submit_intro(
     refresh_homes(client, context, body["user"]["id"], coach_user)
 
 
-def _request_id(body: dict[str, Any]) -> int:
-    value = body["actions"][0].get("value", "")
-    return int(value) if str(value).isdigit() else 0
-
-
 def _alternatives(
     session: Session, context: BoltContext, request: Relationship, exclude: int
 ) -> list[Match]:
@@ -204,7 +197,7 @@ def accept_request(
     try:
         with runtime.sessions.begin() as session:
             request = intros.accept(
-                session, context.team_id or "", _request_id(body), coach_user, runtime.clock()
+                session, context.team_id or "", clicked_id(body), coach_user, runtime.clock()
             )
             card = _card(request)
             first_call = request.first_call
@@ -256,7 +249,7 @@ def open_question(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
     ack()
-    card, problem = _check_coach(context, _request_id(body), body["user"]["id"])
+    card, problem = _check_coach(context, clicked_id(body), body["user"]["id"])
     if card is None:
         respond(response_type="ephemeral", replace_original=False, text=problem or "")
         return
@@ -299,7 +292,7 @@ def open_answer(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
     ack()
-    question_id = _request_id(body)
+    question_id = clicked_id(body)
     with runtime_of(context).sessions.begin() as session:
         asked = intros.question_for_learner(
             session, context.team_id or "", question_id, body["user"]["id"]
@@ -351,7 +344,7 @@ def open_decline(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
     ack()
-    card, problem = _check_coach(context, _request_id(body), body["user"]["id"])
+    card, problem = _check_coach(context, clicked_id(body), body["user"]["id"])
     if card is None:
         respond(response_type="ephemeral", replace_original=False, text=problem or "")
         return

@@ -11,13 +11,13 @@ from bot.runtime import runtime_of
 from coaching import gallery, relationships
 from coaching.lifecycle import IllegalTransition, Transition, describe
 from coaching.matching import Filters, Slot
+from coaching.pairs import party_to
 from coaching.relationships import NotYourRelationship
 from handlers import ids
-from handlers.forms import input_values, text
+from handlers.forms import clicked_id, input_values, text
 from handlers.home import refresh_homes
 from handlers.views import relationships as views
 from handlers.views import search as search_views
-from storage.models import Relationship
 
 NOT_YOURS = "That relationship isn't one of yours."
 
@@ -42,11 +42,6 @@ def my_coaching_command(ack: Ack, command: dict[str, Any], context: BoltContext)
     ack(response_type="ephemeral", text="My coaching", blocks=blocks)
 
 
-def _value(body: dict[str, Any]) -> int:
-    value = str(body["actions"][0].get("value", ""))
-    return int(value) if value.isdigit() else 0
-
-
 def _change(
     body: dict[str, Any],
     client: WebClient,
@@ -59,7 +54,12 @@ def _change(
     try:
         with runtime.sessions.begin() as session:
             _relationship, other = relationships.change(
-                session, context.team_id or "", _value(body), user_id, transition, runtime.clock()
+                session,
+                context.team_id or "",
+                clicked_id(body),
+                user_id,
+                transition,
+                runtime.clock(),
             )
             other_user = other.slack_user_id
     except NotYourRelationship:
@@ -97,17 +97,12 @@ def end_button(
     ack()
     user_id = body["user"]["id"]
     with runtime_of(context).sessions.begin() as session:
-        relationship = session.get(Relationship, _value(body))
-        parties = (
-            (relationship.learner.slack_user_id, relationship.coach.slack_user_id)
-            if relationship is not None and relationship.team_id == context.team_id
-            else ()
-        )
-        if user_id not in parties:
+        found = party_to(session, context.team_id or "", clicked_id(body), user_id)
+        if found is None:
             respond(response_type="ephemeral", replace_original=False, text=NOT_YOURS)
             return
-        assert relationship is not None
-        other = relationship.coach if parties[0] == user_id else relationship.learner
+        relationship, person = found
+        other = relationships.other_party(relationship, person)
         view = views.end_form(relationship.id, other.name).to_dict()
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
