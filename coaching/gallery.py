@@ -104,19 +104,32 @@ def load_cards(session: Session, team_id: str) -> list[CoachCard]:
 
 
 class _IndexCache:
+    """One index per program. When it is stale, one thread rebuilds it while the others
+    wait for that build instead of all building their own."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._building: dict[str, threading.Lock] = {}
         self._entries: dict[str, tuple[tuple[Any, ...], CoachIndex]] = {}
+
+    def _cached(self, team_id: str, version: tuple[Any, ...]) -> CoachIndex | None:
+        with self._lock:
+            entry = self._entries.get(team_id)
+        return entry[1] if entry is not None and entry[0] == version else None
 
     def get(self, session: Session, team_id: str) -> CoachIndex:
         version = _version(session, team_id)
+        index = self._cached(team_id, version)
+        if index is not None:
+            return index
         with self._lock:
-            entry = self._entries.get(team_id)
-            if entry is not None and entry[0] == version:
-                return entry[1]
-        index = CoachIndex.build(load_cards(session, team_id))
-        with self._lock:
-            self._entries[team_id] = (version, index)
+            building = self._building.setdefault(team_id, threading.Lock())
+        with building:
+            index = self._cached(team_id, version)
+            if index is None:
+                index = CoachIndex.build(load_cards(session, team_id))
+                with self._lock:
+                    self._entries[team_id] = (version, index)
         return index
 
     def clear(self) -> None:
