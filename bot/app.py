@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -57,10 +59,29 @@ def build_app(
         raise_error_for_unhandled_request=False,
         listener_executor=listener_executor,
     )
+    app.use(skip_timed_out_retries)
     app.use(runtime.middleware)
     handlers.register_all(app)
     app.error(_polite_error)
     return app
+
+
+def skip_timed_out_retries(
+    request: BoltRequest, next: Callable[[], BoltResponse | None]
+) -> BoltResponse | None:
+    """Slack re-sends a request it thinks timed out. Every listener here acknowledges at
+    once and does its work after, so the first delivery is already being handled: answer
+    the retry with 200 and do nothing. Retries for other reasons (an error answer) are
+    handled as usual."""
+    retried = request.headers.get("x-slack-retry-num")
+    reason = (request.headers.get("x-slack-retry-reason") or [""])[0]
+    if retried and reason == "http_timeout":
+        return BoltResponse(status=200, body="")
+    return next()
+
+
+TRIGGER_SPENT = frozenset({"exchanged_trigger_id", "expired_trigger_id"})
+TRIGGER_EXPIRED = "Slack gave us too little time to open that form; please try once more."
 
 
 def _polite_error(
@@ -75,6 +96,10 @@ def _polite_error(
     command, a notice in place of a modal), else in a DM."""
     logger.error("Unhandled %s in a listener", type(error).__name__, exc_info=error)
     message = DATABASE_BUSY if isinstance(error, SQLAlchemyError) else SORRY
+    if isinstance(error, SlackApiError) and error.response.get("error") in TRIGGER_SPENT:
+        if error.response.get("error") == "exchanged_trigger_id":
+            return None
+        message = TRIGGER_EXPIRED
     if response is not None:
         if "command" in body:
             return _json({"response_type": "ephemeral", "text": message})

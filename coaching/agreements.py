@@ -8,7 +8,7 @@ again; executed versions are kept.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -184,6 +184,25 @@ def starting_terms(session: Session, team_id: str, relationship_id: int, user_id
         frequency=coach.frequency if coach else Frequency.QUARTERLY.value,
         contact_forms=list(coach.meeting_forms) if coach else [],
         goals=relationship.hopes,
+    )
+
+
+def repeats_draft(
+    session: Session, team_id: str, relationship_id: int, user_id: str, terms: Terms
+) -> bool:
+    """Whether `user_id` already drafted exactly these terms (a double submission)."""
+    found = party_to(session, team_id, relationship_id, user_id)
+    existing = current_draft(session, relationship_id) if found else None
+    if found is None or existing is None or existing.drafted_by != found[1].id:
+        return False
+    return terms_of(existing) == replace(
+        terms,
+        contact_forms=[f.value for f in MeetingForm if f.value in terms.contact_forms],
+        coach_roles=[r.value for r in Role if r.value in terms.coach_roles],
+        confidentiality=terms.confidentiality.strip(),
+        coach_time=terms.coach_time.strip(),
+        goals=terms.goals.strip(),
+        additional_points=terms.additional_points.strip(),
     )
 
 

@@ -198,6 +198,7 @@ def save_debrief(
         for commitment in commitments
     ]
     session.add_all(items)
+    session.flush()
     return debrief, items
 
 

@@ -185,19 +185,24 @@ def submit_agreement(
 ) -> None:
     runtime = runtime_of(context)
     user_id = body["user"]["id"]
+    team_id = context.team_id or ""
     try:
         with runtime.sessions.begin() as session:
             previous = None
             relationship_id = int(view.get("private_metadata") or 0)
+            terms = terms_from(view)
+            if agreements.repeats_draft(session, team_id, relationship_id, user_id, terms):
+                ack()
+                return
             draft = agreements.current_draft(session, relationship_id)
             if draft is not None:
                 previous = (draft.review_channel, draft.review_ts, agreement_text(draft))
             agreement = agreements.draft(
                 session,
-                context.team_id or "",
+                team_id,
                 relationship_id,
                 user_id,
-                terms_from(view),
+                terms,
                 runtime.clock(),
             )
             record = agreement_text(agreement)
