@@ -84,7 +84,16 @@ def running_bot(settings: Settings, fake: FakeSlack) -> Iterator[BotHarness]:
     executor = TrackingExecutor()
     assembled = assemble(settings, listener_executor=executor)
     server = make_server(build_web_app(assembled.app, assembled.engine), "127.0.0.1", 0)
-    thread = threading.Thread(target=server.run, name="waitress", daemon=True)
+    closing = threading.Event()
+
+    def serve() -> None:
+        try:
+            server.run()
+        except OSError:
+            if not closing.is_set():
+                raise
+
+    thread = threading.Thread(target=serve, name="waitress", daemon=True)
     thread.start()
     base_url = f"http://127.0.0.1:{server.effective_port}"
     sender = SlackSender(base_url + EVENTS_PATH, settings.slack_signing_secret, executor)
@@ -92,6 +101,7 @@ def running_bot(settings: Settings, fake: FakeSlack) -> Iterator[BotHarness]:
         yield BotHarness(bot=assembled, fake=fake, base_url=base_url, sender=sender)
     finally:
         executor.drain()
+        closing.set()
         server.close()
         thread.join(timeout=5)
         executor.shutdown(wait=True)
