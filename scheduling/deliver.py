@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from coaching import gallery
 from coaching.checkins import open_actions
 from coaching.lifecycle import State
-from coaching.matching import Filters
 from coaching.vocabulary import Frequency
 from handlers.views import nudges as views
 from handlers.views import search as search_views
@@ -108,7 +107,7 @@ def compose(session: Session, nudge: Nudge, now: datetime) -> Outcome:
     if kind is Kind.REQUEST_EXPIRED:
         filters = search_views.decode_filters(json.dumps(relationship.search or {}))
         found = gallery.find_coaches(
-            session, relationship.team_id, channel, filters or Filters(), now
+            session, relationship.team_id, channel, filters, now
         )
         alternatives = [m for m in found.matches if m.coach.person_id != relationship.coach_id]
         text, blocks = views.request_expired(relationship.coach.name, alternatives[:3])
