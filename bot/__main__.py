@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from slack_bolt.error import BoltError
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.logging_setup import install_redaction, secrets_from
 from bot.settings import SettingsError, load_settings, read_environment
 
 logger = logging.getLogger("bot")
@@ -34,6 +35,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     exporter.add_argument("--out", default=".", help="the folder to write them to")
     exporter.add_argument("--team", help="the Slack team ID (default: the bot's own workspace)")
+    from sandbox.cli import add_arguments as sandbox_arguments
+
+    sandbox_arguments(
+        commands.add_parser(
+            "sandbox", help="try the bot without Slack: a local page that plays Slack"
+        )
+    )
     return parser
 
 
@@ -100,11 +108,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
     env = read_environment()
+    install_redaction(logging.getLogger(), secrets_from(env))
     try:
         if args.command == "import-coaches":
             return import_coaches(env, args.file, args.team)
         if args.command == "export":
             return export_program(env, args.out, args.team)
+        if args.command == "sandbox" or (
+            args.command is None
+            and not env.get("SLACK_BOT_TOKEN", "").strip()
+            and not env.get("SLACK_SIGNING_SECRET", "").strip()
+        ):
+            from sandbox.cli import run_sandbox
+
+            if args.command is None:
+                print(
+                    "No Slack credentials are set (SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, "
+                    "from https://api.slack.com/apps; see .env.example): starting the sandbox "
+                    "instead",
+                    flush=True,
+                )
+                args = _parser().parse_args(["sandbox"])
+            return run_sandbox(args)
         return run(env)
     except SettingsError as error:
         print(f"sounding-board: {error}", file=sys.stderr)

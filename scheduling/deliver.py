@@ -106,9 +106,7 @@ def compose(session: Session, nudge: Nudge, now: datetime) -> Outcome:
         return Send(channel, text, blocks)
     if kind is Kind.REQUEST_EXPIRED:
         filters = search_views.decode_filters(json.dumps(relationship.search or {}))
-        found = gallery.find_coaches(
-            session, relationship.team_id, channel, filters, now
-        )
+        found = gallery.find_coaches(session, relationship.team_id, channel, filters, now)
         alternatives = [m for m in found.matches if m.coach.person_id != relationship.coach_id]
         text, blocks = views.request_expired(relationship.coach.name, alternatives[:3])
         return Send(channel, text, blocks)

@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
-from fakeslack import Call, FakeSlack
+from sandbox.fakeslack import Call, FakeSlack
 
 TOKEN = "xoxb-fake-test-token"
 ADA, GRACE, GONE, ROBOT = "U100", "U200", "U300", "U400"

@@ -19,11 +19,11 @@ from coaching.agreements import Terms
 from coaching.intros import IntroDetails
 from coaching.lifecycle import Transition
 from handlers import ids
+from sandbox.fakeslack import FakeSlack
 from scheduling.cadence import in_working_hours
 from scheduling.reminders import STALE_CLAIM, ReminderRun
 from storage.models import CoachProfile, Nudge, Relationship
 
-from fakeslack import FakeSlack
 from support.seed import add_coach, add_learner
 from support.workspace import BOT_TOKEN, TEAM
 

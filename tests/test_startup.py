@@ -25,8 +25,36 @@ def start(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_without_slack_credentials_it_says_what_is_missing(tmp_path: Path) -> None:
-    result = start({}, tmp_path)
+def test_without_slack_credentials_it_says_so_and_starts_the_sandbox(tmp_path: Path) -> None:
+    clean = {key: value for key, value in os.environ.items() if not key.startswith("SLACK_")}
+    env = {**clean, "PYTHONPATH": str(ROOT), "SANDBOX_PORT": "0"}
+    env.pop("DATABASE_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        lines = [first]
+        while "Sounding Board sandbox: http://127.0.0.1:" not in lines[-1]:
+            line = process.stdout.readline()
+            assert line, "the sandbox stopped before printing its address"
+            lines.append(line)
+    finally:
+        process.terminate()
+        _out, errors = process.communicate(timeout=30)
+    assert first.startswith("No Slack credentials are set (SLACK_BOT_TOKEN and SLACK_SIGNING")
+    assert "https://api.slack.com/apps" in first
+    assert "Traceback" not in errors
+
+
+def test_with_one_slack_setting_missing_it_names_it_in_one_line(tmp_path: Path) -> None:
+    result = start({"SLACK_SIGNING_SECRET": "s"}, tmp_path)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr

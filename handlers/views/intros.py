@@ -157,7 +157,7 @@ def request_message(card: RequestCard) -> tuple[str, list[dict]]:
             ],
         )
     )
-    fallback = f"{card.learner_name} would like you as a coach."
+    fallback = f"{mrkdwn(card.learner_name, 150)} would like you as a coach."
     return truncate(fallback, 3000), [block.to_dict() for block in blocks]
 
 

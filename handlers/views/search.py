@@ -26,19 +26,35 @@ from handlers import ids
 from handlers.views.text import mrkdwn, truncate
 
 TEXT_IN_STATE = 60
+STATE_CHARS = 200
+"""The most of a block_id (255 characters) the filters may take, leaving room for the
+prefix; counted in UTF-16 code units, so an emoji counts as two whatever Slack counts."""
+
+
+def _utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
 
 
 def encode_filters(filters: Filters) -> str:
-    """Filters compact enough for a block_id (255 characters), so a click can carry them."""
-    data = {
-        "t": filters.text[:TEXT_IN_STATE],
-        "a": filters.area,
-        "r": filters.region,
-        "k": filters.kind,
-        "m": filters.meeting,
-        "s": filters.slot.value if filters.slot else None,
-    }
-    return json.dumps({k: v for k, v in data.items() if v}, separators=(",", ":"))
+    """Filters compact enough for a block_id (255 characters), so a click can carry them.
+    The search words are cut until the encoding fits: quotes, backslashes and control
+    characters take more than one character each in JSON."""
+    text = filters.text[:TEXT_IN_STATE]
+    while True:
+        data = {
+            "t": text,
+            "a": filters.area,
+            "r": filters.region,
+            "k": filters.kind,
+            "m": filters.meeting,
+            "s": filters.slot.value if filters.slot else None,
+        }
+        encoded = json.dumps(
+            {k: v for k, v in data.items() if v}, separators=(",", ":"), ensure_ascii=False
+        )
+        if not text or _utf16_length(encoded) <= STATE_CHARS:
+            return encoded
+        text = text[:-1]
 
 
 def decode_filters(raw: str) -> Filters:

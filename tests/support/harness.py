@@ -12,8 +12,8 @@ from typing import Any
 from bot.server import EVENTS_PATH, build_web_app, make_server
 from bot.settings import Settings
 from bot.wiring import Bot, assemble
+from sandbox.fakeslack import FakeSlack
 
-from fakeslack import FakeSlack
 from support import slack
 from support.slack import Response, SlackSender, TrackingExecutor
 from support.workspace import TEAM

@@ -35,8 +35,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fakeslack.blockkit import validate_message_blocks, validate_view, with_defaults
-from fakeslack.limits import (
+from .blockkit import validate_message_blocks, validate_view, with_defaults
+from .limits import (
     MAX_CHARS,
     MAX_ITEMS,
     RATE_LIMIT_WINDOW_SECONDS,

@@ -19,7 +19,7 @@ import string
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from fakeslack.limits import MAX_CHARS, MAX_ITEMS, MIN_ITEMS, PLAIN_TEXT_INPUT_MAX_LENGTH
+from .limits import MAX_CHARS, MAX_ITEMS, MIN_ITEMS, PLAIN_TEXT_INPUT_MAX_LENGTH
 
 BLOCK_FIELDS: dict[str, frozenset[str]] = {
     "section": frozenset({"type", "block_id", "text", "fields", "accessory", "expand"}),

@@ -1,0 +1,49 @@
+"""The sandbox's clock: real time, moved forward on request.
+
+The bot's runtime and the reminder run both read it, so fast-forwarding a month makes a
+monthly check-in due. A jump lands at 17:00 UTC on a weekday (late morning in the
+Americas), inside every seeded person's working hours, so what is due is sent at once
+rather than postponed to the next working morning.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+LANDING_HOUR_UTC = 17
+STEPS = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=31)}
+
+
+def working_moment(when: datetime) -> datetime:
+    """17:00 UTC on `when`'s date, or on the Monday after if that is a weekend."""
+    day = when.astimezone(UTC).date()
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return datetime(day.year, day.month, day.day, LANDING_HOUR_UTC, tzinfo=UTC)
+
+
+class SandboxClock:
+    """Callable like `coaching.clock.system_clock`; ticks with real time between jumps."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._lock = threading.Lock()
+        self._anchor = start or working_moment(datetime.now(UTC))
+        self._since = time.monotonic()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            return self._anchor + timedelta(seconds=time.monotonic() - self._since)
+
+    def set(self, when: datetime) -> None:
+        with self._lock:
+            self._anchor, self._since = when, time.monotonic()
+
+    def forward(self, step: str) -> datetime:
+        """Move on by a day, a week or a month (31 days), landing in working hours."""
+        if step not in STEPS:
+            raise ValueError(f"step must be one of {', '.join(STEPS)}")
+        target = working_moment(self() + STEPS[step])
+        self.set(target)
+        return target

@@ -1,0 +1,177 @@
+"""The sandbox's stand-in for the Slack Web API: the strict fake the tests use, plus what
+a Slack *client* keeps that the Web API does not show (ephemeral messages answered or
+replaced through a response_url, modals replaced by a submission's response_action), and
+a snapshot so a restarted sandbox shows the same conversations."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+from pathlib import Path
+from typing import Any
+
+from sandbox.fakeslack import FakeSlack
+from sandbox.fakeslack.server import _Conversation
+
+
+class SandboxSlack(FakeSlack):
+    def add_ephemeral(self, channel: str, user: str, content: dict[str, Any]) -> dict[str, Any]:
+        """An ephemeral message as Slack shows the answer to a slash command."""
+        with self._lock:
+            message = {
+                "channel": channel,
+                "user": user,
+                "ts": self._next_ts(),
+                "text": content.get("text", ""),
+                "blocks": content.get("blocks", []),
+            }
+            self._ephemerals.append(message)
+            return copy.deepcopy(message)
+
+    def _respond(self, key: str, payload: Any) -> dict[str, Any]:
+        """Like Slack, replace_original and delete_original also act on the ephemeral
+        message the interaction came from."""
+        url = self._response_urls.get(key)
+        if url is not None and url.message_ts and isinstance(payload, dict):
+            original = next(
+                (
+                    e
+                    for e in self._ephemerals
+                    if e["ts"] == url.message_ts and e["user"] == url.user
+                ),
+                None,
+            )
+            replace = payload.get("replace_original") in (True, "true")
+            delete = payload.get("delete_original") in (True, "true")
+            if original is not None and (replace or delete):
+                url.uses += 1
+                if delete:
+                    self._ephemerals.remove(original)
+                    return {"ok": True}
+                content = self._content(payload, status=400)
+                original.update(text=content.get("text", ""), blocks=content.get("blocks", []))
+                return {"ok": True}
+        return super()._respond(key, payload)
+
+    def ephemerals_for(self, user: str, channel: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [
+                copy.deepcopy(e)
+                for e in self._ephemerals
+                if e["user"] == user and e["channel"] in (channel, None)
+            ]
+
+    def replace_view(self, view_id: str, view: dict[str, Any]) -> dict[str, Any]:
+        """`response_action: update`: the modal now shows `view`."""
+        with self._lock:
+            current = self._views[view_id]
+            view = {"type": current["type"], **view}
+            return copy.deepcopy(
+                self._store_view(
+                    view,
+                    view_id,
+                    root_view_id=current["root_view_id"],
+                    previous_view_id=current["previous_view_id"],
+                )
+            )
+
+    def push_view(self, on_top_of: str, view: dict[str, Any]) -> dict[str, Any]:
+        """`response_action: push`: a new modal on top of `on_top_of`."""
+        with self._lock:
+            current = self._views[on_top_of]
+            view_id = self._new_id("V")
+            return copy.deepcopy(
+                self._store_view(
+                    {"type": "modal", **view},
+                    view_id,
+                    root_view_id=current["root_view_id"],
+                    previous_view_id=on_top_of,
+                )
+            )
+
+    def view(self, view_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            found = self._views.get(view_id)
+            return copy.deepcopy(found) if found else None
+
+    def user(self, user_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            found = self._users.get(user_id)
+            return copy.deepcopy(found) if found else None
+
+    def post_as(self, channel: str, user: str, text: str) -> dict[str, Any]:
+        """A message a person typed (the bot subscribes to no message events)."""
+        return self.add_message(channel, user, text)
+
+    def conversations_of(self, user: str) -> list[dict[str, Any]]:
+        """The DMs, group DMs and channels `user` is in, the app's DM first."""
+        with self._lock:
+            self._im(user)
+            found = []
+            for conversation in self._conversations.values():
+                if user not in conversation.members:
+                    continue
+                found.append(
+                    {
+                        "id": conversation.id,
+                        "kind": conversation.kind,
+                        "name": conversation.name,
+                        "members": sorted(conversation.members),
+                        "count": len(conversation.messages),
+                    }
+                )
+            order = {"im": 0, "mpim": 1, "channel": 2}
+            return sorted(found, key=lambda c: (order.get(c["kind"], 3), c["id"]))
+
+    # -- keeping the conversations across restarts ----------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            next_id, next_ts = next(self._ids), next(self._ts)
+            self._ids, self._ts = itertools.count(next_id + 1), itertools.count(next_ts + 1)
+            return {
+                "epoch": self._epoch,
+                "next_id": next_id + 1,
+                "next_ts": next_ts + 1,
+                "conversations": [
+                    {
+                        "id": c.id,
+                        "kind": c.kind,
+                        "members": sorted(c.members),
+                        "name": c.name,
+                        "user": c.user,
+                        "is_private": c.is_private,
+                        "messages": c.messages,
+                    }
+                    for c in self._conversations.values()
+                ],
+                "views": {key: self._views[key] for key in self._homes.values()},
+                "homes": self._homes,
+                "ephemerals": self._ephemerals[-200:],
+            }
+
+    def restore(self, saved: dict[str, Any]) -> None:
+        with self._lock:
+            self._epoch = int(saved["epoch"])
+            self._ids = itertools.count(int(saved["next_id"]))
+            self._ts = itertools.count(int(saved["next_ts"]))
+            for c in saved["conversations"]:
+                self._conversations[c["id"]] = _Conversation(
+                    id=c["id"],
+                    kind=c["kind"],
+                    members=set(c["members"]),
+                    name=c["name"],
+                    user=c["user"],
+                    is_private=c["is_private"],
+                    messages=c["messages"],
+                )
+            self._views.update(saved["views"])
+            self._homes.update(saved["homes"])
+            self._ephemerals.extend(saved["ephemerals"])
+
+    def save(self, path: Path, extra: dict[str, Any]) -> None:
+        data = json.dumps({"slack": self.snapshot(), **extra})
+        temporary = path.with_suffix(path.suffix + ".tmp")
+        temporary.write_text(data, encoding="utf-8")
+        temporary.replace(path)
