@@ -25,11 +25,11 @@ _sequence = itertools.count(1)
 
 
 class TrackingExecutor(ThreadPoolExecutor):
-    """Bolt's listener executor, remembering what it started so the sandbox can show the
-    result of a click once every listener it started has finished."""
+    """Bolt's listener executor, remembering what it started, so the sandbox (and the
+    tests) can show the result of a click once every listener it started has finished."""
 
-    def __init__(self) -> None:
-        super().__init__(max_workers=8, thread_name_prefix="sandbox-listener")
+    def __init__(self, max_workers: int = 10) -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix="bolt-listener")
         self._futures: list[Future[Any]] = []
         self._lock = threading.Lock()
 
@@ -152,9 +152,9 @@ def _input_state(element: dict[str, Any], value: Any) -> dict[str, Any]:
     options = {option["value"]: option for option in element.get("options", [])}
     if kind in {"checkboxes", "multi_static_select"}:
         chosen = value if isinstance(value, list) else [value] if value else []
-        return {"type": kind, "selected_options": [options[v] for v in chosen if v in options]}
+        return {"type": kind, "selected_options": [options[v] for v in chosen]}
     if kind in {"static_select", "radio_buttons"}:
-        return {"type": kind, "selected_option": options.get(value) if value else None}
+        return {"type": kind, "selected_option": options[value] if value else None}
     if kind == "users_select":
         return {"type": kind, "selected_user": value or None}
     if kind == "datepicker":

@@ -9,45 +9,18 @@ from __future__ import annotations
 
 import itertools
 import json
-import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk.signature import SignatureVerifier
 
+from sandbox.slack_requests import TrackingExecutor, view_state
+
 _sequence = itertools.count(1)
-
-
-class TrackingExecutor(ThreadPoolExecutor):
-    """Bolt's listener executor, remembering what it started so a test can wait for it."""
-
-    def __init__(self) -> None:
-        super().__init__(max_workers=10, thread_name_prefix="bolt-listener")
-        self._futures: list[Future[Any]] = []
-        self._lock = threading.Lock()
-
-    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
-        future = super().submit(fn, *args, **kwargs)
-        with self._lock:
-            self._futures.append(future)
-        return future
-
-    def drain(self, timeout: float = 10) -> None:
-        """Wait until every listener started so far has finished; re-raise nothing (Bolt
-        reports listener errors through its error handler)."""
-        while True:
-            with self._lock:
-                pending = [future for future in self._futures if not future.done()]
-                self._futures = pending
-            if not pending:
-                return
-            for future in pending:
-                future.exception(timeout=timeout)
 
 
 @dataclass
@@ -134,43 +107,6 @@ def make_block_actions(
     if response_url is not None:
         payload["response_url"] = response_url
     return payload
-
-
-def _input_state(element: dict[str, Any], value: Any) -> dict[str, Any]:
-    """The state Slack reports for one input element holding `value`."""
-    kind = element["type"]
-    options = {option["value"]: option for option in element.get("options", [])}
-    if kind in {"checkboxes", "multi_static_select"}:
-        return {"type": kind, "selected_options": [options[v] for v in value]}
-    if kind in {"static_select", "radio_buttons"}:
-        return {"type": kind, "selected_option": options[value] if value else None}
-    if kind == "users_select":
-        return {"type": kind, "selected_user": value or None}
-    if kind == "datepicker":
-        return {"type": kind, "selected_date": value or None}
-    return {"type": kind, "value": value if value != "" else None}
-
-
-def view_state(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
-    """`state.values` for `view` as if the user had entered `values` (by block_id); inputs
-    not mentioned keep their initial value, as in Slack."""
-    state: dict[str, dict[str, Any]] = {}
-    for block in view.get("blocks", []):
-        if block.get("type") != "input":
-            continue
-        element = block["element"]
-        if block["block_id"] in values:
-            value = values[block["block_id"]]
-        elif "initial_options" in element:
-            value = [option["value"] for option in element["initial_options"]]
-        elif "initial_option" in element:
-            value = element["initial_option"]["value"]
-        elif "initial_date" in element:
-            value = element["initial_date"]
-        else:
-            value = element.get("initial_value", "")
-        state[block["block_id"]] = {element["action_id"]: _input_state(element, value)}
-    return {"values": state}
 
 
 def make_view_submission(
