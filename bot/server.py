@@ -20,7 +20,9 @@ def build_web_app(bolt_app: App, engine: Engine) -> Flask:
     slack = SlackRequestHandler(bolt_app)
 
     @web.post(EVENTS_PATH)
-    def slack_events() -> Response:
+    def slack_events() -> Response | tuple[str, int]:
+        if not request.headers.get("X-Slack-Request-Timestamp", "").isdigit():
+            return "invalid request", 401
         return slack.handle(request)
 
     @web.get("/healthz")

@@ -346,8 +346,10 @@ def remove_person(
     removed = 0
     for statement in (
         delete(Nudge).where(
+            Nudge.team_id == team_id,
             (Nudge.recipient_id == person.id)
-            | Nudge.subject_id.in_(relationship_ids + conversation_ids)
+            | ((Nudge.kind == "debrief") & Nudge.subject_id.in_(conversation_ids))
+            | ((Nudge.kind != "debrief") & Nudge.subject_id.in_(relationship_ids)),
         ),
         delete(ActionItem).where(ActionItem.relationship_id.in_(relationship_ids)),
         delete(Debrief).where(Debrief.conversation_id.in_(conversation_ids)),

@@ -77,7 +77,7 @@ def request_intro_command(
             coach = find_person(session, context.team_id or "", mention)
             view = _intro_form(session, context, command["user_id"], coach, Filters())
     except IntroRefused as refused:
-        respond(str(refused))
+        respond(views.mrkdwn(str(refused)))
         return
     client.views_open(trigger_id=command["trigger_id"], view=view)
 
@@ -95,7 +95,11 @@ def ask_intro_button(
             coach = session.get(Person, int(action["value"]))
             view = _intro_form(session, context, body["user"]["id"], coach, filters)
     except (IntroRefused, ValueError) as refused:
-        message = str(refused) if isinstance(refused, IntroRefused) else "That coach is gone."
+        message = (
+            views.mrkdwn(str(refused))
+            if isinstance(refused, IntroRefused)
+            else "That coach is gone."
+        )
         if in_modal:
             client.views_push(
                 trigger_id=body["trigger_id"], view=views.notice("Can't ask", message).to_dict()
@@ -161,7 +165,10 @@ def submit_intro(
         ack(response_action="errors", errors=invalid.errors)
         return
     except IntroRefused as refused:
-        ack(response_action="update", view=views.notice("Can't ask", str(refused)).to_dict())
+        ack(
+            response_action="update",
+            view=views.notice("Can't ask", views.mrkdwn(str(refused))).to_dict(),
+        )
         return
     ack(response_action="update", view=views.request_sent(coach_name).to_dict())
     if not new:
@@ -202,7 +209,7 @@ def accept_request(
             card = _card(request)
             first_call = request.first_call
     except IntroRefused as refused:
-        respond(response_type="ephemeral", replace_original=False, text=str(refused))
+        respond(response_type="ephemeral", replace_original=False, text=views.mrkdwn(str(refused)))
         return
     fallback, blocks = views.answered_message(
         card, f"You accepted on <!date^{int(runtime.clock().timestamp())}^{{date_short}}|today>."
@@ -278,12 +285,15 @@ def submit_question(
         ack(response_action="errors", errors=invalid.errors)
         return
     except IntroRefused as refused:
-        ack(response_action="update", view=views.notice("Can't ask", str(refused)).to_dict())
+        ack(
+            response_action="update",
+            view=views.notice("Can't ask", views.mrkdwn(str(refused))).to_dict(),
+        )
         return
     ack()
     client.chat_postMessage(
         channel=learner_user,
-        text=f"A coach has a question about your intro request: {question[:200]}",
+        text=f"A coach has a question about your intro request: {views.mrkdwn(question, 200)}",
         blocks=views.question_for_learner(body["user"]["id"], question, question_id),
     )
 
@@ -332,7 +342,10 @@ def submit_answer(
         ack(response_action="errors", errors=invalid.errors)
         return
     except IntroRefused as refused:
-        ack(response_action="update", view=views.notice("Can't answer", str(refused)).to_dict())
+        ack(
+            response_action="update",
+            view=views.notice("Can't answer", views.mrkdwn(str(refused))).to_dict(),
+        )
         return
     ack()
     message = views.answer_for_coach(body["user"]["id"], question, answer)
@@ -390,7 +403,10 @@ def submit_decline(
         ack(response_action="errors", errors=invalid.errors)
         return
     except IntroRefused as refused:
-        ack(response_action="update", view=views.notice("Can't decline", str(refused)).to_dict())
+        ack(
+            response_action="update",
+            view=views.notice("Can't decline", views.mrkdwn(str(refused))).to_dict(),
+        )
         return
     ack()
     outcome = views.declined_outcome(len(letters) - 1)

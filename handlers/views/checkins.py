@@ -77,7 +77,7 @@ def log_form(relationship_id: int, other_name: str, today: date) -> View:
 
 
 def choose_pair(names: list[str]) -> str:
-    listed = ", ".join(names)
+    listed = ", ".join(mrkdwn(name, 150) for name in names)
     return (
         f"You have more than one coaching relationship ({listed}): name the other person, "
         "for example `/log-conversation @name`."

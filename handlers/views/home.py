@@ -64,19 +64,35 @@ def _learner(data: HomeData) -> list[Block]:
     if data.actions:
         actions = "\n".join(f"• {mrkdwn(text, 200)}" for _id, text in data.actions[:MAX_ROWS])
         blocks.append(SectionBlock(text=f"*You planned to*\n{actions}"))
-    buttons = [_button("Find a coach", ids.HOME_FIND, "any", primary=True)]
-    buttons += [
-        _button(
-            f"Log a talk with {truncate(line.other_name, 30)}", ids.LOG_START, line.relationship_id
+    blocks.append(
+        ActionsBlock(
+            block_id="learner-find",
+            elements=[_button("Find a coach", ids.HOME_FIND, "any", primary=True)],
         )
-        for line in mine
-        if line.state in ("exploring", "active")
-    ][:3]
-    buttons += [
-        _button(f"Debrief {day.strftime('%d %b')}", ids.DEBRIEF_START, conversation_id)
+    )
+    talking = [line for line in mine if line.state in ("exploring", "active")]
+    blocks += [
+        ActionsBlock(
+            block_id=f"log-{line.relationship_id}",
+            elements=[
+                _button(
+                    f"Log a talk with {truncate(line.other_name, 30)}",
+                    ids.LOG_START,
+                    line.relationship_id,
+                )
+            ],
+        )
+        for line in talking[:3]
+    ]
+    blocks += [
+        ActionsBlock(
+            block_id=f"debrief-{conversation_id}",
+            elements=[
+                _button(f"Debrief {day.strftime('%d %b')}", ids.DEBRIEF_START, conversation_id)
+            ],
+        )
         for conversation_id, day, _coach in data.to_debrief[:3]
     ]
-    blocks.append(ActionsBlock(block_id="learner-actions", elements=buttons[:25]))
     return blocks
 
 

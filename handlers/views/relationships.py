@@ -96,20 +96,17 @@ def my_coaching(summary: MyCoaching) -> list[dict]:
             rows.append(f"{mark} {slot.label}: {filled}")
         blocks.append(SectionBlock(text="\n".join(rows)))
         missing = summary.missing
-        if missing:
-            blocks.append(
-                ActionsBlock(
-                    block_id="portfolio",
-                    elements=[
-                        ButtonElement(
-                            text=f"Find: {_short(slot)}",
-                            action_id=ids.FIND_FOR_SLOT,
-                            value=slot.value,
-                        )
-                        for slot in missing
-                    ],
-                )
+        blocks += [
+            ActionsBlock(
+                block_id=f"portfolio-{slot.value}",
+                elements=[
+                    ButtonElement(
+                        text=f"Find: {_short(slot)}", action_id=ids.FIND_FOR_SLOT, value=slot.value
+                    )
+                ],
             )
+            for slot in missing
+        ]
     if len(summary.lines) > MAX_SHOWN:
         blocks.append(
             ContextBlock(
@@ -142,7 +139,7 @@ def end_form(relationship_id: int, other_name: str) -> View:
             ),
             InputBlock(
                 block_id="reason",
-                label="Why? (private: only you and the program coordinators see it)",
+                label="Why? (optional and private: never shown to them)",
                 optional=True,
                 element=PlainTextInputElement(
                     action_id=ids.INPUT, multiline=True, max_length=REASON_LIMIT
