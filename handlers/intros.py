@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import SectionBlock
+from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
 
 from bot.runtime import runtime_of
@@ -252,16 +254,27 @@ def _check_coach(
         return _card(request), None
 
 
-def open_question(
-    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
+def _open_answer_form(
+    body: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    respond: Respond,
+    form: Callable[[int, str], View],
 ) -> None:
-    ack()
+    """Open `form` for the coach a waiting request was sent to; anyone else is told why not."""
     card, problem = _check_coach(context, clicked_id(body), body["user"]["id"])
     if card is None:
         respond(response_type="ephemeral", replace_original=False, text=problem or "")
         return
-    view = views.question_form(card.request_id, card.learner_name).to_dict()
+    view = form(card.request_id, card.learner_name).to_dict()
     client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def open_question(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
+) -> None:
+    ack()
+    _open_answer_form(body, client, context, respond, views.question_form)
 
 
 def submit_question(
@@ -357,12 +370,7 @@ def open_decline(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
     ack()
-    card, problem = _check_coach(context, clicked_id(body), body["user"]["id"])
-    if card is None:
-        respond(response_type="ephemeral", replace_original=False, text=problem or "")
-        return
-    view = views.decline_form(card.request_id, card.learner_name).to_dict()
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    _open_answer_form(body, client, context, respond, views.decline_form)
 
 
 def submit_decline(
