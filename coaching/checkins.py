@@ -32,6 +32,10 @@ class CheckinRefused(ValueError):
     """Not allowed; the message says why, for the user."""
 
 
+class Repeated(CheckinRefused):
+    """The same thing again (a double submission): nothing to do, nothing to say."""
+
+
 class InvalidEntry(ValueError):
     def __init__(self, errors: dict[str, str]) -> None:
         self.errors = errors
@@ -285,6 +289,8 @@ def prepare(
             errors[name] = f"Please keep this under {LONG_TEXT} characters."
     if errors:
         raise InvalidEntry(errors)
+    if repeats_preparation(session, relationship.id, purpose, questions):
+        raise Repeated("That preparation is already saved.")
     preparation = Preparation(
         team_id=team_id,
         relationship_id=relationship.id,
@@ -294,6 +300,23 @@ def prepare(
     session.add(preparation)
     session.flush()
     return preparation
+
+
+def repeats_preparation(
+    session: Session, relationship_id: int, purpose: str, questions: str
+) -> bool:
+    """Whether the latest unshared preparation says exactly this (a double submission)."""
+    latest = session.scalar(
+        select(Preparation)
+        .where(Preparation.relationship_id == relationship_id, Preparation.shared_at.is_(None))
+        .order_by(Preparation.id.desc())
+        .limit(1)
+    )
+    return (
+        latest is not None
+        and latest.purpose == purpose.strip()
+        and latest.questions == questions.strip()
+    )
 
 
 def share_preparation(

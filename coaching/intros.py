@@ -220,6 +220,10 @@ def _answer(
     return request
 
 
+class Repeated(IntroRefused):
+    """The same thing again (a double submission): nothing to do, nothing to say."""
+
+
 class AlreadyAnswered(IntroRefused):
     def __init__(self, request: Relationship) -> None:
         self.request = request
@@ -294,10 +298,26 @@ def ask_question(
         raise InvalidIntro({"question": "Please write your question."})
     if len(question) > NOTE_LIMIT:
         raise InvalidIntro({"question": f"Please keep this under {NOTE_LIMIT} characters."})
+    if repeats_question(session, request.id, question):
+        raise Repeated("This question is already waiting for an answer.")
     asked = RequestQuestion(team_id=team_id, relationship=request, question=question, asked_at=now)
     session.add(asked)
     session.flush()
     return asked
+
+
+def repeats_question(session: Session, request_id: int, question: str) -> bool:
+    """Whether this question is already waiting on the request (a double submission)."""
+    return (
+        session.scalar(
+            select(RequestQuestion.id).where(
+                RequestQuestion.relationship_id == request_id,
+                RequestQuestion.question == question.strip(),
+                RequestQuestion.answered_at.is_(None),
+            )
+        )
+        is not None
+    )
 
 
 def question_for_learner(

@@ -159,6 +159,9 @@ def submit_prepare(
                 text(values, "questions"),
             )
             message = views.prepared(preparation.id, preparation.purpose, preparation.questions)
+    except checkins.Repeated:
+        ack()
+        return
     except InvalidEntry as invalid:
         ack(response_action="errors", errors=invalid.errors)
         return

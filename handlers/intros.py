@@ -294,6 +294,9 @@ def submit_question(
             )
             learner_user = asked.relationship.learner.slack_user_id or ""
             question, question_id = asked.question, asked.id
+    except intros.Repeated:
+        ack()
+        return
     except InvalidIntro as invalid:
         ack(response_action="errors", errors=invalid.errors)
         return

@@ -197,3 +197,20 @@ def test_a_retried_event_publishes_the_home_once(bot: BotHarness) -> None:
     bot.sender.post(body, content_type="application/json")
     bot.sender.post(body, content_type="application/json", headers=RETRY)
     assert len(bot.fake.calls_to("views.publish")) == 1
+
+
+def test_a_question_submitted_twice_reaches_the_learner_once(bot: BotHarness) -> None:
+    request_id = pair(bot, signed=False)
+    bot.click(ids.ASK_QUESTION, COACH, value=str(request_id), response_url=bot.fake.response_url())
+    submit_thrice(bot, COACH, {"question": "Evenings OK?"})
+    assert len(messages_to(bot, LEARNER)) == 1
+
+
+def test_a_preparation_submitted_twice_is_saved_once(bot: BotHarness) -> None:
+    from storage.models import Preparation
+
+    relationship_id = pair(bot)
+    bot.click(ids.PREPARE_START, LEARNER, value=str(relationship_id))
+    submit_thrice(bot, LEARNER, {"purpose": "Plan my year.", "questions": "Where to start?"})
+    assert count(bot, Preparation) == 1
+    assert len(messages_to(bot, LEARNER)) == 1
