@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 import handlers
 from bot.runtime import Runtime
-from handlers.views.errors import error_notice
+from handlers.views.notices import notice
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +104,9 @@ def _polite_error(
         if "command" in body:
             return _json({"response_type": "ephemeral", "text": message})
         if body.get("type") == "view_submission":
-            return _json({"response_action": "update", "view": error_notice(message)})
+            return _json(
+                {"response_action": "update", "view": notice("Not saved", message).to_dict()}
+            )
     user_id = body.get("user_id") or (body.get("user") or {}).get("id")
     if user_id:
         try:

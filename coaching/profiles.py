@@ -99,6 +99,20 @@ class _Checker:
             self.errors.setdefault(name, f"Please keep this under {limit} characters.")
         return value
 
+    def optional(self, name: str, value: str, limit: int = LONG_TEXT) -> str:
+        return self.text(name, value, required=False, limit=limit, label="")
+
+    def learners(self, value: str) -> int:
+        """How many learners a coach takes at once."""
+        return self.integer(
+            "max_learners",
+            value,
+            1,
+            MAX_LEARNERS,
+            f"Please give a number of learners from 1 to {MAX_LEARNERS}; "
+            "to take none for now, pause instead.",
+        )
+
     def integer(self, name: str, value: str, low: int, high: int, problem: str) -> int:
         raw = _text(value)
         if not raw.isdigit() or not low <= int(raw) <= high:
@@ -216,9 +230,7 @@ def clean_coach(application: CoachApplication) -> CleanCoach:
     clean = CleanCoach(
         contact=contact,
         years_in_local_government=years,
-        education=check.text(
-            "education", application.education, required=False, limit=LONG_TEXT, label=""
-        ),
+        education=check.optional("education", application.education),
         why_coach=check.text(
             "why_coach",
             application.why_coach,
@@ -226,41 +238,20 @@ def clean_coach(application: CoachApplication) -> CleanCoach:
             limit=LONG_TEXT,
             label="reasons for coaching",
         ),
-        prior_mentoring=check.text(
-            "prior_mentoring",
-            application.prior_mentoring,
-            required=False,
-            limit=LONG_TEXT,
-            label="",
-        ),
+        prior_mentoring=check.optional("prior_mentoring", application.prior_mentoring),
         expertise=areas,
         expertise_other=other,
         frequency=check.choice("frequency", application.frequency, "how often to meet")
         or Frequency.QUARTERLY,
-        learner_preferences=check.text(
-            "learner_preferences",
-            application.learner_preferences,
-            required=False,
-            limit=LONG_TEXT,
-            label="",
-        ),
-        extra_info=check.text(
-            "extra_info", application.extra_info, required=False, limit=LONG_TEXT, label=""
-        ),
+        learner_preferences=check.optional("learner_preferences", application.learner_preferences),
+        extra_info=check.optional("extra_info", application.extra_info),
         meeting_forms=check.choices(
             "meeting_forms", application.meeting_forms, MeetingForm, "way to meet"
         ),
         coaching_kinds=check.choices(
             "coaching_kinds", application.coaching_kinds, CoachingKind, "kind of coaching"
         ),
-        max_learners=check.integer(
-            "max_learners",
-            application.max_learners,
-            1,
-            MAX_LEARNERS,
-            f"Please give a number of learners from 1 to {MAX_LEARNERS}; "
-            "to take none for now, pause instead.",
-        ),
+        max_learners=check.learners(application.max_learners),
     )
     if check.errors:
         raise InvalidApplication(check.errors)
@@ -279,23 +270,11 @@ def clean_learner(application: LearnerApplication) -> CleanLearner:
             limit=LONG_TEXT,
             label="reasons for wanting a coach",
         ),
-        prior_experience=check.text(
-            "prior_experience",
-            application.prior_experience,
-            required=False,
-            limit=LONG_TEXT,
-            label="",
-        ),
+        prior_experience=check.optional("prior_experience", application.prior_experience),
         frequency=check.choice("frequency", application.frequency, "how often to meet")
         or Frequency.QUARTERLY,
-        coach_preferences=check.text(
-            "coach_preferences",
-            application.coach_preferences,
-            required=False,
-            limit=LONG_TEXT,
-            label="",
-        ),
-        hopes=check.text("hopes", application.hopes, required=False, limit=LONG_TEXT, label=""),
+        coach_preferences=check.optional("coach_preferences", application.coach_preferences),
+        hopes=check.optional("hopes", application.hopes),
         coaching_kinds=check.choices(
             "coaching_kinds", application.coaching_kinds, CoachingKind, "kind of coaching"
         ),
@@ -446,14 +425,7 @@ def set_capacity(session: Session, team_id: str, slack_user_id: str, learners: s
     if person is None or person.coach is None:
         raise NotACoach(slack_user_id)
     check = _Checker()
-    count = check.integer(
-        "max_learners",
-        learners,
-        1,
-        MAX_LEARNERS,
-        f"Please give a number of learners from 1 to {MAX_LEARNERS}; "
-        "to take none for now, pause instead.",
-    )
+    count = check.learners(learners)
     if check.errors:
         raise InvalidApplication(check.errors)
     person.coach.max_learners = count

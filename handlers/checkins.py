@@ -292,13 +292,9 @@ def keep_in_touch_button(
 ) -> None:
     ack()
     with runtime_of(context).sessions.begin() as session:
-        relationship = session.get(Relationship, clicked_id(body))
-        allowed = (
-            relationship is not None
-            and relationship.team_id == context.team_id
-            and relationship.learner.slack_user_id == body["user"]["id"]
-        )
-        coach_name = relationship.coach.name if allowed and relationship else ""
+        found = party_to(session, context.team_id or "", clicked_id(body), body["user"]["id"])
+        allowed = found is not None and found[0].learner_id == found[1].id
+        coach_name = found[0].coach.name if found is not None else ""
     if not allowed:
         _ephemeral(respond, "That coaching relationship isn't one of yours.")
         return

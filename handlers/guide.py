@@ -14,6 +14,7 @@ from coaching.coachability import Answers, InvalidReflection, ReflectionRefused
 from handlers import ids
 from handlers.forms import input_values, text
 from handlers.views import guide as views
+from handlers.views.notices import notice
 
 
 def register(app: App) -> None:
@@ -99,7 +100,7 @@ def submit_coachability(
         ack(response_action="errors", errors=invalid.errors)
         return
     except ReflectionRefused as refused:
-        ack(response_action="update", view=views.notice(str(refused)).to_dict())
+        ack(response_action="update", view=notice("Coachability check", str(refused)).to_dict())
         return
     ack()
     fallback, blocks = views.coachability_summary(summary)

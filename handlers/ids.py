@@ -143,7 +143,6 @@ ANY = "any"
 # Intro requests
 COACH_PROFILE_VIEW = "coach_profile"
 INTRO_FORM_VIEW = "intro_request_form"
-INTRO_SENT_VIEW = "intro_request_sent"
 ACCEPT = "intro_accept"
 ASK_QUESTION = "intro_ask_question"
 DECLINE = "intro_decline"

@@ -8,7 +8,6 @@ strikethrough, `code`, links, mentions as @Name). Everything else is escaped.
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -276,7 +275,3 @@ def message(content: dict[str, Any], names: Mapping[str, str]) -> str:
     if content.get("blocks"):
         return blocks(content["blocks"], names)
     return f'<div class="sb-text">{mrkdwn(content.get("text", ""), names)}</div>'
-
-
-def source_attr(source: dict[str, Any]) -> str:
-    return _attrs(data_source=json.dumps(source))

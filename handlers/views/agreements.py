@@ -330,7 +330,3 @@ def sent_for_signature(other_user: str, version: int) -> str:
         f"You signed version {version} of your agreement; it's with <@{other_user}> to sign "
         "or to propose changes."
     )
-
-
-def executed_notice(version: int) -> str:
-    return f"Both of you have signed: version {version} of your agreement is in force."

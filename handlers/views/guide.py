@@ -133,17 +133,6 @@ def coachability_form() -> View:
     )
 
 
-def notice(message: str) -> View:
-    """The form replaced by a message (used as `response_action: update`)."""
-    return View(
-        type="modal",
-        callback_id=ids.COACHABILITY_VIEW,
-        title="Coachability check",
-        close="Close",
-        blocks=[SectionBlock(text=message)],
-    )
-
-
 def start_button() -> ActionsBlock:
     return ActionsBlock(
         block_id="coachability-start",

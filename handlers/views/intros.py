@@ -27,6 +27,7 @@ from coaching.matching import Match
 from coaching.profiles import LONG_TEXT
 from coaching.vocabulary import CoachingKind
 from handlers import ids
+from handlers.views.notices import notice
 from handlers.views.text import mrkdwn, truncate
 
 PAUSE_CHOICE = "pause"
@@ -98,17 +99,6 @@ def intro_form(coach_name: str, metadata: str, kinds: list[str]) -> View:
                 ),
             ),
         ],
-    )
-
-
-def notice(title: str, text: str, callback_id: str = ids.INTRO_SENT_VIEW) -> View:
-    """A modal that only says something (used as `response_action: update`)."""
-    return View(
-        type="modal",
-        callback_id=callback_id,
-        title=truncate(title, 24),
-        close="Close",
-        blocks=[SectionBlock(text=text)],
     )
 
 
