@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine, event, insert
 
+import handlers
 from bot.app import build_client
 from sandbox.fakeslack import FakeSlack
 from scheduling.cadence import add_months
@@ -145,7 +146,12 @@ def measure(total: int, due: int) -> tuple[float, int, int]:
             statements["count"] += 1
 
         event.listen(engine, "before_cursor_execute", count)
-        run = ReminderRun(make_sessionmaker(engine), build_client(BOT_TOKEN, fake.url), lambda: NOW)
+        run = ReminderRun(
+            make_sessionmaker(engine),
+            build_client(BOT_TOKEN, fake.url),
+            lambda: NOW,
+            courier=handlers.courier(),
+        )
         began = time.perf_counter()
         report = run()
         elapsed = time.perf_counter() - began

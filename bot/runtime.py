@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
 from coaching.clock import Clock
+from scheduling.outbox import Outbox
 
 CONTEXT_KEY = "runtime"
 
@@ -19,6 +20,7 @@ class Runtime:
     settings: Settings
     sessions: sessionmaker[Session]
     clock: Clock
+    outbox: Outbox
 
     def is_admin(self, user_id: str | None) -> bool:
         return user_id in self.settings.program_admins

@@ -9,10 +9,12 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
+import handlers
 from bot.app import build_app, build_client
 from bot.runtime import Runtime
 from bot.settings import Settings
 from coaching.clock import Clock, system_clock
+from scheduling.outbox import Outbox
 from scheduling.reminders import ReminderRun
 from storage.db import make_engine, make_sessionmaker, migrate
 
@@ -42,7 +44,11 @@ def assemble(
 ) -> Bot:
     """`listener_executor` runs Bolt's listeners after the ack (Bolt's own pool by default)."""
     engine = open_database(settings)
-    runtime = Runtime(settings=settings, sessions=make_sessionmaker(engine), clock=clock)
+    sessions = make_sessionmaker(engine)
+    courier = handlers.courier()
+    outbox = Outbox(sessions, clock, courier)
+    outbox.release_dead_claims()
+    runtime = Runtime(settings=settings, sessions=sessions, clock=clock, outbox=outbox)
     client = build_client(settings.slack_bot_token, settings.slack_api_url)
     return Bot(
         settings=settings,
@@ -50,5 +56,5 @@ def assemble(
         runtime=runtime,
         client=client,
         app=build_app(runtime, client, listener_executor=listener_executor),
-        reminders=ReminderRun(runtime.sessions, client, clock),
+        reminders=ReminderRun(sessions, client, clock, courier=courier, worker=outbox.worker),
     )

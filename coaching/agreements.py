@@ -15,14 +15,18 @@ from enum import StrEnum
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from coaching import text
+from coaching.effects import Effect, Kind, group_conversation
 from coaching.lifecycle import State, Transition, next_state
 from coaching.pairs import party_to
 from coaching.profiles import LONG_TEXT, find_person
 from coaching.vocabulary import Frequency, MeetingForm
 from scheduling.cadence import add_months
 from storage.models import Agreement, Person, Relationship
+from storage.queries import get_in_team
 
 MIN_MONTHS, MAX_MONTHS = 1, 24
+COACH_TIME_LIMIT = text.SHORT
 SUGGESTED_MONTHS = "3 to 6"
 
 
@@ -97,9 +101,17 @@ def terms_of(agreement: Agreement) -> Terms:
 
 def check_terms(terms: Terms, today: date) -> dict[str, str]:
     """Field errors; empty when the terms can be signed."""
-    errors: dict[str, str] = {}
-    if not terms.confidentiality.strip():
-        errors["confidentiality"] = "Please agree what, if anything, either of you may share."
+    fields = text.Fields()
+    fields.text(
+        "confidentiality",
+        terms.confidentiality,
+        limit=LONG_TEXT,
+        required="Please agree what, if anything, either of you may share.",
+    )
+    fields.line("coach_time", terms.coach_time, limit=COACH_TIME_LIMIT)
+    fields.text("goals", terms.goals, limit=LONG_TEXT)
+    fields.text("additional_points", terms.additional_points, limit=LONG_TEXT)
+    errors = fields.errors
     try:
         start = date.fromisoformat(terms.start_date)
     except ValueError:
@@ -119,11 +131,6 @@ def check_terms(terms: Terms, today: date) -> dict[str, str]:
         errors["contact_forms"] = "Please choose at least one way to be in touch."
     if not set(terms.coach_roles) <= set(Role):
         errors["coach_roles"] = "Please choose from the listed roles."
-    for name in ("confidentiality", "goals", "additional_points"):
-        if len(getattr(terms, name)) > LONG_TEXT:
-            errors[name] = f"Please keep this under {LONG_TEXT} characters."
-    if len(terms.coach_time) > 200:
-        errors["coach_time"] = "Please keep this under 200 characters."
     if not (terms.no_fault and terms.learner_owns_choices):
         errors["acknowledgements"] = "Both of you need to accept these two points to sign."
     return errors
@@ -195,14 +202,19 @@ def repeats_draft(
     existing = current_draft(session, relationship_id) if found else None
     if found is None or existing is None or existing.drafted_by != found[1].id:
         return False
-    return terms_of(existing) == replace(
+    return terms_of(existing) == normalized(terms)
+
+
+def normalized(terms: Terms) -> Terms:
+    """The terms as they would be stored: texts cleaned, choices in the lists' order."""
+    return replace(
         terms,
         contact_forms=[f.value for f in MeetingForm if f.value in terms.contact_forms],
         coach_roles=[r.value for r in Role if r.value in terms.coach_roles],
-        confidentiality=terms.confidentiality.strip(),
-        coach_time=terms.coach_time.strip(),
-        goals=terms.goals.strip(),
-        additional_points=terms.additional_points.strip(),
+        confidentiality=text.clean(terms.confidentiality),
+        coach_time=text.clean(terms.coach_time, multiline=False),
+        goals=text.clean(terms.goals),
+        additional_points=text.clean(terms.additional_points),
     )
 
 
@@ -221,6 +233,7 @@ def draft(
     errors = check_terms(terms, now.date())
     if errors:
         raise InvalidTerms(errors)
+    terms = normalized(terms)
     agreement = current_draft(session, relationship.id)
     if agreement is None:
         latest = session.scalar(
@@ -229,15 +242,15 @@ def draft(
         agreement = Agreement(team_id=team_id, relationship=relationship, version=(latest or 0) + 1)
         session.add(agreement)
     agreement.status = Status.DRAFT
-    agreement.confidentiality = terms.confidentiality.strip()
+    agreement.confidentiality = terms.confidentiality
     agreement.start_date = date.fromisoformat(terms.start_date)
     agreement.duration_months = int(terms.duration_months)
     agreement.frequency = terms.frequency
-    agreement.contact_forms = [f.value for f in MeetingForm if f.value in terms.contact_forms]
-    agreement.coach_time = terms.coach_time.strip()
-    agreement.coach_roles = [r.value for r in Role if r.value in terms.coach_roles]
-    agreement.goals = terms.goals.strip()
-    agreement.additional_points = terms.additional_points.strip()
+    agreement.contact_forms = terms.contact_forms
+    agreement.coach_time = terms.coach_time
+    agreement.coach_roles = terms.coach_roles
+    agreement.goals = terms.goals
+    agreement.additional_points = terms.additional_points
     agreement.drafted_by = person.id
     is_learner = person.id == relationship.learner_id
     agreement.learner_signed_at = now if is_learner else None
@@ -250,6 +263,7 @@ def draft(
 class Signed:
     agreement: Agreement
     executed: bool
+    signer: Person
 
 
 def sign(session: Session, team_id: str, agreement_id: int, user_id: str, now: datetime) -> Signed:
@@ -278,7 +292,7 @@ def sign(session: Session, team_id: str, agreement_id: int, user_id: str, now: d
     if changed != 1:
         raise AgreementRefused("This draft was signed or changed a moment ago.")
     if agreement.learner_signed_at is None or agreement.coach_signed_at is None:
-        return Signed(agreement, executed=False)
+        return Signed(agreement, executed=False, signer=person)
     previous = executed(session, agreement.relationship_id)
     if previous is not None:
         previous.status = Status.SUPERSEDED
@@ -288,7 +302,7 @@ def sign(session: Session, team_id: str, agreement_id: int, user_id: str, now: d
     if relationship.state != State.PAUSED:
         relationship.state = next_state(relationship.state, Transition.EXECUTE_AGREEMENT)
     relationship.replan(now)
-    return Signed(agreement, executed=True)
+    return Signed(agreement, executed=True, signer=person)
 
 
 def visible_agreement(
@@ -300,8 +314,8 @@ def visible_agreement(
 ) -> Agreement:
     """The agreement if `user_id` is one of its two parties or a coordinator; otherwise
     the same refusal whether or not it exists, so nothing leaks."""
-    agreement = session.get(Agreement, agreement_id)
-    if agreement is not None and agreement.team_id == team_id:
+    agreement = get_in_team(session, Agreement, agreement_id, team_id)
+    if agreement is not None:
         if user_id in admins:
             return agreement
         parties = (
@@ -329,3 +343,87 @@ def versions(session: Session, relationship_id: int) -> list[Agreement]:
 
 def term_end(agreement: Agreement) -> date:
     return add_months(agreement.start_date, agreement.duration_months)
+
+
+# -- what each step owes the pair ---------------------------------------------------------
+
+
+def _other_party(agreement: Agreement, person_id: int) -> Person:
+    relationship = agreement.relationship
+    return relationship.coach if person_id == relationship.learner_id else relationship.learner
+
+
+def _closed_review(
+    previous: tuple[str | None, str | None], agreement: Agreement, actor: Person, outcome: str
+) -> list[Effect]:
+    """The review DM `actor` answered says what became of it (`proposed` changes or
+    `signed`); its buttons go."""
+    channel, ts = previous
+    if not (channel and ts):
+        return []
+    return [
+        Effect(
+            Kind.REVIEW_CLOSED,
+            agreement.id,
+            actor.id,
+            actor.slack_user_id or "",
+            key=ts,
+            payload={
+                "channel": channel,
+                "ts": ts,
+                "actor": actor.slack_user_id,
+                "outcome": outcome,
+            },
+        )
+    ]
+
+
+def drafted_effects(
+    agreement: Agreement, drafter: Person, previous: tuple[str | None, str | None], key: str
+) -> list[Effect]:
+    """The other party gets the draft to sign; the drafter hears it went; an earlier
+    review DM, if any, says changes were proposed. `key` tells revisions apart."""
+    other = _other_party(agreement, drafter.id)
+    actor = drafter.slack_user_id or ""
+    return [
+        *_closed_review(previous, agreement, drafter, "proposed"),
+        Effect(
+            Kind.AGREEMENT_REVIEW,
+            agreement.id,
+            other.id,
+            other.slack_user_id or "",
+            key=key,
+            payload={"drafter": actor},
+        ),
+        Effect(
+            Kind.SENT_FOR_SIGNATURE,
+            agreement.id,
+            drafter.id,
+            actor,
+            key=key,
+            payload={"other": other.slack_user_id or ""},
+        ),
+    ]
+
+
+def signed_effects(
+    signed: Signed, previous: tuple[str | None, str | None], program_channel: str | None
+) -> list[Effect]:
+    """The review DM says it was signed; once executed, the record goes to the pair's
+    group DM and a copy to the program channel."""
+    agreement, signer = signed.agreement, signed.signer
+    found = _closed_review(previous, agreement, signer, "signed")
+    if not signed.executed:
+        return found
+    relationship = agreement.relationship
+    found.append(
+        Effect(
+            Kind.AGREEMENT_RECORD,
+            agreement.id,
+            relationship.learner_id,
+            group_conversation(relationship.id),
+        )
+    )
+    if program_channel:
+        found.append(Effect(Kind.AGREEMENT_COPY, agreement.id, None, program_channel))
+    return found

@@ -9,12 +9,13 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coaching import text
+from coaching.effects import Effect, Kind
 from coaching.lifecycle import MATCHED, State
 from coaching.pairs import party_to
 from coaching.profiles import LONG_TEXT, find_person
 from coaching.vocabulary import MeetingForm
 from scheduling.cadence import next_working_instant
-from scheduling.plan import Kind
 from storage.models import (
     ActionItem,
     Conversation,
@@ -26,6 +27,7 @@ from storage.models import (
 )
 
 ACTION_LIMIT = 10
+COMMITMENT_LIMIT = 500
 
 
 class CheckinRefused(ValueError):
@@ -171,25 +173,23 @@ def save_debrief(
     conversation = _learner_conversation(session, team_id, conversation_id, user_id)
     if session.scalar(select(Debrief.id).where(Debrief.conversation_id == conversation.id)):
         raise CheckinRefused("You've already debriefed this conversation.")
-    errors = {
-        name: f"Please keep this under {LONG_TEXT} characters."
-        for name, value in vars(answers).items()
-        if len(value) > LONG_TEXT
+    fields = text.Fields()
+    cleaned = {
+        name: fields.text(name, value, limit=LONG_TEXT) for name, value in vars(answers).items()
     }
-    if not any(value.strip() for value in vars(answers).values()):
-        errors["went_well"] = "Please answer at least one question."
-    commitments = [
-        line.strip(" -•*\t") for line in answers.willing_to_do.splitlines() if line.strip(" -•*\t")
-    ]
+    if not any(cleaned.values()):
+        fields.errors["went_well"] = "Please answer at least one question."
+    lines = (line.strip(" -•*\t") for line in cleaned["willing_to_do"].splitlines())
+    commitments = [line for line in lines if line]
     if len(commitments) > ACTION_LIMIT:
-        errors["willing_to_do"] = f"Please pick at most {ACTION_LIMIT} things, one per line."
-    if errors:
-        raise InvalidEntry(errors)
-    debrief = Debrief(
-        team_id=team_id,
-        conversation_id=conversation.id,
-        **{name: value.strip() for name, value in vars(answers).items()},
-    )
+        fields.errors["willing_to_do"] = f"Please pick at most {ACTION_LIMIT} things, one per line."
+    elif any(len(commitment) > COMMITMENT_LIMIT for commitment in commitments):
+        fields.errors["willing_to_do"] = (
+            f"Please keep each line to {COMMITMENT_LIMIT} characters or fewer."
+        )
+    if fields.errors:
+        raise InvalidEntry(fields.errors)
+    debrief = Debrief(team_id=team_id, conversation_id=conversation.id, **cleaned)
     session.add(debrief)
     session.flush()
     items = [
@@ -197,7 +197,7 @@ def save_debrief(
             team_id=team_id,
             relationship_id=conversation.relationship_id,
             debrief_id=debrief.id,
-            text=commitment[:500],
+            text=commitment,
         )
         for commitment in commitments
     ]
@@ -224,8 +224,9 @@ def follow_up(
     did: str,
     happened: str,
     now: datetime,
-) -> tuple[ActionItem, Relationship]:
-    """The learner tells the coach what they did about a commitment and what happened."""
+) -> list[Effect]:
+    """The learner tells the coach what they did about a commitment and what happened;
+    returns what that owes (the coach's message, the learner's thanks)."""
     item = session.get(ActionItem, action_id)
     learner = find_person(session, team_id, user_id)
     relationship = session.get(Relationship, item.relationship_id) if item else None
@@ -239,18 +240,15 @@ def follow_up(
         raise CheckinRefused("Only the learner can follow up on their own commitments.")
     if item.status != "open":
         raise CheckinRefused("You've already told your coach about this one.")
-    errors = {}
-    if not did.strip():
-        errors["did"] = "Please say briefly what you did."
-    for name, value in (("did", did), ("happened", happened)):
-        if len(value) > LONG_TEXT:
-            errors[name] = f"Please keep this under {LONG_TEXT} characters."
-    if errors:
-        raise InvalidEntry(errors)
+    fields = text.Fields()
+    did = fields.text("did", did, limit=LONG_TEXT, required="Please say briefly what you did.")
+    happened = fields.text("happened", happened, limit=LONG_TEXT)
+    if fields.errors:
+        raise InvalidEntry(fields.errors)
     item.status = "done"
-    item.outcome = f"{did.strip()}\n{happened.strip()}".strip()
+    item.outcome = f"{did}\n{happened}".strip()
     item.closed_at = now
-    return item, relationship
+    return followed_up_effects(item, relationship, did, happened)
 
 
 def action_for_learner(
@@ -281,21 +279,20 @@ def prepare(
     relationship, person = _party(session, team_id, relationship_id, user_id)
     if person.id != relationship.learner_id:
         raise CheckinRefused("Preparing is the learner's part.")
-    errors = {}
-    if not purpose.strip():
-        errors["purpose"] = "Please name the purpose of the conversation."
-    for name, value in (("purpose", purpose), ("questions", questions)):
-        if len(value) > LONG_TEXT:
-            errors[name] = f"Please keep this under {LONG_TEXT} characters."
-    if errors:
-        raise InvalidEntry(errors)
+    fields = text.Fields()
+    purpose = fields.text(
+        "purpose", purpose, limit=LONG_TEXT, required="Please name the purpose of the conversation."
+    )
+    questions = fields.text("questions", questions, limit=LONG_TEXT)
+    if fields.errors:
+        raise InvalidEntry(fields.errors)
     if repeats_preparation(session, relationship.id, purpose, questions):
         raise Repeated("That preparation is already saved.")
     preparation = Preparation(
         team_id=team_id,
         relationship_id=relationship.id,
-        purpose=purpose.strip(),
-        questions=questions.strip(),
+        purpose=purpose,
+        questions=questions,
     )
     session.add(preparation)
     session.flush()
@@ -340,14 +337,91 @@ def share_preparation(
 
 
 def keep_in_touch(
-    session: Session, team_id: str, relationship_id: int, user_id: str, update: str
-) -> Person:
-    """A learner's update to a former coach; returns the coach to send it to."""
+    session: Session, team_id: str, relationship_id: int, user_id: str, update: str, now: datetime
+) -> list[Effect]:
+    """A learner's update to a former coach; returns what it owes (the coach's DM)."""
     relationship, person = _party(session, team_id, relationship_id, user_id)
     if person.id != relationship.learner_id:
         raise CheckinRefused("Keeping in touch is the learner's part.")
-    if not update.strip():
-        raise InvalidEntry({"update": "Please write a few words for your coach."})
-    if len(update) > LONG_TEXT:
-        raise InvalidEntry({"update": f"Please keep this under {LONG_TEXT} characters."})
-    return relationship.coach
+    fields = text.Fields()
+    update = fields.text(
+        "update", update, limit=LONG_TEXT, required="Please write a few words for your coach."
+    )
+    if fields.errors:
+        raise InvalidEntry(fields.errors)
+    return update_effects(relationship, update, now)
+
+
+# -- what each step owes ---------------------------------------------------------------
+
+
+def _to(person: Person, kind: Kind, subject_id: int, **payload: object) -> Effect:
+    return Effect(kind, subject_id, person.id, person.slack_user_id or "", payload=payload)
+
+
+def parties(session: Session, relationship_id: int) -> tuple[str | None, str | None]:
+    """The Slack members of a pair: learner, coach."""
+    relationship = session.get(Relationship, relationship_id)
+    if relationship is None:
+        return None, None
+    return relationship.learner.slack_user_id, relationship.coach.slack_user_id
+
+
+def commitments_of(session: Session, debrief_id: int) -> list[str]:
+    """What the learner said they would do, in a debrief, in their order."""
+    return list(
+        session.scalars(
+            select(ActionItem.text)
+            .where(ActionItem.debrief_id == debrief_id)
+            .order_by(ActionItem.id)
+        )
+    )
+
+
+def logged_effects(session: Session, conversation: Conversation) -> list[Effect]:
+    """The one who logged hears it is recorded (the learner's debrief prompt is a
+    scheduled nudge, written by `log_conversation`)."""
+    relationship = session.get(Relationship, conversation.relationship_id)
+    logged_by = session.get(Person, conversation.logged_by) if conversation.logged_by else None
+    if relationship is None or logged_by is None:
+        return []
+    other = relationship.coach if logged_by.id == relationship.learner_id else relationship.learner
+    return [_to(logged_by, Kind.LOGGED, conversation.id, other=other.slack_user_id)]
+
+
+def debriefed_effects(debrief: Debrief, learner: Person) -> list[Effect]:
+    return [_to(learner, Kind.DEBRIEFED, debrief.id)]
+
+
+def prepared_effects(preparation: Preparation, learner: Person) -> list[Effect]:
+    return [_to(learner, Kind.PREPARED, preparation.id)]
+
+
+def shared_preparation_effects(preparation: Preparation, coach: Person) -> list[Effect]:
+    return [_to(coach, Kind.PREPARATION_SHARED, preparation.id)]
+
+
+def followed_up_effects(
+    item: ActionItem, relationship: Relationship, did: str, happened: str
+) -> list[Effect]:
+    """The coach hears what the learner did; the learner is thanked."""
+    coach, learner = relationship.coach, relationship.learner
+    return [
+        _to(coach, Kind.FOLLOW_UP, item.id, did=did, happened=happened),
+        _to(learner, Kind.FOLLOWED_UP, item.id, coach=coach.slack_user_id),
+    ]
+
+
+def update_effects(relationship: Relationship, update: str, now: datetime) -> list[Effect]:
+    """A learner's update reaches their former coach (as many as they send)."""
+    coach = relationship.coach
+    return [
+        Effect(
+            Kind.UPDATE_FOR_COACH,
+            relationship.id,
+            coach.id,
+            coach.slack_user_id or "",
+            key=now.isoformat(),
+            payload={"learner": relationship.learner.slack_user_id, "update": update},
+        )
+    ]

@@ -15,6 +15,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from coaching import text
+from coaching.effects import Effect, Kind
 from coaching.lifecycle import MATCHED
 from coaching.profiles import find_person
 from storage.models import CoachabilityReflection, Person, Relationship
@@ -135,27 +137,26 @@ class Shared:
     summary: Summary
     coach_users: tuple[str, ...]
     """Slack ids of the learner's current coaches, who now receive the summary."""
+    effects: list[Effect]
 
 
 def clean_answers(answers: Answers) -> tuple[dict[str, int], dict[str, str]]:
     """Scores as 1 to 5 and trimmed notes, or `InvalidReflection` naming each problem."""
-    errors: dict[str, str] = {}
+    fields = text.Fields()
     scores: dict[str, int] = {}
     notes: dict[str, str] = {}
     allowed = {str(value) for value, _ in SCALE}
     for trait in TRAITS:
         raw = answers.scores.get(trait.key, "").strip()
         if raw not in allowed:
-            errors[trait.key] = "Please choose how true this is of you."
+            fields.errors[trait.key] = "Please choose how true this is of you."
         else:
             scores[trait.key] = int(raw)
-        note = answers.notes.get(trait.key, "").strip()
-        if len(note) > NOTE_LIMIT:
-            errors[trait.note_key] = f"Please keep this note under {NOTE_LIMIT} characters."
-        elif note:
+        note = fields.text(trait.note_key, answers.notes.get(trait.key), limit=NOTE_LIMIT)
+        if note:
             notes[trait.key] = note
-    if errors:
-        raise InvalidReflection(errors)
+    if fields.errors:
+        raise InvalidReflection(fields.errors)
     return scores, notes
 
 
@@ -182,6 +183,28 @@ def save_reflection(
     session.add(reflection)
     session.flush()
     return summary_of(session, reflection)
+
+
+def reflected_effects(summary: Summary, learner: Person) -> list[Effect]:
+    """The learner gets their summary, privately, with the offer to share it."""
+    return [
+        Effect(
+            Kind.COACHABILITY_SUMMARY,
+            summary.reflection_id,
+            learner.id,
+            learner.slack_user_id or "",
+        )
+    ]
+
+
+def author_of(session: Session, reflection_id: int) -> Person | None:
+    reflection = session.get(CoachabilityReflection, reflection_id)
+    return session.get(Person, reflection.person_id) if reflection is not None else None
+
+
+def reflection_summary(session: Session, reflection_id: int) -> Summary | None:
+    reflection = session.get(CoachabilityReflection, reflection_id)
+    return summary_of(session, reflection) if reflection is not None else None
 
 
 def _previous(
@@ -267,4 +290,8 @@ def share(
     return Shared(
         summary=summary_of(session, reflection),
         coach_users=tuple(coach.slack_user_id or "" for coach in coaches),
+        effects=[
+            Effect(Kind.COACHABILITY_SHARED, reflection.id, coach.id, coach.slack_user_id or "")
+            for coach in coaches
+        ],
     )

@@ -14,10 +14,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from coaching import text
+from coaching.effects import Effect, Kind, group_conversation
 from coaching.lifecycle import MATCHED, OPEN_REQUEST, State, Transition, describe, next_state
 from coaching.profiles import LONG_TEXT, find_person
 from coaching.vocabulary import CoachingKind
 from storage.models import Person, Relationship, RequestQuestion
+from storage.queries import get_in_team
 
 FIRST_CALLS = {
     "phone": "A phone call",
@@ -47,24 +50,22 @@ class IntroDetails:
 
 
 def clean_details(details: IntroDetails) -> IntroDetails:
-    errors: dict[str, str] = {}
+    fields = text.Fields()
     if details.coaching_kind not in set(CoachingKind):
-        errors["coaching_kind"] = "Please choose the kind of coaching you're looking for."
-    if not details.hopes.strip():
-        errors["hopes"] = "Please say briefly what you hope for."
-    elif len(details.hopes.strip()) > LONG_TEXT:
-        errors["hopes"] = f"Please keep this under {LONG_TEXT} characters."
+        fields.errors["coaching_kind"] = "Please choose the kind of coaching you're looking for."
+    hopes = fields.text(
+        "hopes", details.hopes, limit=LONG_TEXT, required="Please say briefly what you hope for."
+    )
     if details.first_call not in FIRST_CALLS:
-        errors["first_call"] = "Please choose how you'd like a first call."
-    if len(details.note.strip()) > NOTE_LIMIT:
-        errors["note"] = f"Please keep the note under {NOTE_LIMIT} characters."
-    if errors:
-        raise InvalidIntro(errors)
+        fields.errors["first_call"] = "Please choose how you'd like a first call."
+    note = fields.text("note", details.note, limit=NOTE_LIMIT)
+    if fields.errors:
+        raise InvalidIntro(fields.errors)
     return IntroDetails(
         coaching_kind=details.coaching_kind,
-        hopes=details.hopes.strip(),
+        hopes=hopes,
         first_call=details.first_call,
-        note=details.note.strip(),
+        note=note,
         search=details.search,
     )
 
@@ -157,9 +158,7 @@ def request_intro(
     if existing is not None:
         return existing, False
     details = clean_details(details)
-    coach = session.get(Person, coach_person_id)
-    if coach is not None and coach.team_id != team_id:
-        coach = None
+    coach = get_in_team(session, Person, coach_person_id, team_id)
     learner = check_can_request(session, team_id, learner_user, coach, max_open)
     assert coach is not None
     request = Relationship(
@@ -195,8 +194,8 @@ def request_intro(
 def _request_for_coach(
     session: Session, team_id: str, request_id: int, coach_user: str
 ) -> Relationship:
-    request = session.get(Relationship, request_id)
-    if request is None or request.team_id != team_id:
+    request = get_in_team(session, Relationship, request_id, team_id)
+    if request is None:
         raise IntroRefused("That request no longer exists.")
     if request.coach.slack_user_id != coach_user:
         raise IntroRefused("Only the coach this request was sent to can answer it.")
@@ -264,10 +263,12 @@ def decline(
     pause: bool = False,
 ) -> Declined:
     request = _request_for_coach(session, team_id, request_id, coach_user)
-    if len(reason) > REASON_LIMIT:
-        raise InvalidIntro({"reason": f"Please keep this under {REASON_LIMIT} characters."})
+    fields = text.Fields()
+    reason = fields.line("reason", reason, limit=REASON_LIMIT)
+    if fields.errors:
+        raise InvalidIntro(fields.errors)
     request = _answer(session, request, Transition.DECLINE, now)
-    request.decline_reason = reason.strip()
+    request.decline_reason = reason
     others: list[Relationship] = []
     if pause:
         coach = request.coach.coach
@@ -293,11 +294,12 @@ def ask_question(
     request = _request_for_coach(session, team_id, request_id, coach_user)
     if request.state != State.REQUESTED:
         raise AlreadyAnswered(request)
-    question = question.strip()
-    if not question:
-        raise InvalidIntro({"question": "Please write your question."})
-    if len(question) > NOTE_LIMIT:
-        raise InvalidIntro({"question": f"Please keep this under {NOTE_LIMIT} characters."})
+    fields = text.Fields()
+    question = fields.text(
+        "question", question, limit=NOTE_LIMIT, required="Please write your question."
+    )
+    if fields.errors:
+        raise InvalidIntro(fields.errors)
     if repeats_question(session, request.id, question):
         raise Repeated("This question is already waiting for an answer.")
     asked = RequestQuestion(team_id=team_id, relationship=request, question=question, asked_at=now)
@@ -345,11 +347,10 @@ def answer_question(
         raise IntroRefused("Only the learner who was asked can answer.")
     if asked.answered_at is not None:
         raise IntroRefused("You already answered this question.")
-    answer = answer.strip()
-    if not answer:
-        raise InvalidIntro({"answer": "Please write your answer."})
-    if len(answer) > LONG_TEXT:
-        raise InvalidIntro({"answer": f"Please keep this under {LONG_TEXT} characters."})
+    fields = text.Fields()
+    answer = fields.text("answer", answer, limit=LONG_TEXT, required="Please write your answer.")
+    if fields.errors:
+        raise InvalidIntro(fields.errors)
     asked.answer = answer
     asked.answered_at = now
     return asked
@@ -366,3 +367,73 @@ def record_group_channel(session: Session, request_id: int, channel: str) -> Non
     request = session.get(Relationship, request_id)
     if request is not None:
         request.group_channel = channel
+
+
+# -- what each step owes the people involved ----------------------------------------------
+
+
+def requested_effects(request: Relationship) -> list[Effect]:
+    """The coach hears of the request in a DM."""
+    coach = request.coach
+    return [Effect(Kind.INTRO_REQUEST, request.id, coach.id, coach.slack_user_id or "")]
+
+
+def accepted_effects(
+    request: Relationship, now: datetime, clicked: tuple[str, str] | None = None
+) -> list[Effect]:
+    """The coach's request DM (`clicked`, where the coach pressed Accept, if known) says
+    it was accepted; the pair get a group DM; the coach a guide to the first
+    conversation; the learner the news."""
+    learner, coach = request.learner, request.coach
+    where = {"channel": clicked[0], "ts": clicked[1]} if clicked else {}
+    return [
+        Effect(
+            Kind.REQUEST_ANSWERED,
+            request.id,
+            coach.id,
+            coach.slack_user_id or "",
+            payload={"outcome": "accepted", "at": now.isoformat(), **where},
+        ),
+        Effect(Kind.GROUP_INTRO, request.id, learner.id, group_conversation(request.id)),
+        Effect(Kind.COACH_GUIDE, request.id, coach.id, coach.slack_user_id or ""),
+        Effect(Kind.LEARNER_ACCEPTED, request.id, learner.id, learner.slack_user_id or ""),
+    ]
+
+
+def declined_effects(declined: Declined, suggested_user: str | None) -> list[Effect]:
+    """Each declined request's DM says so; each learner hears kindly, with other coaches
+    (and the coach's own suggestion, for the request the coach declined by hand)."""
+    found: list[Effect] = []
+    others = len(declined.also_declined)
+    for request in (declined.request, *declined.also_declined):
+        coach, learner = request.coach, request.learner
+        main = request is declined.request
+        found.append(
+            Effect(
+                Kind.REQUEST_ANSWERED,
+                request.id,
+                coach.id,
+                coach.slack_user_id or "",
+                payload={"outcome": "declined", "also": others},
+            )
+        )
+        found.append(
+            Effect(
+                Kind.DECLINED,
+                request.id,
+                learner.id,
+                learner.slack_user_id or "",
+                payload={"suggested": suggested_user if main else None, "reason": main},
+            )
+        )
+    return found
+
+
+def asked_effects(asked: RequestQuestion) -> list[Effect]:
+    learner = asked.relationship.learner
+    return [Effect(Kind.QUESTION, asked.id, learner.id, learner.slack_user_id or "")]
+
+
+def answered_effects(asked: RequestQuestion) -> list[Effect]:
+    coach = asked.relationship.coach
+    return [Effect(Kind.ANSWER, asked.id, coach.id, coach.slack_user_id or "")]

@@ -134,6 +134,39 @@ class Filters:
     def narrowed(self) -> bool:
         return any((self.text.strip(), self.area, self.region, self.kind, self.meeting, self.slot))
 
+    def to_dict(self) -> dict[str, str]:
+        """The filters in a compact form (one letter a key, only what is set), as stored
+        with a request and carried in a search message's block_ids."""
+        data = {
+            "t": self.text,
+            "a": self.area,
+            "r": self.region,
+            "k": self.kind,
+            "m": self.meeting,
+            "s": self.slot.value if self.slot else None,
+        }
+        return {key: value for key, value in data.items() if value}
+
+    @classmethod
+    def from_dict(cls, data: object) -> Filters:
+        """`to_dict`'s opposite; anything unexpected is read as no filter."""
+        if not isinstance(data, dict):
+            return cls()
+
+        def get(key: str) -> str | None:
+            value = data.get(key)
+            return value if isinstance(value, str) and value else None
+
+        slot = get("s")
+        return cls(
+            text=get("t") or "",
+            area=get("a"),
+            region=get("r"),
+            kind=get("k"),
+            meeting=get("m"),
+            slot=Slot(slot) if slot in set(Slot) else None,
+        )
+
 
 @dataclass(frozen=True)
 class Match:

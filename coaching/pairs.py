@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from coaching.profiles import find_person
 from storage.models import Person, Relationship
+from storage.queries import get_in_team
 
 
 def party_to(
@@ -13,11 +14,10 @@ def party_to(
 ) -> tuple[Relationship, Person] | None:
     """The relationship and `user_id`'s person if they are its learner or coach; None
     otherwise, whether or not it exists, so a refusal reveals nothing."""
-    relationship = session.get(Relationship, relationship_id)
+    relationship = get_in_team(session, Relationship, relationship_id, team_id)
     person = find_person(session, team_id, user_id)
     if (
         relationship is None
-        or relationship.team_id != team_id
         or person is None
         or person.id not in (relationship.learner_id, relationship.coach_id)
     ):

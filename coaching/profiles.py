@@ -16,11 +16,13 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coaching import text
+from coaching.effects import Effect, Kind
 from coaching.vocabulary import CoachingKind, Expertise, Frequency, MeetingForm
 from storage.models import CoachExpertise, CoachProfile, LearnerProfile, Person, utcnow
 
-SHORT_TEXT = 200
-LONG_TEXT = 3000
+SHORT_TEXT = text.SHORT
+LONG_TEXT = text.LONG
 MAX_YEARS = 60
 MAX_LEARNERS = 10
 AREAS_REQUIRED = 3
@@ -85,22 +87,20 @@ def _text(value: str | None) -> str:
     return (value or "").strip()
 
 
-class _Checker:
+class _Checker(text.Fields):
     """Collects per-field errors while cleaning, so every problem is reported at once."""
 
-    def __init__(self) -> None:
-        self.errors: dict[str, str] = {}
-
-    def text(self, name: str, value: str, *, required: bool, limit: int, label: str) -> str:
-        value = _text(value)
-        if required and not value:
-            self.errors.setdefault(name, f"Please give your {label}.")
-        elif len(value) > limit:
-            self.errors.setdefault(name, f"Please keep this under {limit} characters.")
-        return value
+    def field(self, name: str, value: str, *, required: bool, limit: int, label: str) -> str:
+        return self.text(
+            name,
+            value,
+            limit=limit,
+            multiline=limit >= LONG_TEXT,
+            required=f"Please give your {label}." if required else None,
+        )
 
     def optional(self, name: str, value: str, limit: int = LONG_TEXT) -> str:
-        return self.text(name, value, required=False, limit=limit, label="")
+        return self.field(name, value, required=False, limit=limit, label="")
 
     def learners(self, value: str) -> int:
         """How many learners a coach takes at once."""
@@ -147,24 +147,24 @@ class _Checker:
 
 def _clean_contact(check: _Checker, contact: Contact) -> Contact:
     clean = Contact(
-        name=check.text("name", contact.name, required=True, limit=SHORT_TEXT, label="name"),
-        email=check.text(
+        name=check.field("name", contact.name, required=True, limit=SHORT_TEXT, label="name"),
+        email=check.field(
             "email", contact.email, required=True, limit=254, label="e-mail address"
         ).lower(),
-        phone=check.text("phone", contact.phone, required=False, limit=40, label="phone"),
-        organization=check.text(
+        phone=check.field("phone", contact.phone, required=False, limit=40, label="phone"),
+        organization=check.field(
             "organization",
             contact.organization,
             required=True,
             limit=SHORT_TEXT,
             label="organization",
         ),
-        department=check.text(
+        department=check.field(
             "department", contact.department, required=False, limit=SHORT_TEXT, label="department"
         ),
-        title=check.text("title", contact.title, required=True, limit=SHORT_TEXT, label="title"),
-        city=check.text("city", contact.city, required=False, limit=100, label="city"),
-        state=check.text("state", contact.state, required=False, limit=100, label="state"),
+        title=check.field("title", contact.title, required=True, limit=SHORT_TEXT, label="title"),
+        city=check.field("city", contact.city, required=False, limit=100, label="city"),
+        state=check.field("state", contact.state, required=False, limit=100, label="state"),
     )
     if clean.email and "email" not in check.errors and not _EMAIL.match(clean.email):
         check.errors["email"] = "That doesn't look like an e-mail address (name@example.gov)."
@@ -218,7 +218,7 @@ def clean_coach(application: CoachApplication) -> CleanCoach:
     areas = check.choices("expertise", application.expertise, Expertise, "area")
     if "expertise" not in check.errors and len(areas) != AREAS_REQUIRED:
         check.errors["expertise"] = f"Please choose exactly three areas (you chose {len(areas)})."
-    other = check.text(
+    other = check.field(
         "expertise_other",
         application.expertise_other,
         required=Expertise.OTHER in areas,
@@ -231,7 +231,7 @@ def clean_coach(application: CoachApplication) -> CleanCoach:
         contact=contact,
         years_in_local_government=years,
         education=check.optional("education", application.education),
-        why_coach=check.text(
+        why_coach=check.field(
             "why_coach",
             application.why_coach,
             required=True,
@@ -263,7 +263,7 @@ def clean_learner(application: LearnerApplication) -> CleanLearner:
     contact = _clean_contact(check, application.contact)
     clean = CleanLearner(
         contact=contact,
-        why_coaching=check.text(
+        why_coaching=check.field(
             "why_coaching",
             application.why_coaching,
             required=True,
@@ -296,26 +296,23 @@ def find_person_by_email(session: Session, team_id: str, email: str) -> Person |
     )
 
 
+TAKEN_EMAIL = (
+    "This address belongs to another member of the program. Please give your own; if it "
+    "is yours, ask a program coordinator to link it to you."
+)
+
+
 def _person_for(session: Session, team_id: str, slack_user_id: str, contact: Contact) -> Person:
-    """The person behind this Slack user: theirs, or an imported row with their e-mail
-    that has no Slack ID yet (a coach from the roster), or a new one."""
+    """The person behind this Slack user, or a new one. A typed address never links a
+    member to someone else's row (that happens only through the address Slack vouches
+    for, in `coaching.identity`); an address that is another person's is a field error."""
     person = find_person(session, team_id, slack_user_id)
-    if person is None:
-        person = find_person_by_email(session, team_id, contact.email)
-        if person is not None and person.slack_user_id not in (None, slack_user_id):
-            raise InvalidApplication(
-                {"email": "Another member of the program already uses this e-mail address."}
-            )
+    holder = find_person_by_email(session, team_id, contact.email)
+    if holder is not None and (person is None or holder.id != person.id):
+        raise InvalidApplication({"email": TAKEN_EMAIL})
     if person is None:
         person = Person(team_id=team_id, slack_user_id=slack_user_id)
         session.add(person)
-    else:
-        clash = find_person_by_email(session, team_id, contact.email)
-        if clash is not None and clash.id != person.id:
-            raise InvalidApplication(
-                {"email": "Another member of the program already uses this e-mail address."}
-            )
-    person.slack_user_id = slack_user_id
     _apply_contact(person, contact)
     return person
 
@@ -329,6 +326,14 @@ def _apply_contact(person: Person, contact: Contact) -> None:
     person.title = contact.title
     person.city = contact.city
     person.state = contact.state
+
+
+def _from_slack(person: Person, time_zone: str | None, slack_email: str | None) -> None:
+    """What Slack said of the member when their form was opened (never what they typed)."""
+    if time_zone:
+        person.time_zone = time_zone
+    if slack_email:
+        person.slack_email = slack_email.strip().lower()
 
 
 def apply_coach(session: Session, person: Person, coach: CleanCoach) -> CoachProfile:
@@ -367,13 +372,16 @@ def save_coach(
     application: CoachApplication,
     *,
     time_zone: str | None = None,
+    slack_email: str | None = None,
 ) -> CoachProfile:
-    """Register or update the coach profile of a Slack user."""
+    """Register or update the coach profile of a Slack user. `time_zone` and
+    `slack_email` are what Slack says of them, kept for scheduling and identity."""
     coach = clean_coach(application)
     person = _person_for(session, team_id, slack_user_id, coach.contact)
-    if time_zone:
-        person.time_zone = time_zone
-    return apply_coach(session, person, coach)
+    _from_slack(person, time_zone, slack_email)
+    profile = apply_coach(session, person, coach)
+    session.flush()
+    return profile
 
 
 def save_learner(
@@ -383,12 +391,12 @@ def save_learner(
     application: LearnerApplication,
     *,
     time_zone: str | None = None,
+    slack_email: str | None = None,
 ) -> LearnerProfile:
-    """Register or update the learner profile of a Slack user."""
+    """Register or update the learner profile of a Slack user (written, so it has ids)."""
     learner = clean_learner(application)
     person = _person_for(session, team_id, slack_user_id, learner.contact)
-    if time_zone:
-        person.time_zone = time_zone
+    _from_slack(person, time_zone, slack_email)
     profile = person.learner
     if profile is None:
         profile = LearnerProfile(team_id=team_id, person=person)
@@ -399,7 +407,22 @@ def save_learner(
     profile.coach_preferences = learner.coach_preferences
     profile.hopes = learner.hopes
     profile.coaching_kinds = [kind.value for kind in learner.coaching_kinds]
+    session.flush()
     return profile
+
+
+def saved_effects(person: Person, role: str, key: str) -> list[Effect]:
+    """The person hears their `role` profile is saved (once per form submitted)."""
+    return [
+        Effect(
+            Kind.PROFILE_SAVED,
+            person.id,
+            person.id,
+            person.slack_user_id or "",
+            key=key,
+            payload={"role": role},
+        )
+    ]
 
 
 class NotACoach(LookupError):

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, aliased
 
+from coaching.effects import Effect, Kind
 from coaching.lifecycle import MATCHED, State
 from coaching.profiles import find_person
 from coaching.vocabulary import Frequency
@@ -138,7 +139,11 @@ def figures(session: Session, team_id: str, today: date) -> tuple[Figures, list[
             failed_deliveries=count(
                 select(func.count())
                 .select_from(Nudge)
-                .where(Nudge.team_id == team_id, Nudge.status == "failed")
+                .where(
+                    Nudge.team_id == team_id,
+                    Nudge.status == "failed",
+                    Nudge.handled_at.is_(None),
+                )
             ),
         ),
         late,
@@ -147,22 +152,62 @@ def figures(session: Session, team_id: str, today: date) -> tuple[Figures, list[
 
 @dataclass(frozen=True)
 class FailedDelivery:
+    delivery_id: int
     kind: str
-    recipient: str
+    recipient: str | None
+    """The person it was for; None for the program channel."""
     reason: str
+    """Slack's error code, and for a refused layout the rule it broke."""
     due: datetime
+    attempts: int
 
 
 def failed_deliveries(session: Session, team_id: str, limit: int = 10) -> list[FailedDelivery]:
-    """The latest nudges that could not be delivered, and why (never their content)."""
+    """The latest messages that could not be delivered and no coordinator has marked
+    handled, and why (never their content)."""
     rows = session.execute(
-        select(Nudge.kind, Person.name, Nudge.error, Nudge.deliver_at)
-        .join(Person, Person.id == Nudge.recipient_id)
-        .where(Nudge.team_id == team_id, Nudge.status == "failed")
-        .order_by(Nudge.deliver_at.desc())
+        select(Nudge.id, Nudge.kind, Person.name, Nudge.error, Nudge.deliver_at, Nudge.attempts)
+        .outerjoin(Person, Person.id == Nudge.recipient_id)
+        .where(Nudge.team_id == team_id, Nudge.status == "failed", Nudge.handled_at.is_(None))
+        .order_by(Nudge.deliver_at.desc(), Nudge.id.desc())
         .limit(limit)
     ).all()
-    return [FailedDelivery(kind, name, error, due) for kind, name, error, due in rows]
+    return [FailedDelivery(*row) for row in rows]
+
+
+def mark_handled(
+    session: Session, team_id: str, delivery_id: int, coordinator: str, now: datetime
+) -> bool:
+    """A coordinator has dealt with a failed delivery; it leaves the list. False if it
+    is not a failure of this program waiting for them."""
+    return (
+        session.execute(
+            update(Nudge)
+            .where(
+                Nudge.id == delivery_id,
+                Nudge.team_id == team_id,
+                Nudge.status == "failed",
+                Nudge.handled_at.is_(None),
+            )
+            .values(handled_at=now, handled_by=coordinator)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
+
+
+def export_effects(coordinator: str, now: datetime) -> list[Effect]:
+    """The export, to the coordinator's DM (coordinators need not be in the program)."""
+    return [
+        Effect(
+            Kind.EXPORT,
+            0,
+            None,
+            coordinator,
+            key=f"{coordinator} {now.isoformat()}",
+            payload={"user": coordinator},
+        )
+    ]
 
 
 PEOPLE_COLUMNS = [

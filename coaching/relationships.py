@@ -8,7 +8,8 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from coaching import agreements
+from coaching import agreements, text
+from coaching.effects import Effect, Kind
 from coaching.lifecycle import CURRENT, IllegalTransition, State, Transition, describe, next_state
 from coaching.matching import Slot, slot_for
 from coaching.pairs import party_to
@@ -23,6 +24,14 @@ NOTE_LIMIT = 1500
 
 class NotYourRelationship(LookupError):
     pass
+
+
+class InvalidEnding(ValueError):
+    """The end form's texts have problems; `errors` maps each field to what is wrong."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        super().__init__(str(errors))
 
 
 def _for_party(
@@ -65,11 +74,76 @@ def change(
     else:
         relationship.ended_by = person.id
         relationship.ended_at = now
-        relationship.end_reason = reason.strip()[:REASON_LIMIT]
+        relationship.end_reason = text.clean(reason)
     coach = relationship.coach.coach
     if coach is not None:
         coach.updated_at = now
     return relationship, other_party(relationship, person)
+
+
+@dataclass(frozen=True)
+class Ended:
+    relationship: Relationship
+    actor: Person
+    other: Person
+    """The other party, to be told and thanked."""
+    thanks: str
+
+
+def end(
+    session: Session,
+    team_id: str,
+    relationship_id: int,
+    user_id: str,
+    now: datetime,
+    *,
+    reason: str = "",
+    thanks: str = "",
+) -> Ended:
+    """A no-fault ending as either party: a private reason, and a note of thanks for the
+    other; `InvalidEnding` when either text can't be taken as it is."""
+    fields = text.Fields()
+    fields.text("reason", reason, limit=REASON_LIMIT)
+    thanks = fields.text("thanks", thanks, limit=NOTE_LIMIT)
+    if fields.errors:
+        raise InvalidEnding(fields.errors)
+    relationship, other = change(
+        session, team_id, relationship_id, user_id, Transition.END, now, reason=reason
+    )
+    return Ended(relationship, other_party(relationship, other), other, thanks)
+
+
+def changed_effects(
+    relationship: Relationship, actor: Person, paused: bool, now: datetime
+) -> list[Effect]:
+    """The other party hears that the pair was paused or resumed."""
+    other = other_party(relationship, actor)
+    return [
+        Effect(
+            Kind.PAIR_CHANGED,
+            relationship.id,
+            other.id,
+            other.slack_user_id or "",
+            key=f"{'paused' if paused else 'resumed'} {now.isoformat()}",
+            payload={"actor": actor.slack_user_id, "paused": paused},
+        )
+    ]
+
+
+def ended_effects(ended: Ended) -> list[Effect]:
+    """The other party hears the news, with the thank-you note; the one who ended it
+    that it is done."""
+    relationship, actor, other = ended.relationship, ended.actor, ended.other
+    return [
+        Effect(
+            Kind.PAIR_ENDED,
+            relationship.id,
+            other.id,
+            other.slack_user_id or "",
+            payload={"actor": actor.slack_user_id, "thanks": ended.thanks},
+        ),
+        Effect(Kind.CHANGE_CONFIRMED, relationship.id, actor.id, actor.slack_user_id or ""),
+    ]
 
 
 @dataclass(frozen=True)
@@ -171,4 +245,14 @@ def my_coaching(session: Session, team_id: str, user_id: str) -> MyCoaching:
     return MyCoaching(lines=lines, is_learner=person.learner is not None, portfolio=portfolio)
 
 
-__all__ = ["IllegalTransition", "MyCoaching", "NotYourRelationship", "change", "my_coaching"]
+__all__ = [
+    "IllegalTransition",
+    "InvalidEnding",
+    "MyCoaching",
+    "NotYourRelationship",
+    "change",
+    "changed_effects",
+    "end",
+    "ended_effects",
+    "my_coaching",
+]

@@ -430,6 +430,16 @@ def _person(session: Session, team_id: str, row: RosterRow, email: str) -> Perso
     """The person the row describes: by Slack ID first, else by e-mail."""
     by_email = find_person_by_email(session, team_id, email)
     if row.slack_id is None:
+        if (
+            by_email is not None
+            and by_email.slack_user_id is not None
+            and by_email.slack_email != email
+        ):
+            raise _Refused(
+                f"email: {email} is the address Slack user {by_email.slack_user_id} typed into "
+                "their profile, but Slack does not list it as theirs; check it with "
+                "`/coaching-admin links` (or give the row a slack_id)"
+            )
         return by_email
     by_id = find_person(session, team_id, row.slack_id)
     if by_id is not None and by_email is not None and by_id is not by_email:
@@ -480,6 +490,8 @@ def _import_row(
     if person is None:
         person = Person(team_id=team_id, name=coach.contact.name, email=coach.contact.email)
         session.add(person)
+    if person.slack_user_id is None and slack_id is not None and slack_id == looked_up:
+        person.slack_email = email
     person.slack_user_id = slack_id
     apply_coach(session, person, coach)
     session.flush()

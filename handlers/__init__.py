@@ -11,10 +11,15 @@ from handlers import (
     guide,
     home,
     intros,
+    nudges,
     profiles,
     relationships,
     search,
 )
+from handlers.delivery import SlackCourier
+from handlers.delivery import courier as gather
+
+FLOWS = (profiles, home, search, intros, agreements, relationships, checkins, admin, guide, nudges)
 
 
 def register_all(app: App) -> None:
@@ -27,3 +32,11 @@ def register_all(app: App) -> None:
     checkins.register(app)
     admin.register(app)
     guide.register(app)
+
+
+def courier() -> SlackCourier:
+    """Every flow's messages, for the outbox."""
+    return gather(
+        (getattr(flow, "COMPOSERS", {}) for flow in FLOWS),
+        (getattr(flow, "RECORDERS", {}) for flow in FLOWS),
+    )

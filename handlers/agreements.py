@@ -3,27 +3,27 @@ signing or proposing changes in a DM, and the executed record."""
 
 from __future__ import annotations
 
-import logging
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.runtime import runtime_of
-from coaching import agreements
+from coaching import agreements, effects
 from coaching.agreements import AgreementRefused, InvalidTerms, Terms
+from coaching.effects import Kind
 from coaching.lifecycle import MATCHED
 from coaching.profiles import find_person
 from handlers import ids
+from handlers.delivery import Composer, Recorder, deliver
 from handlers.forms import choices, clicked_id, input_values, mentioned_user, text
 from handlers.home import refresh_homes
 from handlers.views import agreements as views
-from storage.models import Agreement, Relationship
-
-logger = logging.getLogger(__name__)
+from scheduling.outbox import Outcome, Post, PostToGroup, Skip, Update
+from storage.models import Agreement, Nudge, Person, Relationship
 
 
 def register(app: App) -> None:
@@ -163,53 +163,28 @@ def terms_from(view: dict[str, Any]) -> Terms:
     )
 
 
-def _close_review(
-    client: WebClient,
-    record: views.AgreementText,
-    review: tuple[str | None, str | None],
-    outcome: str,
-) -> None:
-    """Replace a review DM's buttons with what became of it."""
-    channel, ts = review
-    if not (channel and ts):
-        return
-    fallback, blocks = views.reviewed_message(record, outcome)
-    try:
-        client.chat_update(channel=channel, ts=ts, text=fallback, blocks=blocks)
-    except SlackApiError as error:
-        logger.warning("Could not update a review message: %s", error.response.get("error"))
-
-
 def submit_agreement(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     runtime = runtime_of(context)
     user_id = body["user"]["id"]
     team_id = context.team_id or ""
+    relationship_id = int(view.get("private_metadata") or 0)
+    terms = terms_from(view)
     try:
         with runtime.sessions.begin() as session:
-            previous = None
-            relationship_id = int(view.get("private_metadata") or 0)
-            terms = terms_from(view)
             if agreements.repeats_draft(session, team_id, relationship_id, user_id, terms):
                 ack()
                 return
             draft = agreements.current_draft(session, relationship_id)
-            if draft is not None:
-                previous = (draft.review_channel, draft.review_ts, agreement_text(draft))
+            previous = (draft.review_channel, draft.review_ts) if draft else (None, None)
             agreement = agreements.draft(
-                session,
-                team_id,
-                relationship_id,
-                user_id,
-                terms,
-                runtime.clock(),
+                session, team_id, relationship_id, user_id, terms, runtime.clock()
             )
-            record = agreement_text(agreement)
-            other_user = (
-                record.coach_user if record.learner_user == user_id else record.learner_user
-            )
-            agreement_id = agreement.id
+            drafter = find_person(session, team_id, user_id)
+            assert drafter is not None
+            owed = agreements.drafted_effects(agreement, drafter, previous, view["id"])
+            written = effects.record(session, team_id, owed, runtime.clock())
     except InvalidTerms as invalid:
         ack(response_action="errors", errors=invalid.errors)
         return
@@ -217,18 +192,7 @@ def submit_agreement(
         ack(response_action="errors", errors={"confidentiality": str(refused)})
         return
     ack()
-    if previous is not None:
-        channel, ts, old = previous
-        _close_review(client, old, (channel, ts), f"<@{user_id}> proposed changes.")
-    fallback, blocks = views.review_message(record, user_id)
-    sent = client.chat_postMessage(channel=other_user, text=fallback, blocks=blocks)
-    with runtime.sessions.begin() as session:
-        stored = session.get(Agreement, agreement_id)
-        if stored is not None:
-            stored.review_channel, stored.review_ts = sent["channel"], sent["ts"]
-    client.chat_postMessage(
-        channel=user_id, text=views.sent_for_signature(other_user, record.version)
-    )
+    deliver(client, context, written)
 
 
 def sign_button(
@@ -236,42 +200,23 @@ def sign_button(
 ) -> None:
     ack()
     runtime = runtime_of(context)
+    team_id, channel = context.team_id or "", runtime.settings.program_channel
     try:
         with runtime.sessions.begin() as session:
             signed = agreements.sign(
-                session,
-                context.team_id or "",
-                clicked_id(body),
-                body["user"]["id"],
-                runtime.clock(),
+                session, team_id, clicked_id(body), body["user"]["id"], runtime.clock()
             )
-            record = agreement_text(signed.agreement)
-            group = signed.agreement.relationship.group_channel
             review = (signed.agreement.review_channel, signed.agreement.review_ts)
+            owed = agreements.signed_effects(signed, review, channel)
+            written = effects.record(session, team_id, owed, runtime.clock())
+            pair = signed.agreement.relationship
+            parties = (pair.learner.slack_user_id, pair.coach.slack_user_id)
     except AgreementRefused as refused:
         _refuse(respond, refused)
         return
-    _close_review(client, record, review, f"<@{body['user']['id']}> signed.")
-    if not signed.executed:
-        return
-    refresh_homes(client, context, record.learner_user, record.coach_user)
-    fallback, blocks = views.executed_record(record)
-    channel = (
-        group
-        or client.conversations_open(users=[record.learner_user, record.coach_user])["channel"][
-            "id"
-        ]
-    )
-    client.chat_postMessage(channel=channel, text=fallback, blocks=blocks)
-    program_channel = runtime.settings.program_channel
-    if program_channel:
-        try:
-            client.chat_postMessage(channel=program_channel, text=fallback, blocks=blocks)
-        except SlackApiError as error:
-            logger.warning(
-                "Could not copy an agreement to the program channel: %s",
-                error.response.get("error"),
-            )
+    deliver(client, context, written)
+    if signed.executed:
+        refresh_homes(client, context, *parties)
 
 
 def view_button(
@@ -298,3 +243,85 @@ def view_button(
         _refuse(respond, refused)
         return
     client.views_open(trigger_id=body["trigger_id"], view=views.record_view(records).to_dict())
+
+
+# -- the messages this flow owes, composed when they are sent ---------------------------
+
+
+def _agreement(session: Session, nudge: Nudge) -> Agreement | None:
+    return session.get(Agreement, nudge.subject_id)
+
+
+def _compose_review(
+    session: Session, nudge: Nudge, recipient: Person | None, now: datetime
+) -> Outcome:
+    agreement = _agreement(session, nudge)
+    if agreement is None or recipient is None or agreement.status != "draft":
+        return Skip("the draft was signed, changed or removed before it was delivered")
+    drafter = str((nudge.payload or {}).get("drafter") or "")
+    text, blocks = views.review_message(agreement_text(agreement), drafter)
+    return Post(recipient.slack_user_id or "", text, blocks)
+
+
+def _compose_review_closed(
+    session: Session, nudge: Nudge, recipient: Person | None, now: datetime
+) -> Outcome:
+    agreement = _agreement(session, nudge)
+    payload = nudge.payload or {}
+    if agreement is None:
+        return Skip("the agreement is gone")
+    actor = payload.get("actor")
+    done = "signed" if payload.get("outcome") == "signed" else "proposed changes"
+    outcome = f"<@{actor}> {done}."
+    text, blocks = views.reviewed_message(agreement_text(agreement), outcome)
+    return Update(str(payload.get("channel")), str(payload.get("ts")), text, blocks)
+
+
+def _compose_sent_for_signature(
+    session: Session, nudge: Nudge, recipient: Person | None, now: datetime
+) -> Outcome:
+    agreement = _agreement(session, nudge)
+    if agreement is None or recipient is None:
+        return Skip("the agreement is gone")
+    other = str((nudge.payload or {}).get("other") or "")
+    return Post(recipient.slack_user_id or "", views.sent_for_signature(other, agreement.version))
+
+
+def _compose_record(
+    session: Session, nudge: Nudge, recipient: Person | None, now: datetime
+) -> Outcome:
+    agreement = _agreement(session, nudge)
+    if agreement is None or agreement.executed_at is None:
+        return Skip("the agreement is gone")
+    record = agreement_text(agreement)
+    text, blocks = views.executed_record(record)
+    group = agreement.relationship.group_channel
+    if group:
+        return Post(group, text, blocks)
+    return PostToGroup([record.learner_user, record.coach_user], text, blocks)
+
+
+def _compose_copy(
+    session: Session, nudge: Nudge, recipient: Person | None, now: datetime
+) -> Outcome:
+    agreement = _agreement(session, nudge)
+    if agreement is None or agreement.executed_at is None or not nudge.channel_key:
+        return Skip("the agreement is gone")
+    text, blocks = views.executed_record(agreement_text(agreement))
+    return Post(nudge.channel_key, text, blocks)
+
+
+def _record_review(session: Session, nudge: Nudge, channel: str, ts: str | None) -> None:
+    agreement = _agreement(session, nudge)
+    if agreement is not None and ts:
+        agreement.review_channel, agreement.review_ts = channel, ts
+
+
+COMPOSERS: dict[Kind, Composer] = {
+    Kind.AGREEMENT_REVIEW: _compose_review,
+    Kind.REVIEW_CLOSED: _compose_review_closed,
+    Kind.SENT_FOR_SIGNATURE: _compose_sent_for_signature,
+    Kind.AGREEMENT_RECORD: _compose_record,
+    Kind.AGREEMENT_COPY: _compose_copy,
+}
+RECORDERS: dict[Kind, Recorder] = {Kind.AGREEMENT_REVIEW: _record_review}

@@ -4,21 +4,27 @@ debrief, tell my coach, renew or conclude, keep in touch)."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 from bot.runtime import runtime_of
-from coaching import checkins
+from coaching import checkins, effects
 from coaching.checkins import CheckinRefused, DebriefAnswers, InvalidEntry
+from coaching.effects import Kind
 from coaching.pairs import party_to
+from coaching.profiles import find_person
 from coaching.relationships import other_party
 from handlers import agreements, ids, relationships
+from handlers.delivery import Composer, deliver
 from handlers.forms import clicked_id, input_values, mentioned_user, text
 from handlers.home import refresh_homes
 from handlers.views import checkins as views
-from storage.models import Relationship
+from scheduling.outbox import Outcome, Post, Skip
+from storage.models import ActionItem, Conversation, Nudge, Person, Preparation
 
 _LINK_BUTTON = re.compile(r"^link_")
 
@@ -32,7 +38,7 @@ def register(app: App) -> None:
     app.action(ids.PREPARE_SHARE)(share_preparation)
     app.action(ids.DEBRIEF_START)(debrief_button)
     app.view(ids.DEBRIEF_VIEW)(submit_debrief)
-    app.action(ids.FOLLOW_UP_START)(follow_up_button)
+    app.action(ids.any_index(ids.FOLLOW_UP_START))(follow_up_button)
     app.view(ids.FOLLOW_UP_VIEW)(submit_follow_up)
     app.action(ids.KEEP_IN_TOUCH_START)(keep_in_touch_button)
     app.view(ids.KEEP_IN_TOUCH_VIEW)(submit_keep_in_touch)
@@ -114,14 +120,9 @@ def submit_log(
                 request_key=view["id"],
                 now=runtime.clock(),
             )
-            relationship = session.get(Relationship, conversation.relationship_id)
-            assert relationship is not None
-            other = (
-                relationship.coach
-                if relationship.learner.slack_user_id == user_id
-                else relationship.learner
-            )
-            other_user = other.slack_user_id or ""
+            owed = checkins.logged_effects(session, conversation) if new else []
+            written = effects.record(session, conversation.team_id, owed, runtime.clock())
+            parties = checkins.parties(session, conversation.relationship_id)
     except InvalidEntry as invalid:
         ack(response_action="errors", errors=invalid.errors)
         return
@@ -129,9 +130,9 @@ def submit_log(
         ack(response_action="errors", errors={"happened_on": str(refused)})
         return
     ack()
+    deliver(client, context, written)
     if new:
-        client.chat_postMessage(channel=user_id, text=views.logged(other_user))
-        refresh_homes(client, context, user_id, other_user)
+        refresh_homes(client, context, *parties)
 
 
 def prepare_button(
@@ -158,7 +159,10 @@ def submit_prepare(
                 text(values, "purpose"),
                 text(values, "questions"),
             )
-            message = views.prepared(preparation.id, preparation.purpose, preparation.questions)
+            learner = find_person(session, preparation.team_id, user_id)
+            assert learner is not None
+            owed = checkins.prepared_effects(preparation, learner)
+            written = effects.record(session, preparation.team_id, owed, preparation.created_at)
     except checkins.Repeated:
         ack()
         return
@@ -169,8 +173,7 @@ def submit_prepare(
         ack(response_action="errors", errors={"purpose": str(refused)})
         return
     ack()
-    fallback, blocks = message
-    client.chat_postMessage(channel=user_id, text=fallback, blocks=blocks)
+    deliver(client, context, written)
 
 
 def share_preparation(
@@ -184,13 +187,13 @@ def share_preparation(
             preparation, coach = checkins.share_preparation(
                 session, context.team_id or "", clicked_id(body), user_id, runtime.clock()
             )
-            message = views.shared_preparation(user_id, preparation.purpose, preparation.questions)
+            owed = checkins.shared_preparation_effects(preparation, coach)
+            written = effects.record(session, preparation.team_id, owed, runtime.clock())
             coach_user = coach.slack_user_id
     except CheckinRefused as refused:
         _ephemeral(respond, str(refused))
         return
-    if coach_user:
-        client.chat_postMessage(channel=coach_user, text=message)
+    deliver(client, context, written)
     _ephemeral(respond, f"Shared with <@{coach_user}>.")
 
 
@@ -219,14 +222,17 @@ def submit_debrief(
     answers = DebriefAnswers(**{name: text(values, name) for name in vars(DebriefAnswers())})
     try:
         with runtime_of(context).sessions.begin() as session:
-            _debrief, items = checkins.save_debrief(
+            debrief, _items = checkins.save_debrief(
                 session,
                 context.team_id or "",
                 int(view.get("private_metadata") or 0),
                 user_id,
                 answers,
             )
-            actions = [item.text for item in items]
+            learner = find_person(session, debrief.team_id, user_id)
+            assert learner is not None
+            owed = checkins.debriefed_effects(debrief, learner)
+            written = effects.record(session, debrief.team_id, owed, runtime_of(context).clock())
     except InvalidEntry as invalid:
         ack(response_action="errors", errors=invalid.errors)
         return
@@ -234,7 +240,7 @@ def submit_debrief(
         ack(response_action="errors", errors={"went_well": str(refused)})
         return
     ack()
-    client.chat_postMessage(channel=user_id, text=views.debriefed(actions))
+    deliver(client, context, written)
     refresh_homes(client, context, user_id)
 
 
@@ -262,7 +268,7 @@ def submit_follow_up(
     did, happened = text(values, "did"), text(values, "happened")
     try:
         with runtime.sessions.begin() as session:
-            item, relationship = checkins.follow_up(
+            owed = checkins.follow_up(
                 session,
                 context.team_id or "",
                 int(view.get("private_metadata") or 0),
@@ -271,7 +277,7 @@ def submit_follow_up(
                 happened,
                 runtime.clock(),
             )
-            action, coach_user = item.text, relationship.coach.slack_user_id or ""
+            written = effects.record(session, context.team_id or "", owed, runtime.clock())
     except InvalidEntry as invalid:
         ack(response_action="errors", errors=invalid.errors)
         return
@@ -279,11 +285,7 @@ def submit_follow_up(
         ack(response_action="errors", errors={"did": str(refused)})
         return
     ack()
-    client.chat_postMessage(
-        channel=coach_user,
-        text=views.follow_up_for_coach(user_id, action, did.strip(), happened.strip()),
-    )
-    client.chat_postMessage(channel=user_id, text=views.thanks_for_following_up(coach_user))
+    deliver(client, context, written)
     refresh_homes(client, context, user_id)
 
 
@@ -306,17 +308,18 @@ def submit_keep_in_touch(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     user_id = body["user"]["id"]
-    update = text(input_values(view), "update")
+    runtime = runtime_of(context)
     try:
-        with runtime_of(context).sessions.begin() as session:
-            coach = checkins.keep_in_touch(
+        with runtime.sessions.begin() as session:
+            owed = checkins.keep_in_touch(
                 session,
                 context.team_id or "",
                 int(view.get("private_metadata") or 0),
                 user_id,
-                update,
+                text(input_values(view), "update"),
+                runtime.clock(),
             )
-            coach_user = coach.slack_user_id
+            written = effects.record(session, context.team_id or "", owed, runtime.clock())
     except InvalidEntry as invalid:
         ack(response_action="errors", errors=invalid.errors)
         return
@@ -324,7 +327,95 @@ def submit_keep_in_touch(
         ack(response_action="errors", errors={"update": str(refused)})
         return
     ack()
-    if coach_user:
-        client.chat_postMessage(
-            channel=coach_user, text=views.update_for_coach(user_id, update.strip())
-        )
+    deliver(client, context, written)
+
+
+# -- the messages this flow owes, composed when they are sent ---------------------------
+
+
+def _compose_logged(
+    session: Session, nudge: Nudge, recipient: Person | None, now: datetime
+) -> Outcome:
+    other = str((nudge.payload or {}).get("other") or "")
+    if recipient is None or session.get(Conversation, nudge.subject_id) is None:
+        return Skip("the conversation is gone")
+    return Post(recipient.slack_user_id or "", views.logged(other))
+
+
+def _compose_debriefed(
+    session: Session, nudge: Nudge, recipient: Person | None, now: datetime
+) -> Outcome:
+    if recipient is None:
+        return Skip("the learner is gone")
+    planned = checkins.commitments_of(session, nudge.subject_id)
+    return Post(recipient.slack_user_id or "", views.debriefed(planned))
+
+
+def _compose_prepared(
+    session: Session, nudge: Nudge, recipient: Person | None, now: datetime
+) -> Outcome:
+    preparation = session.get(Preparation, nudge.subject_id)
+    if preparation is None or recipient is None:
+        return Skip("the preparation is gone")
+    text, blocks = views.prepared(preparation.id, preparation.purpose, preparation.questions)
+    return Post(recipient.slack_user_id or "", text, blocks)
+
+
+def _compose_shared(
+    session: Session, nudge: Nudge, recipient: Person | None, now: datetime
+) -> Outcome:
+    preparation = session.get(Preparation, nudge.subject_id)
+    if preparation is None or recipient is None:
+        return Skip("the preparation is gone")
+    learner_user, _coach = checkins.parties(session, preparation.relationship_id)
+    message = views.shared_preparation(
+        learner_user or "", preparation.purpose, preparation.questions
+    )
+    return Post(recipient.slack_user_id or "", message)
+
+
+def _compose_follow_up(
+    session: Session, nudge: Nudge, recipient: Person | None, now: datetime
+) -> Outcome:
+    item = session.get(ActionItem, nudge.subject_id)
+    if item is None or recipient is None:
+        return Skip("the commitment is gone")
+    payload = nudge.payload or {}
+    learner_user, _coach = checkins.parties(session, item.relationship_id)
+    message = views.follow_up_for_coach(
+        learner_user or "",
+        item.text,
+        str(payload.get("did") or ""),
+        str(payload.get("happened") or ""),
+    )
+    return Post(recipient.slack_user_id or "", message)
+
+
+def _compose_followed_up(
+    session: Session, nudge: Nudge, recipient: Person | None, now: datetime
+) -> Outcome:
+    if recipient is None:
+        return Skip("the learner is gone")
+    coach = str((nudge.payload or {}).get("coach") or "")
+    return Post(recipient.slack_user_id or "", views.thanks_for_following_up(coach))
+
+
+def _compose_update(
+    session: Session, nudge: Nudge, recipient: Person | None, now: datetime
+) -> Outcome:
+    payload = nudge.payload or {}
+    if recipient is None:
+        return Skip("the coach is gone")
+    message = views.update_for_coach(str(payload.get("learner")), str(payload.get("update")))
+    return Post(recipient.slack_user_id or "", message)
+
+
+COMPOSERS: dict[Kind, Composer] = {
+    Kind.LOGGED: _compose_logged,
+    Kind.DEBRIEFED: _compose_debriefed,
+    Kind.PREPARED: _compose_prepared,
+    Kind.PREPARATION_SHARED: _compose_shared,
+    Kind.FOLLOW_UP: _compose_follow_up,
+    Kind.FOLLOWED_UP: _compose_followed_up,
+    Kind.UPDATE_FOR_COACH: _compose_update,
+}

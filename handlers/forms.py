@@ -50,6 +50,18 @@ def mentioned_user(command_text: str) -> str | None:
     return found.group(1) if found else None
 
 
+_EMAIL = re.compile(r"<mailto:([^|>\s]+)(?:\|[^>]*)?>|([^\s<>|@]+@[^\s<>|@]+)")
+
+
+def mentioned_email(command_text: str) -> str | None:
+    """The first e-mail address in a command's text, plain or as Slack formats it for
+    commands that ask for escaping (`<mailto:a@b.gov|a@b.gov>`)."""
+    found = _EMAIL.search(_MENTION.sub(" ", command_text))
+    if found is None:
+        return None
+    return (found.group(1) or found.group(2)).lower()
+
+
 def clicked_id(body: dict[str, Any]) -> int:
     """The numeric id a button carries as its value; 0 when it carries none."""
     value = str(body["actions"][0].get("value", ""))

@@ -3,18 +3,25 @@ button offered after registering, the form, and sharing the summary with a coach
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 from bot.runtime import runtime_of
-from coaching import coachability
+from coaching import coachability, effects
 from coaching.coachability import Answers, InvalidReflection, ReflectionRefused
+from coaching.effects import Kind
+from coaching.profiles import find_person
 from handlers import ids
+from handlers.delivery import Composer, deliver
 from handlers.forms import input_values, text
 from handlers.views import guide as views
 from handlers.views.notices import notice
+from scheduling.outbox import Outcome, Post, Skip
+from storage.models import Nudge, Person
 
 
 def register(app: App) -> None:
@@ -96,6 +103,10 @@ def submit_coachability(
             summary = coachability.save_reflection(
                 session, context.team_id or "", user_id, _answers(view), runtime.clock()
             )
+            learner = find_person(session, context.team_id or "", user_id)
+            assert learner is not None
+            owed = coachability.reflected_effects(summary, learner)
+            written = effects.record(session, learner.team_id, owed, runtime.clock())
     except InvalidReflection as invalid:
         ack(response_action="errors", errors=invalid.errors)
         return
@@ -103,8 +114,7 @@ def submit_coachability(
         ack(response_action="update", view=notice("Coachability check", str(refused)).to_dict())
         return
     ack()
-    fallback, blocks = views.coachability_summary(summary)
-    client.chat_postMessage(channel=user_id, text=fallback, blocks=blocks)
+    deliver(client, context, written)
 
 
 def share_coachability(
@@ -123,10 +133,41 @@ def share_coachability(
                 user_id,
                 runtime.clock(),
             )
+            written = effects.record(
+                session, context.team_id or "", shared.effects, runtime.clock()
+            )
     except ReflectionRefused as refused:
         _ephemeral(respond, str(refused))
         return
-    fallback, blocks = views.shared_summary(user_id, shared.summary)
-    for coach_user in shared.coach_users:
-        client.chat_postMessage(channel=coach_user, text=fallback, blocks=blocks)
+    deliver(client, context, written)
     _ephemeral(respond, views.shared_with(shared.coach_users))
+
+
+# -- the messages this flow owes, composed when they are sent ---------------------------
+
+
+def _compose_summary(
+    session: Session, nudge: Nudge, recipient: Person | None, now: datetime
+) -> Outcome:
+    summary = coachability.reflection_summary(session, nudge.subject_id)
+    if summary is None or recipient is None:
+        return Skip("the reflection is gone")
+    text_, blocks = views.coachability_summary(summary)
+    return Post(recipient.slack_user_id or "", text_, blocks)
+
+
+def _compose_shared(
+    session: Session, nudge: Nudge, recipient: Person | None, now: datetime
+) -> Outcome:
+    summary = coachability.reflection_summary(session, nudge.subject_id)
+    learner = coachability.author_of(session, nudge.subject_id)
+    if summary is None or recipient is None or learner is None:
+        return Skip("the reflection is gone")
+    text_, blocks = views.shared_summary(learner.slack_user_id or "", summary)
+    return Post(recipient.slack_user_id or "", text_, blocks)
+
+
+COMPOSERS: dict[Kind, Composer] = {
+    Kind.COACHABILITY_SUMMARY: _compose_summary,
+    Kind.COACHABILITY_SHARED: _compose_shared,
+}

@@ -16,6 +16,7 @@ from coaching.home import home_data
 from coaching.matching import Filters
 from coaching.profiles import NotACoach, profile_summary, set_paused
 from handlers import ids
+from handlers.members import recognise_newcomer
 from handlers.views import home as views
 from handlers.views import profiles as profile_views
 from handlers.views import search as search_views
@@ -37,13 +38,11 @@ def publish_home(client: WebClient, context: BoltContext, user_id: str) -> None:
     team_id = context.team_id or ""
     with runtime.sessions.begin() as session:
         data = home_data(session, team_id, user_id)
-        desk = (
-            program.figures(session, team_id, runtime.clock().date())
-            if runtime.is_admin(user_id)
-            else None
-        )
+        admin = runtime.is_admin(user_id)
+        desk = program.figures(session, team_id, runtime.clock().date()) if admin else None
+        failures = program.failed_deliveries(session, team_id) if admin else None
     try:
-        client.views_publish(user_id=user_id, view=views.home(data, desk).to_dict())
+        client.views_publish(user_id=user_id, view=views.home(data, desk, failures).to_dict())
     except SlackApiError as error:
         logger.warning("Could not publish a Home tab: %s", error.response.get("error"))
 
@@ -57,6 +56,7 @@ def refresh_homes(client: WebClient, context: BoltContext, *user_ids: str | None
 def home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     if event.get("tab") != "home":
         return
+    recognise_newcomer(client, context, event["user"])
     publish_home(client, context, event["user"])
 
 

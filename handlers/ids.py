@@ -6,6 +6,7 @@ is built from it, and a test checks that `manifest.yml` says the same.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -81,12 +82,16 @@ COACHABILITY = Command(
 
 ADMIN = Command(
     name="/coaching-admin",
-    description="For program coordinators: figures, overdue pairs, export, removal",
-    usage_hint="[stats | overdue | export | remove @person]",
+    description="For program coordinators: figures, overdue pairs, export, links, removal",
+    usage_hint="[stats | overdue | export | links | link @person address | unlink @person | "
+    "remove @person]",
     examples=(
         "/coaching-admin",
         "/coaching-admin overdue",
         "/coaching-admin export",
+        "/coaching-admin links",
+        "/coaching-admin link @Wren Abernathy wren.abernathy@example.gov",
+        "/coaching-admin unlink @Sam Stone",
         "/coaching-admin remove @Sam Stone",
     ),
 )
@@ -102,6 +107,18 @@ COMMANDS: tuple[Command, ...] = (
     COACHABILITY,
     ADMIN,
 )
+
+
+def indexed(action_id: str, index: int) -> str:
+    """The action_id of the `index`-th of several buttons of one kind in one block
+    (Slack refuses a block whose elements repeat an action_id)."""
+    return f"{action_id}-{index}"
+
+
+def any_index(action_id: str) -> re.Pattern[str]:
+    """What to register for `action_id` used plainly or `indexed`."""
+    return re.compile(rf"^{re.escape(action_id)}(-\d+)?$")
+
 
 # Modals (callback_id)
 PROFILE_SUMMARY_VIEW = "profile_summary"
@@ -193,3 +210,6 @@ HOME_RESUME = "home_resume"
 HOME_PROFILE = "home_profile"
 ADMIN_EXPORT = "admin_export"
 ADMIN_REMOVE_CONFIRM = "admin_remove_confirm"
+ADMIN_UNLINK = "admin_unlink"
+ADMIN_RETRY = "admin_retry_delivery"
+ADMIN_HANDLED = "admin_delivery_handled"

@@ -4,32 +4,35 @@ the coach's answer in a DM (accept, ask a question, decline), and what each side
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import SectionBlock
 from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
 
 from bot.runtime import runtime_of
-from coaching import gallery, intros
+from coaching import effects, gallery, intros
+from coaching.effects import Kind
 from coaching.intros import IntroDetails, IntroRefused, InvalidIntro
+from coaching.lifecycle import State
 from coaching.matching import Filters, Match
 from coaching.profiles import find_person
 from handlers import ids
+from handlers.delivery import Composer, Recorder, deliver
 from handlers.forms import choices, clicked_id, input_values, mentioned_user, text
 from handlers.home import refresh_homes
 from handlers.views import agreements as agreement_views
 from handlers.views import guide as guide_views
 from handlers.views import intros as views
 from handlers.views import search as search_views
-from storage.models import Person, Relationship
-
-logger = logging.getLogger(__name__)
+from handlers.views.text import date_token
+from scheduling.outbox import Outcome, Post, PostToGroup, Skip, Update
+from storage.models import Nudge, Person, Relationship, RequestQuestion
+from storage.queries import get_in_team
 
 
 def register(app: App) -> None:
@@ -94,7 +97,7 @@ def ask_intro_button(
     in_modal = body.get("view") is not None
     try:
         with runtime.sessions.begin() as session:
-            coach = session.get(Person, int(action["value"]))
+            coach = get_in_team(session, Person, int(action["value"]), context.team_id or "")
             view = _intro_form(session, context, body["user"]["id"], coach, filters)
     except (IntroRefused, ValueError) as refused:
         message = (
@@ -160,9 +163,9 @@ def submit_intro(
                 now=runtime.clock(),
                 max_open=runtime.settings.max_open_requests,
             )
-            coach_user = request.coach.slack_user_id or ""
-            coach_name = request.coach.name
-            card = _card(request)
+            coach_user, coach_name = request.coach.slack_user_id, request.coach.name
+            owed = intros.requested_effects(request) if new else []
+            written = effects.record(session, request.team_id, owed, runtime.clock())
     except InvalidIntro as invalid:
         ack(response_action="errors", errors=invalid.errors)
         return
@@ -173,28 +176,28 @@ def submit_intro(
         )
         return
     ack(response_action="update", view=views.request_sent(coach_name).to_dict())
-    if not new:
-        return
-    fallback, blocks = views.request_message(card)
-    sent = client.chat_postMessage(channel=coach_user, text=fallback, blocks=blocks)
-    with runtime.sessions.begin() as session:
-        intros.record_coach_message(session, card.request_id, sent["channel"], sent["ts"])
-    refresh_homes(client, context, body["user"]["id"], coach_user)
+    deliver(client, context, written)
+    if new:
+        refresh_homes(client, context, body["user"]["id"], coach_user)
 
 
-def _alternatives(
-    session: Session, context: BoltContext, request: Relationship, exclude: int
-) -> list[Match]:
+def _alternatives(session: Session, request: Relationship, now: datetime) -> list[Match]:
     """Up to three other coaches who fit the search the learner made."""
-    filters = search_views.decode_filters(json.dumps(request.search or {}))
     found = gallery.find_coaches(
         session,
-        context.team_id or "",
+        request.team_id,
         request.learner.slack_user_id or "",
-        filters,
-        runtime_of(context).clock(),
+        Filters.from_dict(request.search),
+        now,
     )
-    return [match for match in found.matches if match.coach.person_id != exclude][:3]
+    return [match for match in found.matches if match.coach.person_id != request.coach_id][:3]
+
+
+def _clicked_message(body: dict[str, Any]) -> tuple[str, str] | None:
+    """Where the clicked button's message is, as Slack reports it."""
+    channel = (body.get("channel") or {}).get("id")
+    ts = (body.get("message") or {}).get("ts")
+    return (str(channel), str(ts)) if channel and ts else None
 
 
 def accept_request(
@@ -202,42 +205,23 @@ def accept_request(
 ) -> None:
     ack()
     runtime = runtime_of(context)
-    coach_user = body["user"]["id"]
     try:
         with runtime.sessions.begin() as session:
             request = intros.accept(
-                session, context.team_id or "", clicked_id(body), coach_user, runtime.clock()
+                session,
+                context.team_id or "",
+                clicked_id(body),
+                body["user"]["id"],
+                runtime.clock(),
             )
-            card = _card(request)
-            first_call = request.first_call
+            learner_user = request.learner.slack_user_id
+            owed = intros.accepted_effects(request, runtime.clock(), _clicked_message(body))
+            written = effects.record(session, request.team_id, owed, runtime.clock())
     except IntroRefused as refused:
         respond(response_type="ephemeral", replace_original=False, text=views.mrkdwn(str(refused)))
         return
-    fallback, blocks = views.answered_message(
-        card, f"You accepted on <!date^{int(runtime.clock().timestamp())}^{{date_short}}|today>."
-    )
-    client.chat_update(
-        channel=body["channel"]["id"], ts=body["message"]["ts"], text=fallback, blocks=blocks
-    )
-    group = client.conversations_open(users=[card.learner_user, coach_user])["channel"]["id"]
-    intro = views.group_intro(card.learner_user, coach_user, first_call)
-    client.chat_postMessage(
-        channel=group,
-        text=intro,
-        blocks=[
-            SectionBlock(text=intro).to_dict(),
-            agreement_views.start_button(card.request_id).to_dict(),
-        ],
-    )
-    with runtime.sessions.begin() as session:
-        intros.record_group_channel(session, card.request_id, group)
-    guide_text, guide_blocks = guide_views.first_conversation_guide(card.learner_name)
-    client.chat_postMessage(channel=coach_user, text=guide_text, blocks=guide_blocks)
-    accepted = views.accepted_for_learner(coach_user)
-    client.chat_postMessage(
-        channel=card.learner_user, text=accepted, blocks=guide_views.with_learner_tips(accepted)
-    )
-    refresh_homes(client, context, card.learner_user, coach_user)
+    deliver(client, context, written)
+    refresh_homes(client, context, learner_user, body["user"]["id"])
 
 
 def _check_coach(
@@ -292,8 +276,9 @@ def submit_question(
                 text(input_values(view), "question"),
                 runtime.clock(),
             )
-            learner_user = asked.relationship.learner.slack_user_id or ""
-            question, question_id = asked.question, asked.id
+            written = effects.record(
+                session, asked.team_id, intros.asked_effects(asked), runtime.clock()
+            )
     except intros.Repeated:
         ack()
         return
@@ -307,11 +292,7 @@ def submit_question(
         )
         return
     ack()
-    client.chat_postMessage(
-        channel=learner_user,
-        text=f"A coach has a question about your intro request: {views.mrkdwn(question, 200)}",
-        blocks=views.question_for_learner(body["user"]["id"], question, question_id),
-    )
+    deliver(client, context, written)
 
 
 def open_answer(
@@ -350,10 +331,9 @@ def submit_answer(
                 text(input_values(view), "answer"),
                 runtime.clock(),
             )
-            request = asked.relationship
-            where = (request.coach_channel, request.coach_message_ts)
-            coach_user = request.coach.slack_user_id or ""
-            question, answer = asked.question, asked.answer or ""
+            written = effects.record(
+                session, asked.team_id, intros.answered_effects(asked), runtime.clock()
+            )
     except InvalidIntro as invalid:
         ack(response_action="errors", errors=invalid.errors)
         return
@@ -364,9 +344,7 @@ def submit_answer(
         )
         return
     ack()
-    message = views.answer_for_coach(body["user"]["id"], question, answer)
-    channel, thread = where
-    client.chat_postMessage(channel=channel or coach_user, thread_ts=thread, text=message)
+    deliver(client, context, written)
 
 
 def open_decline(
@@ -393,23 +371,11 @@ def submit_decline(
                 reason=text(values, "reason"),
                 pause=views.PAUSE_CHOICE in choices(values, "pause"),
             )
-            coach_name = declined.request.coach.name
-            letters = []
-            for request in [declined.request, *declined.also_declined]:
-                reason = request.decline_reason if request is declined.request else ""
-                alternatives = _alternatives(session, context, request, request.coach_id)
-                letters.append(
-                    (
-                        _card(request),
-                        (request.coach_channel, request.coach_message_ts),
-                        views.declined_for_learner(
-                            coach_name,
-                            reason,
-                            suggested if request is declined.request else None,
-                            alternatives,
-                        ),
-                    )
-                )
+            owed = intros.declined_effects(declined, suggested)
+            written = effects.record(session, declined.request.team_id, owed, runtime.clock())
+            learners = [
+                r.learner.slack_user_id for r in (declined.request, *declined.also_declined)
+            ]
     except InvalidIntro as invalid:
         ack(response_action="errors", errors=invalid.errors)
         return
@@ -420,14 +386,144 @@ def submit_decline(
         )
         return
     ack()
-    outcome = views.declined_outcome(len(letters) - 1)
-    for card, (channel, ts), letter in letters:
-        if channel and ts:
-            fallback, blocks = views.answered_message(card, outcome)
-            try:
-                client.chat_update(channel=channel, ts=ts, text=fallback, blocks=blocks)
-            except SlackApiError as error:
-                logger.warning("Could not update a request message: %s", error.response["error"])
-        client.chat_postMessage(channel=card.learner_user, text=letter)
-        refresh_homes(client, context, card.learner_user)
-    refresh_homes(client, context, body["user"]["id"])
+    deliver(client, context, written)
+    refresh_homes(client, context, body["user"]["id"], *learners)
+
+
+# -- the messages this flow owes, composed when they are sent ---------------------------
+
+
+def _request(session: Session, nudge: Nudge) -> Relationship | None:
+    return session.get(Relationship, nudge.subject_id)
+
+
+def _compose_request(
+    session: Session, nudge: Nudge, recipient: Person | None, now: datetime
+) -> Outcome:
+    request = _request(session, nudge)
+    if request is None or request.state != State.REQUESTED:
+        return Skip("the request was answered, withdrawn or removed before it was delivered")
+    text, blocks = views.request_message(_card(request))
+    return Post(request.coach.slack_user_id or "", text, blocks)
+
+
+def _compose_answered(
+    session: Session, nudge: Nudge, recipient: Person | None, now: datetime
+) -> Outcome:
+    request = _request(session, nudge)
+    payload = nudge.payload or {}
+    channel = payload.get("channel") or (request.coach_channel if request else None)
+    ts = payload.get("ts") or (request.coach_message_ts if request else None)
+    if request is None or not (channel and ts):
+        return Skip("the request message was never delivered")
+    if payload.get("outcome") == "accepted":
+        outcome = f"You accepted on {date_token(datetime.fromisoformat(payload['at']))}."
+    else:
+        outcome = views.declined_outcome(int(payload.get("also") or 0))
+    text, blocks = views.answered_message(_card(request), outcome)
+    return Update(str(channel), str(ts), text, blocks)
+
+
+def _compose_group_intro(
+    session: Session, nudge: Nudge, recipient: Person | None, now: datetime
+) -> Outcome:
+    request = _request(session, nudge)
+    if request is None:
+        return Skip("the relationship is gone")
+    learner_user, coach_user = request.learner.slack_user_id, request.coach.slack_user_id
+    if not (learner_user and coach_user):
+        return Skip("one of the pair is not in Slack")
+    intro = views.group_intro(learner_user, coach_user, request.first_call)
+    blocks = [
+        SectionBlock(text=intro).to_dict(),
+        agreement_views.start_button(request.id).to_dict(),
+    ]
+    return PostToGroup([learner_user, coach_user], intro, blocks)
+
+
+def _compose_coach_guide(
+    session: Session, nudge: Nudge, recipient: Person | None, now: datetime
+) -> Outcome:
+    request = _request(session, nudge)
+    if request is None or recipient is None:
+        return Skip("the relationship is gone")
+    text, blocks = guide_views.first_conversation_guide(request.learner.name)
+    return Post(recipient.slack_user_id or "", text, blocks)
+
+
+def _compose_accepted(
+    session: Session, nudge: Nudge, recipient: Person | None, now: datetime
+) -> Outcome:
+    request = _request(session, nudge)
+    if request is None or recipient is None:
+        return Skip("the relationship is gone")
+    accepted = views.accepted_for_learner(request.coach.slack_user_id or "")
+    return Post(recipient.slack_user_id or "", accepted, guide_views.with_learner_tips(accepted))
+
+
+def _compose_declined(
+    session: Session, nudge: Nudge, recipient: Person | None, now: datetime
+) -> Outcome:
+    request = _request(session, nudge)
+    if request is None or recipient is None:
+        return Skip("the request is gone")
+    payload = nudge.payload or {}
+    letter = views.declined_for_learner(
+        request.coach.name,
+        request.decline_reason if payload.get("reason") else "",
+        payload.get("suggested"),
+        _alternatives(session, request, now),
+    )
+    return Post(recipient.slack_user_id or "", letter)
+
+
+def _compose_question(
+    session: Session, nudge: Nudge, recipient: Person | None, now: datetime
+) -> Outcome:
+    asked = session.get(RequestQuestion, nudge.subject_id)
+    if asked is None or recipient is None:
+        return Skip("the question is gone")
+    coach_user = asked.relationship.coach.slack_user_id or ""
+    return Post(
+        recipient.slack_user_id or "",
+        f"A coach has a question about your intro request: {views.mrkdwn(asked.question, 200)}",
+        views.question_for_learner(coach_user, asked.question, asked.id),
+    )
+
+
+def _compose_answer(
+    session: Session, nudge: Nudge, recipient: Person | None, now: datetime
+) -> Outcome:
+    asked = session.get(RequestQuestion, nudge.subject_id)
+    if asked is None or recipient is None:
+        return Skip("the question is gone")
+    request = asked.relationship
+    learner_user = request.learner.slack_user_id or ""
+    message = views.answer_for_coach(learner_user, asked.question, asked.answer or "")
+    channel = request.coach_channel or recipient.slack_user_id or ""
+    return Post(channel, message, thread_ts=request.coach_message_ts)
+
+
+def _record_request_message(session: Session, nudge: Nudge, channel: str, ts: str | None) -> None:
+    if ts:
+        intros.record_coach_message(session, nudge.subject_id, channel, ts)
+
+
+def _record_group(session: Session, nudge: Nudge, channel: str, ts: str | None) -> None:
+    intros.record_group_channel(session, nudge.subject_id, channel)
+
+
+COMPOSERS: dict[Kind, Composer] = {
+    Kind.INTRO_REQUEST: _compose_request,
+    Kind.REQUEST_ANSWERED: _compose_answered,
+    Kind.GROUP_INTRO: _compose_group_intro,
+    Kind.COACH_GUIDE: _compose_coach_guide,
+    Kind.LEARNER_ACCEPTED: _compose_accepted,
+    Kind.DECLINED: _compose_declined,
+    Kind.QUESTION: _compose_question,
+    Kind.ANSWER: _compose_answer,
+}
+RECORDERS: dict[Kind, Recorder] = {
+    Kind.INTRO_REQUEST: _record_request_message,
+    Kind.GROUP_INTRO: _record_group,
+}

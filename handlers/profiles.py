@@ -4,15 +4,16 @@ forms, and pausing or limiting a coach."""
 from __future__ import annotations
 
 import json
-import logging
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
 
 from bot.runtime import runtime_of
-from coaching import profiles
+from coaching import effects, profiles
+from coaching.effects import Kind
 from coaching.profiles import (
     CoachApplication,
     Contact,
@@ -21,13 +22,15 @@ from coaching.profiles import (
     NotACoach,
     ProfileSummary,
 )
-from handlers import ids
+from handlers import ids, members
+from handlers.delivery import Composer, deliver
 from handlers.forms import choices, input_values, text
 from handlers.home import refresh_homes
+from handlers.members import SlackMember
 from handlers.views import guide as guide_views
 from handlers.views import profiles as views
-
-logger = logging.getLogger(__name__)
+from scheduling.outbox import Outcome, Post, Skip
+from storage.models import Nudge, Person
 
 
 def register(app: App) -> None:
@@ -40,43 +43,30 @@ def register(app: App) -> None:
     app.view(ids.LEARNER_FORM_VIEW)(save_learner_form)
 
 
-def _slack_contact(client: WebClient, user_id: str) -> tuple[Contact, str | None]:
-    """What Slack knows of the user (name, title, e-mail, phone, time zone)."""
-    try:
-        user = client.users_info(user=user_id)["user"]
-    except SlackApiError as error:
-        logger.warning("users.info failed for a profile form: %s", error.response.get("error"))
-        return Contact(), None
-    profile = user.get("profile", {})
-    contact = Contact(
-        name=profile.get("real_name") or user.get("real_name") or user.get("name", ""),
-        email=profile.get("email", ""),
-        phone=profile.get("phone", ""),
-        title=profile.get("title", ""),
-    )
-    return contact, user.get("tz")
-
-
 def _summary(context: BoltContext, user_id: str) -> ProfileSummary:
     runtime = runtime_of(context)
     with runtime.sessions.begin() as session:
         return profiles.profile_summary(session, context.team_id or "", user_id)
 
 
-def _coach_form(context: BoltContext, client: WebClient, user_id: str) -> dict[str, Any]:
+def _metadata(member: SlackMember) -> str:
+    """What Slack said of the member, carried to the submission (Slack returns a view's
+    private_metadata as the app set it; people cannot change it)."""
+    return json.dumps({"tz": member.time_zone, "email": member.email})
+
+
+def _coach_form(context: BoltContext, member: SlackMember, user_id: str) -> dict[str, Any]:
     summary = _summary(context, user_id)
-    slack_contact, tz = _slack_contact(client, user_id)
-    application = summary.coach or CoachApplication(contact=summary.contact or slack_contact)
+    application = summary.coach or CoachApplication(contact=summary.contact or member.contact)
     if summary.coach is None and summary.learner is not None:
         application.frequency = summary.learner.frequency
-    return views.coach_form(application, json.dumps({"tz": tz})).to_dict()
+    return views.coach_form(application, _metadata(member)).to_dict()
 
 
-def _learner_form(context: BoltContext, client: WebClient, user_id: str) -> dict[str, Any]:
+def _learner_form(context: BoltContext, member: SlackMember, user_id: str) -> dict[str, Any]:
     summary = _summary(context, user_id)
-    slack_contact, tz = _slack_contact(client, user_id)
-    application = summary.learner or LearnerApplication(contact=summary.contact or slack_contact)
-    return views.learner_form(application, json.dumps({"tz": tz})).to_dict()
+    application = summary.learner or LearnerApplication(contact=summary.contact or member.contact)
+    return views.learner_form(application, _metadata(member)).to_dict()
 
 
 def profile_command(
@@ -85,15 +75,16 @@ def profile_command(
     ack()
     user_id = command["user_id"]
     word, _, rest = command.get("text", "").strip().partition(" ")
+    member = members.recognise(client, context, user_id)
     match word.lower():
         case "":
             view = views.profile_summary(_summary(context, user_id)).to_dict()
             client.views_open(trigger_id=command["trigger_id"], view=view)
         case "coach":
-            view = _coach_form(context, client, user_id)
+            view = _coach_form(context, member, user_id)
             client.views_open(trigger_id=command["trigger_id"], view=view)
         case "learner":
-            view = _learner_form(context, client, user_id)
+            view = _learner_form(context, member, user_id)
             client.views_open(trigger_id=command["trigger_id"], view=view)
         case "pause" | "resume":
             respond(_set_paused(context, user_id, paused=word.lower() == "pause"))
@@ -132,13 +123,15 @@ def _set_capacity(context: BoltContext, user_id: str, learners: str) -> str:
 
 def edit_coach(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     ack()
-    view = _coach_form(context, client, body["user"]["id"])
+    member = members.slack_member(client, body["user"]["id"])
+    view = _coach_form(context, member, body["user"]["id"])
     client.views_update(view_id=body["view"]["id"], hash=body["view"]["hash"], view=view)
 
 
 def edit_learner(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     ack()
-    view = _learner_form(context, client, body["user"]["id"])
+    member = members.slack_member(client, body["user"]["id"])
+    view = _learner_form(context, member, body["user"]["id"])
     client.views_update(view_id=body["view"]["id"], hash=body["view"]["hash"], view=view)
 
 
@@ -199,11 +192,18 @@ def learner_application(view: dict[str, Any]) -> LearnerApplication:
     )
 
 
-def _time_zone(view: dict[str, Any]) -> str | None:
+def _from_slack(view: dict[str, Any]) -> dict[str, str | None]:
+    """The time zone and address Slack gave when the form was opened (`_metadata`)."""
     try:
-        return json.loads(view.get("private_metadata") or "{}").get("tz")
+        metadata = json.loads(view.get("private_metadata") or "{}")
     except ValueError:
-        return None
+        metadata = {}
+    if not isinstance(metadata, dict):
+        metadata = {}
+    return {
+        "time_zone": metadata.get("tz") if isinstance(metadata.get("tz"), str) else None,
+        "slack_email": metadata.get("email") if isinstance(metadata.get("email"), str) else None,
+    }
 
 
 def save_coach_form(
@@ -214,18 +214,20 @@ def save_coach_form(
     user_id = body["user"]["id"]
     try:
         with runtime.sessions.begin() as session:
-            profiles.save_coach(
+            profile = profiles.save_coach(
                 session,
                 context.team_id or "",
                 user_id,
                 coach_application(view),
-                time_zone=_time_zone(view),
+                **_from_slack(view),
             )
+            owed = profiles.saved_effects(profile.person, "coach", view["id"])
+            written = effects.record(session, profile.team_id, owed, runtime.clock())
     except InvalidApplication as invalid:
         ack(response_action="errors", errors=invalid.errors)
         return
     ack()
-    client.chat_postMessage(channel=user_id, text=views.saved_message("coach"))
+    deliver(client, context, written)
     refresh_homes(client, context, user_id)
 
 
@@ -236,18 +238,32 @@ def save_learner_form(
     user_id = body["user"]["id"]
     try:
         with runtime.sessions.begin() as session:
-            profiles.save_learner(
+            profile = profiles.save_learner(
                 session,
                 context.team_id or "",
                 user_id,
                 learner_application(view),
-                time_zone=_time_zone(view),
+                **_from_slack(view),
             )
+            owed = profiles.saved_effects(profile.person, "learner", view["id"])
+            written = effects.record(session, profile.team_id, owed, runtime.clock())
     except InvalidApplication as invalid:
         ack(response_action="errors", errors=invalid.errors)
         return
     ack()
-    saved = views.saved_message("learner")
-    blocks = guide_views.with_coachability_offer(saved)
-    client.chat_postMessage(channel=user_id, text=saved, blocks=blocks)
+    deliver(client, context, written)
     refresh_homes(client, context, user_id)
+
+
+def _compose_saved(
+    session: Session, nudge: Nudge, recipient: Person | None, now: datetime
+) -> Outcome:
+    if recipient is None:
+        return Skip("the person is gone")
+    role = str((nudge.payload or {}).get("role"))
+    saved = views.saved_message(role)
+    blocks = guide_views.with_coachability_offer(saved) if role == "learner" else []
+    return Post(recipient.slack_user_id or "", saved, blocks)
+
+
+COMPOSERS: dict[Kind, Composer] = {Kind.PROFILE_SAVED: _compose_saved}

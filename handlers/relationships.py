@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 from bot.runtime import runtime_of
-from coaching import gallery, relationships
+from coaching import effects, gallery, relationships
+from coaching.effects import Kind
 from coaching.lifecycle import IllegalTransition, Transition, describe
 from coaching.matching import Filters, Slot
 from coaching.pairs import party_to
-from coaching.relationships import NotYourRelationship
+from coaching.relationships import InvalidEnding, NotYourRelationship
 from handlers import ids
+from handlers.delivery import Composer, deliver
 from handlers.forms import clicked_id, input_values, text
 from handlers.home import refresh_homes
 from handlers.views import relationships as views
 from handlers.views import search as search_views
+from scheduling.outbox import Outcome, Post, Skip
+from storage.models import Nudge, Person, Relationship
 
 NOT_YOURS = "That relationship isn't one of yours."
 
@@ -50,17 +56,17 @@ def _change(
     transition: Transition,
 ) -> None:
     runtime = runtime_of(context)
-    user_id = body["user"]["id"]
+    user_id, team_id = body["user"]["id"], context.team_id or ""
     try:
         with runtime.sessions.begin() as session:
-            _relationship, other = relationships.change(
-                session,
-                context.team_id or "",
-                clicked_id(body),
-                user_id,
-                transition,
-                runtime.clock(),
+            now = runtime.clock()
+            relationship, other = relationships.change(
+                session, team_id, clicked_id(body), user_id, transition, now
             )
+            actor = relationships.other_party(relationship, other)
+            paused = transition is Transition.PAUSE
+            owed = relationships.changed_effects(relationship, actor, paused, now)
+            written = effects.record(session, team_id, owed, now)
             other_user = other.slack_user_id
     except NotYourRelationship:
         respond(response_type="ephemeral", replace_original=False, text=NOT_YOURS)
@@ -69,12 +75,8 @@ def _change(
         respond(response_type="ephemeral", replace_original=False, text=str(illegal))
         return
     respond(replace_original=True, text="My coaching", blocks=_summary_blocks(context, user_id))
+    deliver(client, context, written)
     refresh_homes(client, context, user_id, other_user)
-    if other_user:
-        client.chat_postMessage(
-            channel=other_user,
-            text=views.paused_for_other(user_id, paused=transition is Transition.PAUSE),
-        )
 
 
 def pause_button(
@@ -115,16 +117,21 @@ def submit_end(
     values = input_values(view)
     try:
         with runtime.sessions.begin() as session:
-            relationship, other = relationships.change(
+            ended = relationships.end(
                 session,
                 context.team_id or "",
                 int(view.get("private_metadata") or 0),
                 user_id,
-                Transition.END,
                 runtime.clock(),
                 reason=text(values, "reason"),
+                thanks=text(values, "thanks"),
             )
-            other_user = other.slack_user_id
+            owed = relationships.ended_effects(ended)
+            written = effects.record(session, context.team_id or "", owed, runtime.clock())
+            other_user = ended.other.slack_user_id
+    except InvalidEnding as invalid:
+        ack(response_action="errors", errors=invalid.errors)
+        return
     except NotYourRelationship:
         ack(response_action="errors", errors={"reason": NOT_YOURS})
         return
@@ -132,12 +139,7 @@ def submit_end(
         ack(response_action="errors", errors={"reason": str(illegal)})
         return
     ack()
-    thanks = text(values, "thanks").strip()
-    if other_user:
-        client.chat_postMessage(channel=other_user, text=views.ended_for_other(user_id, thanks))
-    client.chat_postMessage(
-        channel=user_id, text=views.changed_for_me(describe(relationship.state))
-    )
+    deliver(client, context, written)
     refresh_homes(client, context, user_id, other_user)
 
 
@@ -157,3 +159,42 @@ def find_for_slot(ack: Ack, body: dict[str, Any], context: BoltContext, respond:
         text="Coaches for your 2 + 1",
         blocks=search_views.search_results(found),
     )
+
+
+# -- the messages this flow owes, composed when they are sent ---------------------------
+
+
+def _compose_changed(
+    session: Session, nudge: Nudge, recipient: Person | None, now: datetime
+) -> Outcome:
+    payload = nudge.payload or {}
+    if recipient is None:
+        return Skip("the recipient is gone")
+    message = views.paused_for_other(str(payload.get("actor")), paused=bool(payload.get("paused")))
+    return Post(recipient.slack_user_id or "", message)
+
+
+def _compose_ended(
+    session: Session, nudge: Nudge, recipient: Person | None, now: datetime
+) -> Outcome:
+    payload = nudge.payload or {}
+    if recipient is None:
+        return Skip("the recipient is gone")
+    message = views.ended_for_other(str(payload.get("actor")), str(payload.get("thanks") or ""))
+    return Post(recipient.slack_user_id or "", message)
+
+
+def _compose_confirmed(
+    session: Session, nudge: Nudge, recipient: Person | None, now: datetime
+) -> Outcome:
+    relationship = session.get(Relationship, nudge.subject_id)
+    if relationship is None or recipient is None:
+        return Skip("the relationship is gone")
+    return Post(recipient.slack_user_id or "", views.changed_for_me(describe(relationship.state)))
+
+
+COMPOSERS: dict[Kind, Composer] = {
+    Kind.PAIR_CHANGED: _compose_changed,
+    Kind.PAIR_ENDED: _compose_ended,
+    Kind.CHANGE_CONFIRMED: _compose_confirmed,
+}

@@ -8,7 +8,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.runtime import runtime_of
-from coaching import gallery
+from coaching import gallery, text
 from coaching.matching import Filters, Slot
 from handlers import ids
 from handlers.views import search as views
@@ -18,7 +18,7 @@ def register(app: App) -> None:
     app.command(ids.FIND_COACH.name)(find_coach)
     for action_id in ids.FILTER_ACTIONS:
         app.action(action_id)(change_filter)
-    app.action(ids.PAGE)(change_page)
+    app.action(ids.any_index(ids.PAGE))(change_page)
     app.action(ids.VIEW_COACH)(view_coach)
 
 
@@ -32,7 +32,7 @@ def _results(context: BoltContext, user_id: str, filters: Filters, page: int = 0
 
 def find_coach(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     """Results come back in the acknowledgement itself: one round trip, no extra call."""
-    filters = Filters(text=command.get("text", "").strip()[:200])
+    filters = Filters(text=text.clean(command.get("text"), multiline=False)[: text.SHORT])
     blocks = _results(context, command["user_id"], filters)
     ack(response_type="ephemeral", text="Coaches who match your search", blocks=blocks)
 

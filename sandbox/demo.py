@@ -220,6 +220,7 @@ def seed(session: Session, now: datetime, max_open: int = 3) -> str:
             person.user_id,
             CoachApplication(contact=_contact(person), **person.fields),  # type: ignore[arg-type]
             time_zone=person.tz,
+            slack_email=person.email,
         )
         session.flush()
         coach_ids[person.user_id] = profile.person_id
@@ -230,6 +231,7 @@ def seed(session: Session, now: datetime, max_open: int = 3) -> str:
             person.user_id,
             LearnerApplication(contact=_contact(person), **person.fields),  # type: ignore[arg-type]
             time_zone=person.tz,
+            slack_email=person.email,
         )
     session.flush()
     coach = active_coach()

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from enum import StrEnum
 
+from coaching.effects import Kind
 from coaching.lifecycle import State
 from coaching.vocabulary import Frequency
 from scheduling.cadence import (
@@ -29,19 +29,6 @@ FIRST_CALL_AFTER = timedelta(days=7)
 REQUEST_REMINDER_AFTER = timedelta(days=3)
 REQUEST_EXPIRES_AFTER = timedelta(days=7)
 KEEP_IN_TOUCH_MONTHS = 3
-
-
-class Kind(StrEnum):
-    FIRST_CALL = "first_call"
-    CHECK_IN = "check_in"
-    PREPARE = "prepare"
-    DEBRIEF = "debrief"
-    OVERDUE = "overdue"
-    TERM_END = "term_end"
-    KEEP_IN_TOUCH = "keep_in_touch"
-    REQUEST_REMINDER = "request_reminder"
-    REQUEST_EXPIRED = "request_expired"
-    COACH_PAUSED = "coach_paused"
 
 
 @dataclass(frozen=True)

@@ -1,72 +1,34 @@
-"""The reminder run: plan what the stored rows say is due, claim it, send it once,
-record what happened.
+"""The reminder run: plan what the stored rows say is due into the outbox, then deliver
+what is due there (`scheduling.outbox`: claim, send once, record).
 
-Safe to run in several processes at once and to kill at any point: planning and
-claiming happen in transactions that lock what they take (SKIP LOCKED on PostgreSQL,
-SQLite's single writer), a claimed nudge left behind by a dead process is taken up again
-after `STALE_CLAIM`, and a sent nudge is never sent again.
+Safe to run in several processes at once and to kill at any point: planning happens in
+transactions that lock the pairs they take (SKIP LOCKED on PostgreSQL, SQLite's single
+writer), and a nudge is unique by kind, subject, recipient and occasion, so planning it
+twice writes it once.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
+from coaching.effects import Kind
 from coaching.lifecycle import State, Transition, next_state
-from scheduling import deliver
-from scheduling.plan import Kind, PairFacts, plan_pair
+from scheduling.outbox import Courier, Outbox, RunReport
+from scheduling.plan import PairFacts, plan_pair
 from storage.models import Agreement, Conversation, Nudge, Person, Relationship
 
 logger = logging.getLogger(__name__)
 
 BATCH = 1000
-STALE_CLAIM = timedelta(minutes=10)
-MAX_ATTEMPTS = 5
 EXPIRED_IN_A_ROW = 3
-PERMANENT_ERRORS = frozenset(
-    {
-        "user_not_found",
-        "users_not_found",
-        "channel_not_found",
-        "is_archived",
-        "user_disabled",
-        "account_inactive",
-        "cannot_dm_bot",
-        "not_in_channel",
-        "invalid_auth",
-        "not_authed",
-        "missing_scope",
-        "no_permission",
-        "invalid_blocks",
-        "msg_too_long",
-    }
-)
-
-
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-@dataclass
-class RunReport:
-    planned: int = 0
-    sent: int = 0
-    failed: int = 0
-    postponed: int = 0
-    skipped: int = 0
-    retried: int = 0
-    failures: list[str] = field(default_factory=list)
 
 
 def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -222,32 +184,10 @@ def plan_due(session: Session, now: datetime, batch: int = BATCH) -> tuple[int, 
     return len(ids), len(rows)
 
 
-def claim(session: Session, now: datetime, worker: str, batch: int = BATCH) -> list[int]:
-    """Take the nudges due now (and any a dead process left claimed) for this worker."""
-    ids = session.scalars(
-        select(Nudge.id)
-        .where(
-            or_(
-                and_(Nudge.status == "pending", Nudge.deliver_at <= now),
-                and_(Nudge.status == "claimed", Nudge.claimed_at < now - STALE_CLAIM),
-            )
-        )
-        .order_by(Nudge.deliver_at)
-        .limit(batch)
-        .with_for_update(skip_locked=True)
-    ).all()
-    if ids:
-        session.execute(
-            update(Nudge)
-            .where(Nudge.id.in_(ids))
-            .values(status="claimed", claimed_by=worker, claimed_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    return list(ids)
-
-
 class ReminderRun:
-    """One pass: plan, claim, send. Call it from the scheduler or a test."""
+    """One pass: plan what the stored rows say is due, then deliver everything due in the
+    outbox (scheduled nudges, and follow-through a listener could not send). Call it from
+    the scheduler or a test."""
 
     def __init__(
         self,
@@ -255,6 +195,7 @@ class ReminderRun:
         client: WebClient,
         clock: Callable[[], datetime],
         *,
+        courier: Courier,
         worker: str | None = None,
         batch: int = BATCH,
         send_hook: Callable[[], None] | None = None,
@@ -262,10 +203,20 @@ class ReminderRun:
         self.sessions = sessions
         self.client = client
         self.clock = clock
-        self.worker = worker or worker_name()
         self.batch = batch
-        self.send_hook = send_hook
-        """Called before each send; tests use it to kill a run half-way."""
+        self.outbox = Outbox(
+            sessions,
+            clock,
+            courier,
+            worker=worker,
+            batch=batch,
+            before_send=(lambda _nudge: send_hook()) if send_hook is not None else None,
+        )
+        """`send_hook` is called before each send; tests use it to kill a run half-way."""
+
+    @property
+    def worker(self) -> str:
+        return self.outbox.worker
 
     def __call__(self) -> RunReport:
         report = RunReport()
@@ -276,75 +227,4 @@ class ReminderRun:
             report.planned += planned
             if pairs < self.batch:
                 break
-        while True:
-            with self.sessions.begin() as session:
-                claimed = claim(session, now, self.worker, self.batch)
-            for nudge_id in claimed:
-                self._deliver(nudge_id, now, report)
-            if len(claimed) < self.batch:
-                break
-        return report
-
-    def _record(self, nudge_id: int, **values: Any) -> None:
-        with self.sessions.begin() as session:
-            session.execute(
-                update(Nudge)
-                .where(Nudge.id == nudge_id, Nudge.claimed_by == self.worker)
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            )
-
-    def _deliver(self, nudge_id: int, now: datetime, report: RunReport) -> None:
-        with self.sessions.begin() as session:
-            nudge = session.get(Nudge, nudge_id)
-            if nudge is None or nudge.status != "claimed" or nudge.claimed_by != self.worker:
-                return
-            outcome = deliver.compose(session, nudge, now)
-            kind, attempts = nudge.kind, nudge.attempts
-        if isinstance(outcome, deliver.Skip):
-            report.skipped += 1
-            self._record(nudge_id, status="skipped", error=outcome.reason[:200])
-            return
-        if isinstance(outcome, deliver.Postpone):
-            report.postponed += 1
-            self._record(nudge_id, status="pending", deliver_at=outcome.until, claimed_by=None)
-            return
-        if self.send_hook is not None:
-            self.send_hook()
-        try:
-            self.client.chat_postMessage(
-                channel=outcome.channel, text=outcome.text, blocks=outcome.blocks
-            )
-        except SlackApiError as failure:
-            error = str(failure.response.get("error", "unknown_error"))
-            self._failed(nudge_id, kind, attempts, error, now, report)
-            return
-        except OSError as failure:
-            self._failed(nudge_id, kind, attempts, type(failure).__name__, now, report)
-            return
-        report.sent += 1
-        self._record(nudge_id, status="sent", sent_at=now, attempts=attempts + 1)
-
-    def _failed(
-        self, nudge_id: int, kind: str, attempts: int, error: str, now: datetime, report: RunReport
-    ) -> None:
-        """Permanent failures are recorded with their reason and not retried; others are
-        tried again later, a limited number of times (slack_sdk already retried 429s and
-        5xx answers within this attempt)."""
-        attempts += 1
-        if error in PERMANENT_ERRORS or attempts >= MAX_ATTEMPTS:
-            report.failed += 1
-            report.failures.append(f"{kind}: {error}")
-            logger.warning("A %s nudge could not be delivered: %s", kind, error)
-            self._record(nudge_id, status="failed", error=error[:200], attempts=attempts)
-            return
-        report.retried += 1
-        retry_at = now + timedelta(minutes=5 * 2**attempts)
-        self._record(
-            nudge_id,
-            status="pending",
-            claimed_by=None,
-            attempts=attempts,
-            error=error[:200],
-            deliver_at=retry_at,
-        )
+        return self.outbox.deliver(self.client, report=report)

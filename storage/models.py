@@ -69,7 +69,9 @@ class Timestamped:
 
 class Person(Timestamped, Base):
     """Someone in the program: a learner, a coach, or both. Imported coaches may not
-    have a Slack ID yet; they are linked by e-mail when they first use the bot."""
+    have a Slack ID yet; they are linked when they first use the bot, through the e-mail
+    address on their Slack profile (`slack_email`), never through what they type
+    (`email` is the contact address they give)."""
 
     __tablename__ = "people"
     __table_args__ = (
@@ -83,6 +85,8 @@ class Person(Timestamped, Base):
     slack_user_id: Mapped[str | None] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(254))
+    slack_email: Mapped[str | None] = mapped_column(String(254))
+    """The address Slack vouched for when this row was linked to `slack_user_id`."""
     phone: Mapped[str] = mapped_column(String(40), default="")
     organization: Mapped[str] = mapped_column(String(200), default="")
     department: Mapped[str] = mapped_column(String(200), default="")
@@ -333,29 +337,46 @@ class ActionItem(Base):
 
 
 class Nudge(Base):
-    """One message the scheduler owes someone: planned from stored rows, claimed by one
-    process, sent once, and recorded (or its failure and reason)."""
+    """One message the bot owes someone (the outbox): a follow-through effect of what a
+    person did, written in the same transaction as the change, or a nudge the scheduler
+    planned from stored rows. Claimed by one process, sent once, and recorded (or its
+    failure and reason, for the coordinators)."""
 
     __tablename__ = "nudges"
     __table_args__ = (
         UniqueConstraint("team_id", "kind", "subject_id", "recipient_id", "due_key"),
         Index("ix_nudges_status_deliver_at", "status", "deliver_at"),
+        Index("ix_nudges_channel_key_status", "channel_key", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(32))
     subject_id: Mapped[int] = mapped_column(Integer)
-    """The relationship (or, for a debrief prompt, the conversation) it is about."""
-    recipient_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    """The row it is about: a relationship, a conversation (debrief prompt), an
+    agreement, a question..., as its kind says."""
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    """The person it goes to; None for the program channel."""
     due_key: Mapped[str] = mapped_column(String(64))
+    channel_key: Mapped[str | None] = mapped_column(String(64))
+    """The Slack conversation a follow-through effect lands in; effects for one
+    conversation are delivered in the order they were written. None for scheduled
+    nudges, which need no order among themselves."""
+    payload: Mapped[dict[str, Any] | None] = mapped_column()
+    """What the rows will not hold at send time; cleared once sent."""
     deliver_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
+    slack_channel: Mapped[str | None] = mapped_column(String(32))
+    slack_ts: Mapped[str | None] = mapped_column(String(32))
+    """Where the message landed, so a later effect can update it."""
     error: Mapped[str] = mapped_column(String(200), default="")
+    handled_by: Mapped[str | None] = mapped_column(String(32))
+    handled_at: Mapped[datetime | None]
+    """A coordinator marked the failure handled."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -393,6 +414,25 @@ class CoachabilityReflection(Base):
     notes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     shared_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IdentityLink(Base):
+    """The record of a Slack member being linked to, or unlinked from, a person in the
+    program: automatically through their Slack e-mail, or by a coordinator's hand."""
+
+    __tablename__ = "identity_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    slack_user_id: Mapped[str] = mapped_column(String(32))
+    email: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(16))
+    """`linked` or `unlinked`."""
+    source: Mapped[str] = mapped_column(String(16))
+    """`slack_email` (Slack vouched for the address) or `coordinator`."""
+    by_user: Mapped[str | None] = mapped_column(String(32))
+    at: Mapped[datetime]
 
 
 class Removal(Base):

@@ -121,6 +121,17 @@ def questioned(bot: BotHarness, actor: str) -> Scene:
     return scene
 
 
+ROSTER_EMAIL = "wren.abernathy@example.gov"
+
+
+def with_roster_row(bot: BotHarness, actor: str) -> Scene:
+    """A coach imported from the roster, not in Slack yet."""
+    scene = registered(bot, actor)
+    with bot.sessions.begin() as session:
+        session.add(Person(team_id=TEAM, name="Wren Abernathy", email=ROSTER_EMAIL))
+    return scene
+
+
 def exploring(bot: BotHarness, actor: str) -> Scene:
     scene = registered(bot, actor)
     with bot.sessions.begin() as session:
@@ -317,6 +328,22 @@ def export_sent(bot: BotHarness, calls: list[Call], response: Response) -> bool:
     return bool(bot.fake.files)
 
 
+def links_listed(bot: BotHarness, calls: list[Call], response: Response) -> bool:
+    return any(c.method == "response_url" and "address" in str(c.args.get("blocks")) for c in calls)
+
+
+def learner_unlinked(bot: BotHarness, calls: list[Call], response: Response) -> bool:
+    with bot.sessions() as session:
+        row = session.scalars(select(Person).where(Person.email == "lena.ortiz@example.gov")).one()
+        return row.slack_user_id is None
+
+
+def stranger_linked(bot: BotHarness, calls: list[Call], response: Response) -> bool:
+    with bot.sessions() as session:
+        row = session.scalars(select(Person).where(Person.email == ROSTER_EMAIL)).one()
+        return row.slack_user_id == STRANGER
+
+
 def learner_removed(bot: BotHarness, calls: list[Call], response: Response) -> bool:
     with bot.sessions() as session:
         return session.scalars(select(Person).where(Person.slack_user_id == LEARNER)).all() == []
@@ -472,6 +499,18 @@ ACTIONS: dict[str, Action] = {
     "export the program": Action(
         exploring, button(ids.ADMIN_EXPORT, lambda s: "export"), frozenset({"coordinator"}),
         export_sent, None,
+    ),
+    "list members whose Slack address differs": Action(
+        registered, command(ids.ADMIN.name, "links"), frozenset({"coordinator"}), links_listed,
+        (admin_views.REFUSED,),
+    ),
+    "link a member to a roster row by hand": Action(
+        with_roster_row, command(ids.ADMIN.name, f"link <@{STRANGER}|sam> {ROSTER_EMAIL}"),
+        frozenset({"coordinator"}), stranger_linked, (admin_views.REFUSED,),
+    ),
+    "unlink a member": Action(
+        registered, button(ids.ADMIN_UNLINK, lambda s: LEARNER), frozenset({"coordinator"}),
+        learner_unlinked, (admin_views.REFUSED,),
     ),
     "remove a person's data": Action(
         exploring, button(ids.ADMIN_REMOVE_CONFIRM, lambda s: LEARNER),

@@ -289,3 +289,42 @@ def test_my_coaching_shows_relationships_and_the_two_plus_one(bot: BotHarness) -
 
     coach_view = str(bot.command(ids.MY_COACHING.name, COACH).json()["blocks"])
     assert f"<@{LEARNER}>* (your learner)" in coach_view and "2 + 1" not in coach_view
+
+
+def test_an_overlong_reason_to_end_is_refused_with_its_limit_and_nothing_ends(
+    bot: BotHarness,
+) -> None:
+    relationship_id = exploring_pair(bot)
+    bot.click(
+        ids.RELATIONSHIP_END,
+        LEARNER,
+        value=str(relationship_id),
+        response_url=bot.fake.response_url(),
+    )
+    form = bot.opened_view()
+    reason = next(block for block in form["blocks"] if block.get("block_id") == "reason")
+    assert "Up to 1,000 characters." in reason["hint"]["text"]
+
+    response = bot.submit(form, LEARNER, {"reason": "x" * 100_000, "thanks": "Thanks!"})
+
+    assert response.json() == {
+        "response_action": "errors",
+        "errors": {"reason": "Please keep this to 1,000 characters or fewer."},
+    }
+    assert state(bot) == "exploring"
+    assert "brought your coaching relationship to a close" not in str(dm(bot, COACH))
+
+
+def test_a_nul_byte_in_a_thank_you_note_is_a_field_error(bot: BotHarness) -> None:
+    relationship_id = exploring_pair(bot)
+    bot.click(
+        ids.RELATIONSHIP_END,
+        LEARNER,
+        value=str(relationship_id),
+        response_url=bot.fake.response_url(),
+    )
+
+    response = bot.submit(bot.opened_view(), LEARNER, {"thanks": "Thanks\x00!"})
+
+    assert "control character" in response.json()["errors"]["thanks"]
+    assert state(bot) == "exploring"

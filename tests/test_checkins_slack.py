@@ -204,3 +204,39 @@ def test_preparing_and_sharing_with_the_coach(bot: BotHarness) -> None:
 def test_no_relationship_means_nothing_to_log(bot: BotHarness) -> None:
     bot.command(ids.LOG_CONVERSATION.name, STRANGER)
     assert "no current coaching relationship" in bot.fake.last("response_url").args["text"]
+
+
+def test_a_check_in_brings_back_every_commitment_with_its_own_button(bot: BotHarness) -> None:
+    """After a debrief with two commitments, the next check-in reaches the learner (Slack
+    takes it) with a button for each, and the second button opens the second one."""
+    active_pair(bot)
+    log(bot, LEARNER)
+    bot.bot.reminders()
+    bot.click_in_dm(LEARNER, ids.DEBRIEF_START)
+    bot.submit(
+        bot.opened_view(),
+        LEARNER,
+        {"willing_to_do": "Draft my development plan\nAsk for a stretch project"},
+    )
+    with time_machine.travel(datetime(2026, 12, 24, 16, tzinfo=UTC), tick=True):
+        bot.bot.reminders()
+
+    check_in = next(m for m in reversed(dm(bot, LEARNER)) if "Time for a check-in" in m["text"])
+    follow_ups = next(b for b in check_in["blocks"] if b.get("block_id") == "follow-ups")
+    labels = [e["text"]["text"] for e in follow_ups["elements"]]
+    assert labels == [
+        "Tell my coach: Draft my development plan",
+        "Tell my coach: Ask for a stretch project",
+    ]
+    assert all(call.ok for call in bot.fake.calls_to("chat.postMessage"))
+
+    second = follow_ups["elements"][1]
+    bot.click(
+        second["action_id"],
+        LEARNER,
+        value=second["value"],
+        block_id="follow-ups",
+        message=check_in,
+        channel=bot.fake.dm_channel(LEARNER),
+    )
+    assert "Ask for a stretch project" in str(bot.opened_view()["blocks"])

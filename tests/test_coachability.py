@@ -70,7 +70,7 @@ def test_notes_are_optional_trimmed_and_limited() -> None:
     with pytest.raises(InvalidReflection) as invalid:
         coachability.clean_answers(answers(3, 3, 3, 3, 3, growth_mindset="x" * (NOTE_LIMIT + 1)))
     assert invalid.value.errors == {
-        "growth_mindset_note": f"Please keep this note under {NOTE_LIMIT} characters."
+        "growth_mindset_note": f"Please keep this to {NOTE_LIMIT} characters or fewer."
     }
 
 

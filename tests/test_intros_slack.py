@@ -7,12 +7,16 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from coaching.profiles import Contact, LearnerApplication, save_learner
 from handlers import ids
 from storage.models import CoachProfile, Relationship
 
 from support.harness import BotHarness
 from support.seed import add_coach, add_learner
+from support.slack import make_block_actions
 from support.workspace import COACH, LEARNER, OTHER_LEARNER, STRANGER
+
+OTHER_TEAM = "T0ELSEWHERE"
 
 
 def seed(bot: BotHarness, *, max_learners: str = "2") -> int:
@@ -287,3 +291,39 @@ def test_request_intro_command_names_the_coach(bot: BotHarness) -> None:
     assert bot.fake.last("views.open").args["view"]["callback_id"] == ids.INTRO_FORM_VIEW
     bot.command(ids.REQUEST_INTRO.name, LEARNER, "carl")
     assert "@-mention" in bot.fake.last("response_url").args["text"]
+
+
+def test_another_workspaces_coach_is_never_named_or_described(bot: BotHarness) -> None:
+    """A learner in a second workspace clicks an intro button carrying this workspace's
+    coach id: the refusal names no one and says nothing of the coach's room or pause."""
+    coach_id = seed(bot)
+    with bot.sessions.begin() as session:
+        save_learner(
+            session,
+            OTHER_TEAM,
+            "U0ELSEWHERE",
+            LearnerApplication(
+                contact=Contact(
+                    name="Ola Else", email="ola@example.org", organization="Elsewhere", title="X"
+                ),
+                why_coaching="Growth.",
+                frequency="monthly",
+                coaching_kinds=["career"],
+            ),
+        )
+    payload = make_block_actions(
+        user="U0ELSEWHERE",
+        team=OTHER_TEAM,
+        action_id=ids.ASK_INTRO,
+        value=str(coach_id),
+        block_id='coach-1|{"a":"Finance"}',
+        trigger_id=bot.fake.issue_trigger_id(),
+        response_url=bot.fake.response_url(),
+    )
+
+    bot.sender.interactive(payload)
+
+    told = " ".join(str(reply.get("text")) for reply in bot.fake.ephemerals)
+    assert "isn't a coach in the program" in told
+    assert "Carl" not in told and "Mendez" not in told
+    assert not bot.fake.calls_to("views.open")

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from coaching.identity import recognise
 from coaching.profiles import (
     CoachApplication,
     Contact,
@@ -123,7 +124,7 @@ def test_whitespace_only_required_text_counts_as_missing() -> None:
 
 
 def test_overlong_text_is_refused_not_truncated() -> None:
-    assert "under 3000" in errors_of(coach(why_coach="x" * 3001))["why_coach"]
+    assert "3,000 characters or fewer" in errors_of(coach(why_coach="x" * 3001))["why_coach"]
 
 
 def test_a_learner_needs_a_reason_and_a_cadence() -> None:
@@ -161,16 +162,23 @@ def test_an_email_belongs_to_one_person(sessions: sessionmaker[Session]) -> None
         save_coach(session, TEAM, "U1", coach())
     with pytest.raises(InvalidApplication) as raised, sessions.begin() as session:
         save_learner(session, TEAM, "U2", learner(email="carl.mendez@example.gov"))
-    assert "already uses this e-mail" in raised.value.errors["email"]
+    assert "belongs to another member" in raised.value.errors["email"]
 
 
-def test_an_imported_coach_is_linked_by_email_on_first_use(
+def test_an_imported_coach_is_claimed_only_through_the_address_slack_vouches_for(
     sessions: sessionmaker[Session],
 ) -> None:
+    now = datetime(2026, 11, 23, 15, tzinfo=UTC)
     with sessions.begin() as session:
         session.add(
             Person(team_id=TEAM, slack_user_id=None, name="Carl", email="carl.mendez@example.gov")
         )
+    with pytest.raises(InvalidApplication) as raised, sessions.begin() as session:
+        save_coach(session, TEAM, "U0TYPED", coach())
+    assert "belongs to another member" in raised.value.errors["email"]
+    with sessions.begin() as session:
+        assert recognise(session, TEAM, "U0OTHER", "someone.else@example.gov", now) is None
+        assert recognise(session, TEAM, "U1", "Carl.Mendez@example.gov", now) is not None
     with sessions.begin() as session:
         save_coach(session, TEAM, "U1", coach())
     with sessions.begin() as session:

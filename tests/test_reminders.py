@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+import handlers
 from bot.app import build_client
 from coaching import agreements, checkins, intros, relationships
 from coaching.agreements import Terms
@@ -21,7 +22,8 @@ from coaching.lifecycle import Transition
 from handlers import ids
 from sandbox.fakeslack import FakeSlack
 from scheduling.cadence import in_working_hours
-from scheduling.reminders import STALE_CLAIM, ReminderRun
+from scheduling.outbox import STALE_CLAIM
+from scheduling.reminders import ReminderRun
 from storage.models import CoachProfile, Nudge, Relationship
 
 from support.seed import add_coach, add_learner
@@ -60,7 +62,9 @@ class World:
         before = len(self.fake.calls)
         client = build_client(BOT_TOKEN, self.fake.url)
         try:
-            return ReminderRun(self.sessions, client, lambda: self.now, **kwargs)()
+            return ReminderRun(
+                self.sessions, client, lambda: self.now, courier=handlers.courier(), **kwargs
+            )()
         finally:
             for call in self.fake.calls[before:]:
                 if call.method == "chat.postMessage" and call.ok:
@@ -372,6 +376,7 @@ def test_two_workers_sharing_postgresql_send_each_nudge_once(
             make_sessionmaker(engine),
             build_client(BOT_TOKEN, world.fake.url),
             lambda: world.now,
+            courier=handlers.courier(),
             worker=name,
         )
         for engine, name in zip(engines, ("worker-1", "worker-2"), strict=True)

@@ -374,6 +374,7 @@ def test_a_coach_who_registered_in_slack_is_matched_by_email_and_keeps_what_the_
                 coaching_kinds=["career"],
                 max_learners="4",
             ),
+            slack_email="wren.abernathy@example.gov",
         )
     [row] = synthetic_rows(1)
     row.update(email="WREN.ABERNATHY@example.gov", max_learners="")
@@ -420,6 +421,7 @@ def test_a_learner_on_the_roster_becomes_a_coach_and_keeps_their_contact_details
                 frequency="quarterly",
                 coaching_kinds=["career"],
             ),
+            slack_email=row["email"],
         )
     columns = [column for column in COLUMNS if column not in {"phone", "city"}]
 

@@ -241,3 +241,51 @@ def test_view_profile_opens_the_full_profile(bot: BotHarness) -> None:
     view = bot.fake.last("views.open").args["view"]
     assert view["callback_id"] == ids.COACH_PROFILE_VIEW
     assert "I coach &lt;!channel&gt; &amp; friends." in str(view["blocks"])
+
+
+def page_buttons(blocks: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, dict]]:
+    """The paging block and its buttons by label."""
+    pages = next(b for b in blocks if b.get("block_id", "").startswith("pages|"))
+    return pages, {e["text"]["text"]: e for e in pages["elements"]}
+
+
+def test_every_page_of_a_long_search_is_reached_with_the_buttons_shown(bot: BotHarness) -> None:
+    """Slack refuses a block with two buttons of one action_id; a middle page carries
+    Previous and More coaches side by side, and each click must work."""
+    learner(bot)
+    for i in range(14):
+        coach(bot, f"U3{i:02d}", name=f"Coach {i:02d}")
+    blocks = search(bot)
+    seen: list[str] = []
+    for expected in ("showing 1–5", "showing 6–10", "showing 11–14"):
+        assert expected in str(blocks)
+        seen += names(blocks)
+        pages, buttons = page_buttons(blocks)
+        if "More coaches" not in buttons:
+            break
+        more = buttons["More coaches"]
+        reply = bot.click(
+            more["action_id"],
+            LEARNER,
+            value=more["value"],
+            block_id=pages["block_id"],
+            response_url=bot.fake.response_url(),
+        )
+        assert reply.status == 200
+        answer = bot.fake.last("response_url")
+        assert answer.ok, answer.error
+        blocks = answer.args["blocks"]
+    assert len(seen) == 14 and len(set(seen)) == 14
+
+    pages, buttons = page_buttons(blocks)
+    back = buttons["Previous"]
+    bot.click(
+        back["action_id"],
+        LEARNER,
+        value=back["value"],
+        block_id=pages["block_id"],
+        response_url=bot.fake.response_url(),
+    )
+    middle = bot.fake.last("response_url")
+    assert middle.ok and "showing 6–10" in str(middle.args["blocks"])
+    assert set(page_buttons(middle.args["blocks"])[1]) == {"Previous", "More coaches"}

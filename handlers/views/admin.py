@@ -12,12 +12,12 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from coaching.identity import Mismatch
 from coaching.program import FailedDelivery, Figures, OverduePair
 from handlers import ids
-from handlers.views.text import mrkdwn
+from handlers.views.text import date_token, listed, mrkdwn
 
 REFUSED = "Sorry, that's only for the program's coordinators."
-MAX_OVERDUE = 20
 
 
 def _rate(value: float | None) -> str:
@@ -57,22 +57,77 @@ def overdue_blocks(late: list[OverduePair]) -> list[Block]:
         f"• {mrkdwn(p.learner, 100)} with {mrkdwn(p.coach, 100)}: last talked "
         f"{p.last_conversation.isoformat() if p.last_conversation else 'never'}, "
         f"overdue since {p.overdue_since.isoformat()}"
-        for p in late[:MAX_OVERDUE]
+        for p in late
     ]
-    if len(late) > MAX_OVERDUE:
-        lines.append(f"…and {len(late) - MAX_OVERDUE} more (see the export).")
-    return [SectionBlock(text="*Overdue pairs*\n" + "\n".join(lines))]
+    return [SectionBlock(text="*Overdue pairs*\n" + listed(lines, 2800, "\n"))]
+
+
+LEFT_THE_WORKSPACE = frozenset(
+    {"user_not_found", "users_not_found", "account_inactive", "user_disabled", "cannot_dm_bot"}
+)
+WHAT = {
+    "intro_request": "an intro request",
+    "request_answered": "the update of an intro request",
+    "group_intro": "a pair's introduction in their group DM",
+    "agreement_record": "an agreement's record in the pair's group DM",
+    "agreement_copy": "an agreement's copy for the program channel",
+    "agreement_review": "an agreement to review and sign",
+    "export": "the program's export",
+}
+
+
+def in_plain_words(failure: FailedDelivery) -> str:
+    """Why a message could not be delivered, as a coordinator can act on it."""
+    code, _, detail = failure.reason.partition(":")
+    to_channel = failure.recipient is None
+    if code == "invalid_blocks":
+        rule = f" ({detail.strip()})" if detail.strip() else ""
+        return f"Slack refused the message: its layout broke one of Slack's rules{rule}"
+    if code == "msg_too_long":
+        return "Slack refused the message: it was too long"
+    if code == "not_in_channel" or (to_channel and code == "channel_not_found"):
+        return "the bot is not in the program channel: invite it there, then retry"
+    if code == "is_archived":
+        if to_channel:
+            return "the program channel is archived: choose another one, then retry"
+        return "this person has left the workspace"
+    if code in LEFT_THE_WORKSPACE:
+        return "this person has left the workspace or can't be reached"
+    if code in ("invalid_auth", "not_authed", "token_revoked", "account_inactive"):
+        return "Slack no longer accepts the bot's token: reinstall the app, then retry"
+    if code in ("missing_scope", "no_permission", "restricted_action"):
+        return "the app lacks a permission Slack asks for: reinstall it from the manifest"
+    if code == "ratelimited":
+        return f"Slack was too busy to take it after {failure.attempts} tries"
+    if code in ("ConnectionError", "TimeoutError", "URLError", "OSError", "RemoteDisconnected"):
+        return f"Slack could not be reached after {failure.attempts} tries"
+    return f"Slack answered `{mrkdwn(code, 60)}`"
+
+
+def _failure_line(failure: FailedDelivery) -> str:
+    what = WHAT.get(failure.kind, f"a {failure.kind.replace('_', ' ')} message")
+    to = "the program channel" if failure.recipient is None else mrkdwn(failure.recipient, 100)
+    return f"*{what.capitalize()}* for {to}, {date_token(failure.due)}: {in_plain_words(failure)}."
 
 
 def failure_blocks(failures: list[FailedDelivery]) -> list[Block]:
+    """Each failed delivery in plain words, with Retry and Mark handled."""
     if not failures:
         return []
-    lines = [
-        f"• {f.kind.replace('_', ' ')} to {mrkdwn(f.recipient, 100)}: `{mrkdwn(f.reason, 60)}` "
-        f"({f.due.date().isoformat()})"
-        for f in failures
-    ]
-    return [SectionBlock(text="*Deliveries that failed*\n" + "\n".join(lines))]
+    blocks: list[Block] = [SectionBlock(text="*Messages that could not be delivered*")]
+    for index, failure in enumerate(failures):
+        value = str(failure.delivery_id)
+        blocks += [
+            SectionBlock(block_id=f"failure-{index}", text=_failure_line(failure)),
+            ActionsBlock(
+                block_id=f"failure-actions-{index}",
+                elements=[
+                    ButtonElement(text="Retry", action_id=ids.ADMIN_RETRY, value=value),
+                    ButtonElement(text="Mark handled", action_id=ids.ADMIN_HANDLED, value=value),
+                ],
+            ),
+        ]
+    return blocks
 
 
 def desk(
@@ -122,6 +177,18 @@ def removed(user_id: str, rows: int) -> str:
     return f"Removed <@{user_id}> and {rows} row(s) about them. The removal is recorded."
 
 
+def retried(ok: bool) -> str:
+    if ok:
+        return "Trying it again now; if it fails again it comes back here."
+    return "That delivery is no longer waiting (someone retried it or marked it handled)."
+
+
+def handled(ok: bool) -> str:
+    if ok:
+        return "Marked handled: it leaves the list."
+    return "That delivery is no longer waiting (someone retried it or marked it handled)."
+
+
 def export_note(files: list[str]) -> str:
     return (
         f"The program export: {', '.join(files)}. Debrief answers are private to learners and "
@@ -129,8 +196,82 @@ def export_note(files: list[str]) -> str:
     )
 
 
+MAX_MISMATCHES = 20
+LINK_HOW = (
+    "To link a member to a person in the program by hand: "
+    "`/coaching-admin link @member their.address@example.gov`. To detach a member from the "
+    "person they are linked to: `/coaching-admin unlink @member`. Both are recorded."
+)
+
+
+def mismatch_blocks(found: list[Mismatch]) -> list[dict]:
+    """Members whose Slack address is not the one the program holds for them; each may
+    have taken over someone else's row, or just changed address."""
+    if not found:
+        blocks: list[Block] = [
+            SectionBlock(
+                text="Everyone linked to the program has the same address in Slack as in "
+                "the program."
+            ),
+            SectionBlock(text=LINK_HOW),
+        ]
+        return [block.to_dict() for block in blocks]
+    blocks = [
+        SectionBlock(
+            text=f"*{len(found)} member(s) whose Slack address differs from the program's*\n"
+            "Their row may have been claimed by someone else, or they changed address. "
+            "Unlink a member to detach them; the right person is linked again through the "
+            "address on their Slack profile."
+        )
+    ]
+    for index, mismatch in enumerate(found[:MAX_MISMATCHES]):
+        slack = (
+            f"Slack says `{mrkdwn(mismatch.slack_email, 254)}`"
+            if mismatch.slack_email
+            else "Slack no longer lists this member"
+        )
+        blocks.append(
+            SectionBlock(
+                block_id=f"mismatch-{index}",
+                text=f"*{mrkdwn(mismatch.name, 100)}* (<@{mismatch.slack_user_id}>): the program "
+                f"has `{mrkdwn(mismatch.stored_email, 254)}`; {slack}.",
+                accessory=ButtonElement(
+                    text="Unlink",
+                    action_id=ids.ADMIN_UNLINK,
+                    value=mismatch.slack_user_id,
+                    confirm=ConfirmObject(
+                        title="Unlink this member?",
+                        text="They will no longer be this person in the program. Their "
+                        "profile and history stay for the right member.",
+                        confirm="Unlink",
+                        deny="Keep",
+                    ),
+                ),
+            )
+        )
+    if len(found) > MAX_MISMATCHES:
+        blocks.append(SectionBlock(text=f"…and {len(found) - MAX_MISMATCHES} more."))
+    blocks.append(SectionBlock(text=LINK_HOW))
+    return [block.to_dict() for block in blocks]
+
+
+def linked(user_id: str, name: str, email: str) -> str:
+    return (
+        f"Linked <@{user_id}> to {mrkdwn(name, 100)} ({mrkdwn(email, 254)}). The link is recorded."
+    )
+
+
+def unlinked(user_id: str, name: str) -> str:
+    return (
+        f"Unlinked <@{user_id}> from {mrkdwn(name, 100)}. The profile stays, waiting for the "
+        "member whose Slack address matches it. The change is recorded."
+    )
+
+
 ADMIN_HELP = (
     "`/coaching-admin` shows the program's figures and overdue pairs; "
     "`/coaching-admin export` sends the CSV files to you; "
+    "`/coaching-admin links` lists members whose Slack address differs from the program's, "
+    "and `link @member address` / `unlink @member` fix a link by hand; "
     "`/coaching-admin remove @person` removes a person's data after you confirm."
 )

@@ -18,16 +18,23 @@ from slack_sdk.models.blocks import (
     MarkdownTextObject,
     NumberInputElement,
     Option,
-    PlainTextInputElement,
     SectionBlock,
     StaticSelectElement,
 )
 from slack_sdk.models.views import View
 
-from coaching.agreements import MAX_MONTHS, MIN_MONTHS, SUGGESTED_MONTHS, Role, Terms
+from coaching.agreements import (
+    COACH_TIME_LIMIT,
+    MAX_MONTHS,
+    MIN_MONTHS,
+    SUGGESTED_MONTHS,
+    Role,
+    Terms,
+)
 from coaching.profiles import LONG_TEXT
 from coaching.vocabulary import Frequency, MeetingForm
 from handlers import ids
+from handlers.views.inputs import text_input
 from handlers.views.text import mrkdwn, truncate
 
 NO_FAULT = "no_fault"
@@ -83,17 +90,14 @@ def agreement_form(terms: Terms, relationship_id: int, other_name: str) -> View:
         hint: str | None = None,
         limit: int = LONG_TEXT,
     ) -> InputBlock:
-        return InputBlock(
-            block_id=block_id,
-            label=label,
+        return text_input(
+            block_id,
+            label,
+            limit=limit,
+            value=value,
             optional=optional,
+            multiline=limit > COACH_TIME_LIMIT,
             hint=hint,
-            element=PlainTextInputElement(
-                action_id=ids.INPUT,
-                multiline=limit > 200,
-                max_length=limit,
-                initial_value=value[:limit] or None,
-            ),
         )
 
     blocks: list[Block] = [
@@ -148,7 +152,7 @@ def agreement_form(terms: Terms, relationship_id: int, other_name: str) -> View:
             "coach_time",
             "The coach's approximate time",
             terms.coach_time,
-            limit=200,
+            limit=COACH_TIME_LIMIT,
             hint="For example: an hour a month, plus e-mail in between.",
         ),
         InputBlock(

@@ -14,7 +14,6 @@ from slack_sdk.models.blocks import (
     InputBlock,
     MarkdownTextObject,
     Option,
-    PlainTextInputElement,
     SectionBlock,
     StaticSelectElement,
 )
@@ -23,6 +22,7 @@ from slack_sdk.models.views import View
 from coaching.profiles import LONG_TEXT
 from coaching.vocabulary import MeetingForm
 from handlers import ids
+from handlers.views.inputs import text_input
 from handlers.views.text import mrkdwn, truncate
 
 PRIVATE = "Only you can see this. It is never shown to your coach or the program coordinators."
@@ -31,13 +31,7 @@ PRIVATE = "Only you can see this. It is never shown to your coach or the program
 def _text(
     block_id: str, label: str, *, optional: bool = True, hint: str | None = None
 ) -> InputBlock:
-    return InputBlock(
-        block_id=block_id,
-        label=label,
-        optional=optional,
-        hint=hint,
-        element=PlainTextInputElement(action_id=ids.INPUT, multiline=True, max_length=LONG_TEXT),
-    )
+    return text_input(block_id, label, limit=LONG_TEXT, optional=optional, hint=hint)
 
 
 def _modal(

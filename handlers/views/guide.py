@@ -16,7 +16,6 @@ from slack_sdk.models.blocks import (
     InputBlock,
     MarkdownTextObject,
     Option,
-    PlainTextInputElement,
     RadioButtonsElement,
     SectionBlock,
 )
@@ -26,6 +25,7 @@ from coaching.coachability import NOTE_LIMIT, SCALE, TRAITS, Summary, TraitResul
 from coaching.guidance import FIRST_CONVERSATION, LEARNER_TIPS, Guide
 from handlers import ids
 from handlers.ids import Command
+from handlers.views.inputs import text_input
 from handlers.views.text import mrkdwn, truncate
 
 Message = tuple[str, list[dict]]
@@ -114,14 +114,7 @@ def coachability_form() -> View:
                 label="How true is this of you?",
                 element=RadioButtonsElement(action_id=ids.INPUT, options=scale),
             ),
-            InputBlock(
-                block_id=trait.note_key,
-                label="A note for yourself",
-                optional=True,
-                element=PlainTextInputElement(
-                    action_id=ids.INPUT, multiline=True, max_length=NOTE_LIMIT
-                ),
-            ),
+            text_input(trait.note_key, "A note for yourself", limit=NOTE_LIMIT, optional=True),
         ]
     return View(
         type="modal",

@@ -16,12 +16,12 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from coaching.home import HomeData
-from coaching.program import Figures, OverduePair
+from coaching.program import FailedDelivery, Figures, OverduePair
 from handlers import ids
 from handlers.views import admin
-from handlers.views.text import mrkdwn, truncate
+from handlers.views.text import listed, mrkdwn, truncate
 
-MAX_ROWS = 8
+LIST_CHARS = 2800
 
 
 def _button(
@@ -41,28 +41,32 @@ def _learner(data: HomeData) -> list[Block]:
     blocks: list[Block] = [HeaderBlock(text="Your coaches")]
     if mine:
         rows = []
-        for line in mine[:MAX_ROWS]:
+        for line in mine:
             row = f"• <@{line.other_user}> · {line.state_text}"
             if line.next_check_in:
                 row += f" · next check-in {line.next_check_in.isoformat()}"
             rows.append(row)
-        blocks.append(SectionBlock(text="\n".join(rows)))
+        blocks.append(SectionBlock(text=listed(rows, LIST_CHARS, "\n")))
     else:
         blocks.append(SectionBlock(text="No coach yet. Find one who fits what you hope for."))
     portfolio = "\n".join(
         f"{'✅' if names else '◻️'} {slot.label}: "
-        + (", ".join(mrkdwn(n, 80) for n in names) if names else "missing")
+        + (listed([mrkdwn(n, 80) for n in names], 900) if names else "missing")
         for slot, names in coaching.portfolio.items()
     )
     blocks.append(SectionBlock(text=f"*Your 2 + 1*\n{portfolio}"))
     if data.waiting_on_coaches:
-        waiting = "\n".join(
-            f"• {mrkdwn(name, 100)}, asked {day.isoformat()}"
-            for name, day in data.waiting_on_coaches[:MAX_ROWS]
+        waiting = listed(
+            [
+                f"• {mrkdwn(name, 100)}, asked {day.isoformat()}"
+                for name, day in data.waiting_on_coaches
+            ],
+            LIST_CHARS,
+            "\n",
         )
         blocks.append(SectionBlock(text=f"*Requests waiting for an answer*\n{waiting}"))
     if data.actions:
-        actions = "\n".join(f"• {mrkdwn(text, 200)}" for _id, text in data.actions[:MAX_ROWS])
+        actions = listed([f"• {mrkdwn(text, 200)}" for _id, text in data.actions], LIST_CHARS, "\n")
         blocks.append(SectionBlock(text=f"*You planned to*\n{actions}"))
     blocks.append(
         ActionsBlock(
@@ -102,23 +106,26 @@ def _coach(data: HomeData) -> list[Block]:
     if mine:
         blocks.append(
             SectionBlock(
-                text="\n".join(
-                    f"• <@{line.other_user}> · {line.state_text}"
-                    + (
-                        f" · next check-in {line.next_check_in.isoformat()}"
-                        if line.next_check_in
-                        else ""
-                    )
-                    for line in mine[:MAX_ROWS]
+                text=listed(
+                    [
+                        f"• <@{line.other_user}> · {line.state_text}"
+                        + (
+                            f" · next check-in {line.next_check_in.isoformat()}"
+                            if line.next_check_in
+                            else ""
+                        )
+                        for line in mine
+                    ],
+                    LIST_CHARS,
+                    "\n",
                 )
             )
         )
     else:
         blocks.append(SectionBlock(text="No learners yet."))
     if data.waiting_for_me:
-        waiting = "\n".join(
-            f"• <@{user}>, asked {day.isoformat()}" for user, day in data.waiting_for_me[:MAX_ROWS]
-        )
+        asked = [f"• <@{user}>, asked {day.isoformat()}" for user, day in data.waiting_for_me]
+        waiting = listed(asked, LIST_CHARS, "\n")
         blocks.append(
             SectionBlock(text=f"*Requests waiting for your answer* (in your DMs)\n{waiting}")
         )
@@ -144,8 +151,12 @@ def _coach(data: HomeData) -> list[Block]:
     return blocks
 
 
-def home(data: HomeData, program: tuple[Figures, list[OverduePair]] | None = None) -> View:
-    """`program` is given for coordinators only."""
+def home(
+    data: HomeData,
+    program: tuple[Figures, list[OverduePair]] | None = None,
+    failures: list[FailedDelivery] | None = None,
+) -> View:
+    """`program` (and `failures`) are given for coordinators only."""
     blocks: list[Block] = [
         HeaderBlock(text="Sounding Board"),
         ContextBlock(
@@ -178,6 +189,7 @@ def home(data: HomeData, program: tuple[Figures, list[OverduePair]] | None = Non
             DividerBlock(),
             *admin.figure_blocks(figures),
             *admin.overdue_blocks(late),
+            *admin.failure_blocks(failures or []),
             ActionsBlock(
                 block_id="admin-actions",
                 elements=[_button("Export CSV", ids.ADMIN_EXPORT, "all")],

@@ -14,7 +14,6 @@ from slack_sdk.models.blocks import (
     InputBlock,
     MarkdownTextObject,
     Option,
-    PlainTextInputElement,
     RadioButtonsElement,
     SectionBlock,
     StaticSelectElement,
@@ -27,8 +26,9 @@ from coaching.matching import Match
 from coaching.profiles import LONG_TEXT
 from coaching.vocabulary import CoachingKind
 from handlers import ids
+from handlers.views.inputs import text_input
 from handlers.views.notices import notice
-from handlers.views.text import mrkdwn, truncate
+from handlers.views.text import listed, mrkdwn, truncate
 
 PAUSE_CHOICE = "pause"
 
@@ -75,13 +75,7 @@ def intro_form(coach_name: str, metadata: str, kinds: list[str]) -> View:
                     initial_option=next((o for o in kind_options if o.value == preselect), None),
                 ),
             ),
-            InputBlock(
-                block_id="hopes",
-                label="What do you hope for from this coach?",
-                element=PlainTextInputElement(
-                    action_id=ids.INPUT, multiline=True, max_length=LONG_TEXT
-                ),
-            ),
+            text_input("hopes", "What do you hope for from this coach?", limit=LONG_TEXT),
             InputBlock(
                 block_id="first_call",
                 label="How would you like a first call?",
@@ -90,14 +84,7 @@ def intro_form(coach_name: str, metadata: str, kinds: list[str]) -> View:
                     options=[Option(value=v, text=label) for v, label in FIRST_CALLS.items()],
                 ),
             ),
-            InputBlock(
-                block_id="note",
-                label="A short note to the coach",
-                optional=True,
-                element=PlainTextInputElement(
-                    action_id=ids.INPUT, multiline=True, max_length=NOTE_LIMIT
-                ),
-            ),
+            text_input("note", "A short note to the coach", limit=NOTE_LIMIT, optional=True),
         ],
     )
 
@@ -181,9 +168,13 @@ def accepted_for_learner(coach_user: str) -> str:
 def _other_coaches(alternatives: list[Match]) -> str:
     if not alternatives:
         return "`/find-coach` shows who else has room."
-    names = "\n".join(
-        f"• <@{m.coach.slack_user_id}> — {mrkdwn(', '.join(m.coach.area_labels), 300)}"
-        for m in alternatives
+    names = listed(
+        [
+            f"• <@{m.coach.slack_user_id}> — {mrkdwn(', '.join(m.coach.area_labels), 300)}"
+            for m in alternatives
+        ],
+        2000,
+        "\n",
     )
     return f"These coaches fit the same search and have room:\n{names}"
 
@@ -212,13 +203,11 @@ def question_form(request_id: int, learner_name: str) -> View:
         close="Cancel",
         private_metadata=str(request_id),
         blocks=[
-            InputBlock(
-                block_id="question",
-                label=truncate(f"Your question for {learner_name}", 2000),
+            text_input(
+                "question",
+                f"Your question for {learner_name}",
+                limit=NOTE_LIMIT,
                 hint="The request stays open while you wait for the answer.",
-                element=PlainTextInputElement(
-                    action_id=ids.INPUT, multiline=True, max_length=NOTE_LIMIT
-                ),
             )
         ],
     )
@@ -252,13 +241,7 @@ def answer_form(question_id: int, question: str) -> View:
         private_metadata=str(question_id),
         blocks=[
             SectionBlock(text=f"> {mrkdwn(question, 2500)}"),
-            InputBlock(
-                block_id="answer",
-                label="Your answer",
-                element=PlainTextInputElement(
-                    action_id=ids.INPUT, multiline=True, max_length=LONG_TEXT
-                ),
-            ),
+            text_input("answer", "Your answer", limit=LONG_TEXT),
         ],
     )
 
@@ -282,11 +265,12 @@ def decline_form(request_id: int, learner_name: str) -> View:
             SectionBlock(
                 text=f"{mrkdwn(learner_name, 150)} will be told kindly and offered other coaches."
             ),
-            InputBlock(
-                block_id="reason",
-                label="A short reason (shared with them)",
+            text_input(
+                "reason",
+                "A short reason (shared with them)",
+                limit=REASON_LIMIT,
                 optional=True,
-                element=PlainTextInputElement(action_id=ids.INPUT, max_length=REASON_LIMIT),
+                multiline=False,
             ),
             InputBlock(
                 block_id="suggestion",

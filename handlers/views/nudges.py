@@ -14,9 +14,10 @@ from slack_sdk.models.blocks import (
 
 from coaching.matching import Match
 from handlers import ids
-from handlers.views.text import mrkdwn, truncate
+from handlers.views.text import listed, mrkdwn, truncate
 
 Message = tuple[str, list[dict]]
+MAX_FOLLOW_UPS = 5
 
 
 @dataclass(frozen=True)
@@ -80,16 +81,22 @@ def check_in(
     )
     blocks: list[Block] = [SectionBlock(text=text)]
     if pair.recipient_is_learner and open_actions:
-        lines = "\n".join(f"• {mrkdwn(action, 300)}" for _id, action in open_actions[:5])
+        shown = open_actions[:MAX_FOLLOW_UPS]
+        lines = "\n".join(f"• {mrkdwn(action, 300)}" for _id, action in shown)
+        more = len(open_actions) - len(shown)
+        if more:
+            lines += f"\n…and {more} more on your Home tab."
         blocks.append(SectionBlock(text=f"Last time you planned to:\n{lines}\nDone?"))
         blocks.append(
             ActionsBlock(
                 block_id="follow-ups",
                 elements=[
                     _button(
-                        f"Tell my coach: {truncate(action, 40)}", ids.FOLLOW_UP_START, action_id
+                        f"Tell my coach: {truncate(action, 40)}",
+                        ids.indexed(ids.FOLLOW_UP_START, index),
+                        item_id,
                     )
-                    for action_id, action in open_actions[:5]
+                    for index, (item_id, action) in enumerate(open_actions[:MAX_FOLLOW_UPS])
                 ],
             )
         )
@@ -206,9 +213,13 @@ def request_expired(coach_name: str, alternatives: list[Match]) -> Message:
     if alternatives:
         lines.append(
             "These coaches fit the same search and have room:\n"
-            + "\n".join(
-                f"• <@{m.coach.slack_user_id}> — {mrkdwn(', '.join(m.coach.area_labels), 300)}"
-                for m in alternatives
+            + listed(
+                [
+                    f"• <@{m.coach.slack_user_id}> — {mrkdwn(', '.join(m.coach.area_labels), 300)}"
+                    for m in alternatives
+                ],
+                2000,
+                "\n",
             )
         )
     else:

@@ -18,7 +18,6 @@ from slack_sdk.models.blocks import (
     MarkdownTextObject,
     NumberInputElement,
     Option,
-    PlainTextInputElement,
     SectionBlock,
     StaticMultiSelectElement,
     StaticSelectElement,
@@ -37,6 +36,7 @@ from coaching.profiles import (
 )
 from coaching.vocabulary import CoachingKind, Expertise, Frequency, MeetingForm
 from handlers import ids
+from handlers.views.inputs import text_input
 from handlers.views.text import mrkdwn, truncate
 
 PUBLIC_RECORDS_NOTE = (
@@ -74,17 +74,8 @@ def _text_input(
     limit: int = SHORT_TEXT,
     hint: str | None = None,
 ) -> InputBlock:
-    return InputBlock(
-        block_id=field,
-        label=label,
-        optional=optional,
-        hint=hint,
-        element=PlainTextInputElement(
-            action_id=ids.INPUT,
-            multiline=multiline,
-            max_length=limit,
-            initial_value=value[:limit] or None,
-        ),
+    return text_input(
+        field, label, limit=limit, value=value, optional=optional, multiline=multiline, hint=hint
     )
 
 

@@ -10,9 +10,7 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     DividerBlock,
     HeaderBlock,
-    InputBlock,
     MarkdownTextObject,
-    PlainTextInputElement,
     SectionBlock,
 )
 from slack_sdk.models.views import View
@@ -21,7 +19,8 @@ from coaching.matching import Slot
 from coaching.relationships import NOTE_LIMIT, REASON_LIMIT, MyCoaching, RelationshipLine
 from coaching.vocabulary import Frequency
 from handlers import ids
-from handlers.views.text import mrkdwn
+from handlers.views.inputs import text_input
+from handlers.views.text import listed, mrkdwn
 
 MAX_SHOWN = 12
 
@@ -92,7 +91,7 @@ def my_coaching(summary: MyCoaching) -> list[dict]:
         rows = []
         for slot, names in summary.portfolio.items():
             mark = "✅" if names else "◻️"
-            filled = ", ".join(mrkdwn(name, 80) for name in names) if names else "missing"
+            filled = listed([mrkdwn(name, 80) for name in names], 900) if names else "missing"
             rows.append(f"{mark} {slot.label}: {filled}")
         blocks.append(SectionBlock(text="\n".join(rows)))
         missing = summary.missing
@@ -137,22 +136,18 @@ def end_form(relationship_id: int, other_name: str) -> View:
                 text=f"Either of you may end this at any time, no fault. {mrkdwn(other_name, 150)} "
                 "will be told kindly."
             ),
-            InputBlock(
-                block_id="reason",
-                label="Why? (optional and private: never shown to them)",
+            text_input(
+                "reason",
+                "Why? (private: never shown to them)",
+                limit=REASON_LIMIT,
                 optional=True,
-                element=PlainTextInputElement(
-                    action_id=ids.INPUT, multiline=True, max_length=REASON_LIMIT
-                ),
             ),
-            InputBlock(
-                block_id="thanks",
-                label=f"A thank-you note to {other_name}"[:2000],
+            text_input(
+                "thanks",
+                f"A thank-you note to {other_name}",
+                limit=NOTE_LIMIT,
                 optional=True,
                 hint="Sent with the news. A few words about what you gained go a long way.",
-                element=PlainTextInputElement(
-                    action_id=ids.INPUT, multiline=True, max_length=NOTE_LIMIT
-                ),
             ),
         ],
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -41,16 +42,8 @@ def encode_filters(filters: Filters) -> str:
     characters take more than one character each in JSON."""
     text = filters.text[:TEXT_IN_STATE]
     while True:
-        data = {
-            "t": text,
-            "a": filters.area,
-            "r": filters.region,
-            "k": filters.kind,
-            "m": filters.meeting,
-            "s": filters.slot.value if filters.slot else None,
-        }
         encoded = json.dumps(
-            {k: v for k, v in data.items() if v}, separators=(",", ":"), ensure_ascii=False
+            replace(filters, text=text).to_dict(), separators=(",", ":"), ensure_ascii=False
         )
         if not text or _utf16_length(encoded) <= STATE_CHARS:
             return encoded
@@ -59,20 +52,9 @@ def encode_filters(filters: Filters) -> str:
 
 def decode_filters(raw: str) -> Filters:
     try:
-        data = json.loads(raw)
+        return Filters.from_dict(json.loads(raw))
     except ValueError:
         return Filters()
-    if not isinstance(data, dict):
-        return Filters()
-    slot = data.get("s")
-    return Filters(
-        text=str(data.get("t") or ""),
-        area=data.get("a") or None,
-        region=data.get("r") or None,
-        kind=data.get("k") or None,
-        meeting=data.get("m") or None,
-        slot=Slot(slot) if slot in set(Slot) else None,
-    )
 
 
 def state_block_id(prefix: str, filters: Filters) -> str:
@@ -210,11 +192,17 @@ def search_results(page: SearchPage) -> list[dict[str, Any]]:
         buttons = []
         if page.page > 0:
             buttons.append(
-                ButtonElement(text="Previous", action_id=ids.PAGE, value=str(page.page - 1))
+                ButtonElement(
+                    text="Previous", action_id=ids.indexed(ids.PAGE, 0), value=str(page.page - 1)
+                )
             )
         if page.page + 1 < page.pages:
             buttons.append(
-                ButtonElement(text="More coaches", action_id=ids.PAGE, value=str(page.page + 1))
+                ButtonElement(
+                    text="More coaches",
+                    action_id=ids.indexed(ids.PAGE, 1),
+                    value=str(page.page + 1),
+                )
             )
         blocks += [
             DividerBlock(),

@@ -3,6 +3,8 @@ disguise a link, and cut to Slack's limits with an ellipsis."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time
+
 ELLIPSIS = "…"
 
 
@@ -27,3 +29,32 @@ def mrkdwn(text: str, limit: int = 3000) -> str:
     if amp != -1 and ";" not in cut[amp:]:
         cut = cut[:amp]
     return cut.rstrip() + ELLIPSIS
+
+
+def plain_date(day: date) -> str:
+    """A date as a person reads it in a form or a notification: "Jan 1, 2027"."""
+    return f"{day:%b} {day.day}, {day.year}"
+
+
+def date_token(when: date | datetime) -> str:
+    """A date in a message: Slack shows it in each reader's own locale and time zone
+    (`<!date^…>`), with `plain_date` where Slack can't (notifications, old clients). A
+    bare date is taken at noon UTC, so it reads as the same day everywhere in the US."""
+    if isinstance(when, datetime):
+        day, instant = when.date(), when
+    else:
+        day, instant = when, datetime.combine(when, time(12), tzinfo=UTC)
+    return f"<!date^{int(instant.timestamp())}^{{date_short}}|{plain_date(day)}>"
+
+
+def listed(items: list[str], limit: int, separator: str = ", ") -> str:
+    """`items` joined, as many as fit in `limit` characters, then "and N more"."""
+    shown: list[str] = []
+    for index, item in enumerate(items):
+        rest = len(items) - index
+        more = f"{separator}and {rest} more" if rest > 1 else ""
+        candidate = separator.join([*shown, item])
+        if len(candidate) + len(more) > limit:
+            return separator.join(shown) + f"{separator if shown else ''}and {rest} more"
+        shown.append(item)
+    return separator.join(shown)

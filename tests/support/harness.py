@@ -69,6 +69,29 @@ class BotHarness:
         self.sender.post(json.dumps(payload), content_type="application/json")
         return self.fake.home(user)
 
+    def dm(self, user: str) -> list[dict[str, Any]]:
+        """The messages in `user`'s DM with the bot, oldest first."""
+        return self.fake.messages(self.fake.dm_channel(user))
+
+    def click_in_dm(self, user: str, action_id: str) -> Response:
+        """Click, as `user`, the latest button with `action_id` in their DM with the bot,
+        with the value and message Slack would send."""
+        channel = self.fake.dm_channel(user)
+        for message in reversed(self.fake.messages(channel)):
+            for block in message.get("blocks", []):
+                for element in block.get("elements", []) if block["type"] == "actions" else []:
+                    if element.get("action_id") == action_id:
+                        return self.click(
+                            action_id,
+                            user,
+                            value=element.get("value"),
+                            block_id=block.get("block_id", "actions"),
+                            message=message,
+                            channel=channel,
+                            response_url=self.fake.response_url(),
+                        )
+        raise AssertionError(f"no {action_id} button in {user}'s DM")
+
     def opened_view(self) -> dict[str, Any]:
         """The modal the bot most recently opened or updated, as Slack now holds it."""
         call = next(

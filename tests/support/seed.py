@@ -26,7 +26,8 @@ def _contact(values: dict[str, Any]) -> Contact:
 def add_coach(
     session: Session, user_id: str, *, time_zone: str = "America/Chicago", **fields: Any
 ) -> int:
-    """A coach with sensible defaults; returns their person id."""
+    """A coach with sensible defaults, registered from Slack (which vouches for the
+    address); returns their person id."""
     values: dict[str, Any] = {
         "name": f"Coach {user_id}",
         "email": f"{user_id.lower()}@example.gov",
@@ -46,7 +47,12 @@ def add_coach(
     values.update(fields)
     contact = _contact(values)
     profile = save_coach(
-        session, TEAM, user_id, CoachApplication(contact=contact, **values), time_zone=time_zone
+        session,
+        TEAM,
+        user_id,
+        CoachApplication(contact=contact, **values),
+        time_zone=time_zone,
+        slack_email=contact.email,
     )
     session.flush()
     return profile.person_id
@@ -70,7 +76,12 @@ def add_learner(
     values.update(fields)
     contact = _contact(values)
     profile = save_learner(
-        session, TEAM, user_id, LearnerApplication(contact=contact, **values), time_zone=time_zone
+        session,
+        TEAM,
+        user_id,
+        LearnerApplication(contact=contact, **values),
+        time_zone=time_zone,
+        slack_email=contact.email,
     )
     session.flush()
     return profile.person_id

@@ -1,0 +1,143 @@
+"""Every message the bot owes someone, as plain values.
+
+An `Effect` is decided by a rule (the coach's request DM after a learner asks, the group
+DM after an accept, a check-in the scheduler planned) and written to the outbox in the
+same transaction as the change that calls for it, so a crash after that commit loses
+nothing: the worker delivers what is written, once, in order per Slack conversation.
+What a message says is worked out when it is sent, on the Slack side, from these values
+and the rows as they are then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.models import Nudge
+
+
+class Kind(StrEnum):
+    # Follow-through: what a person's action promised, sent at once.
+    PROFILE_SAVED = "profile_saved"
+    INTRO_REQUEST = "intro_request"
+    REQUEST_ANSWERED = "request_answered"
+    GROUP_INTRO = "group_intro"
+    COACH_GUIDE = "coach_guide"
+    LEARNER_ACCEPTED = "learner_accepted"
+    DECLINED = "declined"
+    QUESTION = "question"
+    ANSWER = "answer"
+    AGREEMENT_REVIEW = "agreement_review"
+    REVIEW_CLOSED = "review_closed"
+    SENT_FOR_SIGNATURE = "sent_for_signature"
+    AGREEMENT_RECORD = "agreement_record"
+    AGREEMENT_COPY = "agreement_copy"
+    PAIR_CHANGED = "pair_changed"
+    PAIR_ENDED = "pair_ended"
+    CHANGE_CONFIRMED = "change_confirmed"
+    LOGGED = "logged"
+    DEBRIEFED = "debriefed"
+    PREPARED = "prepared"
+    PREPARATION_SHARED = "preparation_shared"
+    FOLLOW_UP = "follow_up"
+    FOLLOWED_UP = "followed_up"
+    UPDATE_FOR_COACH = "update_for_coach"
+    COACHABILITY_SUMMARY = "coachability_summary"
+    COACHABILITY_SHARED = "coachability_shared"
+    EXPORT = "export"
+    # Scheduled: planned from stored rows, sent in the recipient's working hours.
+    FIRST_CALL = "first_call"
+    CHECK_IN = "check_in"
+    PREPARE = "prepare"
+    DEBRIEF = "debrief"
+    OVERDUE = "overdue"
+    TERM_END = "term_end"
+    KEEP_IN_TOUCH = "keep_in_touch"
+    REQUEST_REMINDER = "request_reminder"
+    REQUEST_EXPIRED = "request_expired"
+    COACH_PAUSED = "coach_paused"
+
+
+@dataclass(frozen=True)
+class Effect:
+    """One message owed.
+
+    `subject_id` is the row it is about (a relationship, an agreement, a question...),
+    `recipient_id` the person it goes to (None for the program channel), `conversation`
+    the Slack conversation it lands in: a member id for a DM, `group:<relationship id>`
+    for a pair's group DM, or a channel id. Effects for one conversation are delivered in
+    the order they were written. `key` makes the effect unique among its kind, subject
+    and recipient (a repeated request writes nothing twice). `payload` carries what the
+    rows will not hold at send time (the words of a relay, who acted), never more.
+    """
+
+    kind: Kind
+    subject_id: int
+    recipient_id: int | None
+    conversation: str
+    key: str = "once"
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+def group_conversation(relationship_id: int) -> str:
+    return f"group:{relationship_id}"
+
+
+def record(session: Session, team_id: str, effects: Iterable[Effect], now: datetime) -> list[int]:
+    """Write `effects` to the outbox in the session's transaction; returns the ids of the
+    rows now waiting for them (an effect already written is not written again)."""
+    effects = list(effects)
+    if any(effect.subject_id is None for effect in effects):
+        raise ValueError("an effect's subject has no id yet: flush the session first")
+    rows = [
+        {
+            "team_id": team_id,
+            "kind": effect.kind.value,
+            "subject_id": effect.subject_id,
+            "recipient_id": effect.recipient_id,
+            "due_key": effect.key[:64],
+            "channel_key": effect.conversation[:64],
+            "payload": effect.payload,
+            "deliver_at": now,
+            "status": "pending",
+            "attempts": 0,
+            "error": "",
+            "created_at": now,
+        }
+        for effect in effects
+    ]
+    if not rows:
+        return []
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    ids: list[int] = []
+    for row in rows:
+        written = (
+            _written(session, row)
+            or session.execute(
+                dialect.insert(Nudge).on_conflict_do_nothing().returning(Nudge.id), [row]
+            ).scalar()
+        )
+        written = written or _written(session, row)
+        if written is not None:
+            ids.append(written)
+    return ids
+
+
+def _written(session: Session, row: dict[str, Any]) -> int | None:
+    recipient = row["recipient_id"]
+    return session.scalar(
+        select(Nudge.id).where(
+            Nudge.team_id == row["team_id"],
+            Nudge.kind == row["kind"],
+            Nudge.subject_id == row["subject_id"],
+            Nudge.recipient_id.is_(None) if recipient is None else Nudge.recipient_id == recipient,
+            Nudge.due_key == row["due_key"],
+        )
+    )
