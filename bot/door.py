@@ -24,10 +24,12 @@ Bolt's verifier would also log every refused body whole.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 from flask import Request, Response
 from slack_bolt import App, BoltRequest
@@ -96,20 +98,37 @@ def read_body(request: Request) -> bytes | None:
 
 
 def read_request(text: str, request: Request) -> BoltRequest | str:
-    """The request as Bolt reads it, or why it is malformed (a phrase safe to log).
+    """The request for Bolt, or why it is malformed (a phrase safe to log).
 
-    Bolt parses the body (form fields, a form-encoded `payload=` JSON, or JSON) and reads
-    the ids from it in BoltRequest's constructor; whatever it trips over there would
-    otherwise be a 500."""
+    The body is parsed here, not by Bolt: Bolt takes any form body that merely contains
+    the word "payload" (a command's text, a workspace or channel name) for a click and
+    reads it as empty. Bolt is handed the parsed body as JSON, which it reads back as it
+    is; its constructor also reads the ids from it, and whatever it trips over there
+    would otherwise be a 500."""
     try:
-        bolt_request = BoltRequest(
-            body=text,
+        body = parse_body(text, request.mimetype)
+    except (ValueError, RecursionError):
+        return "neither JSON nor form fields"
+    reason = problem(body)
+    if reason is not None:
+        return reason
+    try:
+        return BoltRequest(
+            body=json.dumps(body),
             query=request.query_string.decode("utf-8"),
             headers=request.headers,  # type: ignore[arg-type]
         )
     except Exception:
         return "Bolt cannot read it"
-    return problem(bolt_request.body) or bolt_request
+
+
+def parse_body(text: str, mimetype: str) -> Any:
+    """A body as Slack sends it: JSON (events), a form-encoded `payload=` JSON (clicks,
+    submissions) or form fields (commands)."""
+    if mimetype == "application/json":
+        return json.loads(text)
+    fields = dict(parse_qsl(text, keep_blank_values=True))
+    return json.loads(fields["payload"]) if "payload" in fields else fields
 
 
 def problem(body: Any) -> str | None:

@@ -291,6 +291,7 @@ MALFORMED: dict[str, Callable[[], tuple[str, bytes]]] = {
         JSON,
         b'{"type": "event_callback", "event": {"text": "' + MARKER.encode(),
     ),
+    "JSON nested too deep to read": lambda: (JSON, b"[" * 400_000 + b"]" * 400_000),
     "an empty body": lambda: (FORM, b""),
     "form fields that are neither a command nor a payload": lambda: form({"text": MARKER}),
     "a submission with no view": lambda: interactive(without(private_submission(), "view")),
@@ -343,6 +344,22 @@ def test_a_signed_but_malformed_request_is_refused_and_changes_nothing(
     assert "Refused a signed request" in everything_logged.text
     assert MARKER not in everything_logged.text
     untouched.check()
+
+
+@pytest.mark.parametrize(
+    "fields", [{"text": "payload"}, {"team_domain": "payload-partners", "text": "budget"}]
+)
+def test_a_command_that_mentions_payload_is_served(bot: BotHarness, fields: dict[str, str]) -> None:
+    """Bolt reads a form body holding the word "payload" anywhere as an empty click; the
+    door parses bodies itself."""
+    with bot.sessions.begin() as session:
+        add_coach(session, COACH)
+    content_type, body = form(command(LEARNER, name=ids.FIND_COACH.name) | fields)
+
+    reply = send(bot, content_type, body, signed(body))
+
+    assert reply.status == 200
+    assert reply.json()["response_type"] == "ephemeral"
 
 
 def test_url_verification_answers_the_challenge_only_when_signed(bot: BotHarness) -> None:
