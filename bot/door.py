@@ -39,8 +39,9 @@ from slack_sdk.signature import SignatureVerifier
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024
-"""The largest body served. The largest a person can send is a coach form with every
-text answer at its length limit, in emoji that Slack sends JSON-escaped: about 540 kB
+"""The largest body served. The largest a person can send, the coach form opened
+pre-filled and submitted with every long answer at its length limit in emoji (which
+JSON-escaped and form-encoded take 16 bytes each), is about 500 kB
 (tests/test_door.py measures it)."""
 
 TIMESTAMP = re.compile(r"[0-9]{1,12}")
