@@ -73,8 +73,8 @@ def now() -> str:
 
 
 def signed(body: bytes, timestamp: str | None = None, secret: str = SIGNING_SECRET) -> dict:
-    """The headers Slack would send with `body`. `timestamp` is taken as the bot will read
-    it (waitress reads header bytes as Latin-1)."""
+    """The headers Slack would send with `body`, signed over `timestamp` as the bot will
+    read it (see `as_read`)."""
     timestamp = now() if timestamp is None else timestamp
     signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
     return {"X-Slack-Request-Timestamp": wire(timestamp), "X-Slack-Signature": signature}
@@ -89,7 +89,7 @@ def wire(value: str) -> bytes:
 
 
 def as_read(value: str) -> str:
-    """A header value as the bot reads it."""
+    """A header value as the bot reads it: waitress takes header bytes as Latin-1."""
     return wire(value).decode("latin-1")
 
 
@@ -106,7 +106,7 @@ def private_submission(user: str = LEARNER, team: str = TEAM) -> dict[str, Any]:
 
 
 def click(user: str = COACH, team: str = TEAM, action_id: str = ids.HOME_PAUSE) -> dict:
-    """ "Pause coaching" on the Home tab: would pause the coach and re-publish the Home."""
+    """The Home tab's "Pause coaching" button: would pause the coach, re-publish the Home."""
     return slack.make_block_actions(
         user=user,
         team=team,
@@ -188,6 +188,7 @@ class Untouched:
 
 @pytest.fixture
 def untouched(bot: BotHarness) -> Iterator[Untouched]:
+    """A coach in the program (whom a click could pause), and everything as it is now."""
     with bot.sessions.begin() as session:
         add_coach(session, COACH)
     yield Untouched(bot)
