@@ -63,7 +63,7 @@ def run(settings_env: dict[str, str]) -> int:
         assert settings.slack_app_token is not None
         SocketModeHandler(bot.app, settings.slack_app_token).start()
         return 0
-    server = make_server(build_web_app(bot.app, bot.engine), "0.0.0.0", settings.port)
+    server = make_server(build_web_app(bot), "0.0.0.0", settings.port)
     logger.info("Sounding Board is listening on http://0.0.0.0:%s%s", settings.port, EVENTS_PATH)
     try:
         server.run()

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
 
-from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
@@ -51,19 +51,48 @@ def build_client(token: str, base_url: str | None = None) -> WebClient:
 def build_app(
     runtime: Runtime, client: WebClient, *, listener_executor: Executor | None = None
 ) -> App:
+    """The Bolt app. Its own request verification is off: over HTTP every request comes
+    through the door (`bot.server`, `bot.door`), which checks the signature before Bolt
+    sees the request, as Bolt's documentation allows for "a proxy that verifies request
+    signature in front of the Bolt app". Bolt's verifier would check it a second time and
+    log the whole body of every request it refuses. Socket Mode has no signatures to
+    check. So serve this app over HTTP only through `bot.server.build_web_app`."""
     settings = runtime.settings
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret,
         name="Sounding Board",
         raise_error_for_unhandled_request=False,
+        request_verification_enabled=False,
         listener_executor=listener_executor,
     )
+    app.use(keep_acknowledgements)
     app.use(skip_timed_out_retries)
     app.use(runtime.middleware)
     handlers.register_all(app)
     app.error(_polite_error)
     return app
+
+
+class KeptAck(Ack):
+    """Bolt's `ack`, except that an answer once given stays given.
+
+    When a listener acknowledges and then raises, Bolt (1.30, thread_runner.py) sets
+    `ack.response` back to None once the error handler has run. If that happens before
+    the request's thread has looked (it looks every 10 ms), Bolt waits out its three
+    seconds and answers 404: Slack then reports a failure for a request that was
+    acknowledged, and whose person the error handler has already told what happened."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "response" and value is None and getattr(self, "response", None):
+            return
+        super().__setattr__(name, value)
+
+
+def keep_acknowledgements(context: BoltContext, next: Callable[[], None]) -> None:
+    """Bolt global middleware: give every listener a `KeptAck`."""
+    context["ack"] = KeptAck()
+    next()
 
 
 def skip_timed_out_retries(

@@ -153,7 +153,7 @@ class Sandbox:
                 saved = {}
         if saved.get("slack"):
             slack.restore(saved["slack"])
-        server = make_server(build_web_app(bot.app, bot.engine), self.bot_host, self.bot_port)
+        server = make_server(build_web_app(bot), self.bot_host, self.bot_port)
         thread = threading.Thread(target=server.run, name="sandbox-bot", daemon=True)
         thread.start()
         bot_url = f"http://{self.bot_host}:{server.effective_port}"

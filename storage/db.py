@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -31,10 +34,45 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
         )
+        database = make_url(url).database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            opened = OpenedFile(os.path.abspath(database))
+            event.listen(engine, "do_connect", opened.check)
+            event.listen(engine, "begin", opened.check)
         event.listen(engine, "connect", _configure_sqlite)
         event.listen(engine, "begin", _begin_immediate)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+class DatabaseFileChanged(SQLAlchemyError):
+    """The SQLite file was deleted or replaced while the bot was running."""
+
+
+@dataclass
+class OpenedFile:
+    """The SQLite file an engine opened, checked before every new connection and every
+    transaction: it must still be there and be the same file (device and inode) as when
+    first opened. Otherwise open connections would go on reading and writing a deleted
+    file that no one will read again, and a new connection would create an empty one;
+    instead the check raises, so the health check fails and every action gets the
+    "nothing was changed" reply."""
+
+    path: str
+    identity: tuple[int, int] | None = None
+
+    def check(self, *_event_args: Any) -> None:
+        try:
+            found = os.stat(self.path)
+        except FileNotFoundError:
+            if self.identity is None:
+                return  # not created yet: the first connection creates it
+            raise DatabaseFileChanged("the database file is gone") from None
+        identity = (found.st_dev, found.st_ino)
+        if self.identity is None:
+            self.identity = identity
+        elif identity != self.identity:
+            raise DatabaseFileChanged("the database file was replaced")
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import functools
+import os
+import shutil
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import select
+from slack_bolt.listener import thread_runner
+from sqlalchemy import make_url, select
 
 from bot.app import DATABASE_BUSY
 from bot.runtime import Runtime
 from coaching import intros
 from coaching.intros import IntroDetails
 from handlers import ids
+from handlers.views import profiles as profile_views
 from storage.db import make_engine, make_sessionmaker, migrate
-from storage.models import Person, Relationship
+from storage.models import CoachProfile, Person, Relationship
 
 from support.harness import BotHarness
 from support.seed import add_coach, add_learner
@@ -66,7 +77,9 @@ def test_the_health_check_reports_an_unavailable_database(
 ) -> None:
     from bot.server import build_web_app
 
-    web = build_web_app(bot.bot.app, make_engine("postgresql://nobody@127.0.0.1:1/none"))
+    web = build_web_app(
+        replace(bot.bot, engine=make_engine("postgresql://nobody@127.0.0.1:1/none"))
+    )
     reply = web.test_client().get("/healthz")
     assert reply.status_code == 503 and reply.json == {"status": "database unavailable"}
 
@@ -141,3 +154,114 @@ def test_the_bot_starting_on_the_first_schema_migrates_without_losing_rows(
         assert (person.name, person.email) == ("Old Timer", "old@example.gov")
         assert person.created_at.tzinfo is not None
     engine.dispose()
+
+
+def _database_file(bot: BotHarness) -> Path:
+    return Path(make_url(bot.bot.settings.database_url).database or "")
+
+
+def _aside(path: Path) -> Path:
+    return path.with_name("moved-away.db")
+
+
+GONE: dict[str, Callable[[Path], object]] = {
+    "moved away": lambda path: path.rename(_aside(path)),
+    "deleted": lambda path: path.unlink(),
+    "replaced by a copy": lambda path: os.replace(shutil.copy(path, path.with_name("copy")), path),
+}
+
+
+def _health(bot: BotHarness) -> int:
+    try:
+        with urllib.request.urlopen(bot.base_url + "/healthz", timeout=10) as reply:
+            return int(reply.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+@pytest.mark.parametrize("how", GONE)
+def test_a_database_file_taken_away_fails_the_health_check_and_refuses_writes(
+    bot: BotHarness, how: str
+) -> None:
+    """Open connections would go on writing into the file that is gone, and confirm it."""
+    with bot.sessions.begin() as session:
+        add_coach(session, COACH)
+    GONE[how](_database_file(bot))
+
+    health = _health(bot)
+    reply = bot.command(ids.PROFILE.name, COACH, "pause")
+
+    assert health == 503
+    assert reply.status == 200
+    assert [call.args["text"] for call in bot.fake.calls_to("chat.postMessage")] == [DATABASE_BUSY]
+    assert bot.fake.calls_to("response_url") == [], "the pause was confirmed"
+
+
+def test_a_form_submitted_after_the_database_file_was_replaced_is_not_saved(
+    bot: BotHarness,
+) -> None:
+    bot.command(ids.PROFILE.name, COACH, "coach")
+    form = bot.opened_view()
+    GONE["replaced by a copy"](_database_file(bot))
+
+    reply = bot.submit(form, COACH, coach_form_values()).json()
+
+    assert reply["response_action"] == "update"
+    assert DATABASE_BUSY in str(reply["view"]["blocks"])
+    assert bot.fake.calls_to("chat.postMessage") == []
+
+
+def test_the_database_file_put_back_serves_again_and_was_not_written_meanwhile(
+    bot: BotHarness,
+) -> None:
+    """What is checked is that it is the same file, not merely a file at that path."""
+    with bot.sessions.begin() as session:
+        add_coach(session, COACH)
+    path = _database_file(bot)
+    GONE["moved away"](path)
+    bot.command(ids.PROFILE.name, COACH, "pause")
+    _aside(path).rename(path)
+
+    health = _health(bot)
+
+    assert health == 200
+    with bot.sessions() as session:
+        assert session.scalars(select(CoachProfile.paused_at)).all() == [None]
+    bot.command(ids.PROFILE.name, COACH, "pause")
+    assert bot.fake.last("response_url").args["text"] == profile_views.paused_message(True)
+
+
+class _LooksLate:
+    """Bolt's listener executor and its thread runner's `time` in one: the listener
+    starts only when the request's thread first waits for the acknowledgement, and runs
+    to its end before that thread looks again, the latest it can look."""
+
+    def __init__(self) -> None:
+        self.waiting: list[Callable[[], object]] = []
+        self.time = time.time
+
+    def submit(self, function: Callable[..., object], *args: Any, **kwargs: Any) -> None:
+        self.waiting.append(functools.partial(function, *args, **kwargs))
+
+    def sleep(self, _seconds: float) -> None:
+        while self.waiting:
+            self.waiting.pop(0)()
+
+
+def test_a_command_that_fails_after_acknowledging_is_answered_at_once(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bolt sets the acknowledgement back to None when the listener fails after giving
+    it; a request thread that had not looked yet then waited three seconds for it and
+    answered 404, so Slack showed an error on top of the bot's own apology."""
+    with bot.sessions.begin() as session:
+        add_coach(session, COACH)
+    GONE["deleted"](_database_file(bot))
+    looks_late = _LooksLate()
+    monkeypatch.setattr(bot.bot.app.listener_runner, "listener_executor", looks_late)
+    monkeypatch.setattr(thread_runner, "time", looks_late)
+
+    reply = bot.command(ids.PROFILE.name, COACH, "pause")
+
+    assert reply.status == 200
+    assert [call.args["text"] for call in bot.fake.calls_to("chat.postMessage")] == [DATABASE_BUSY]

@@ -16,7 +16,6 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 from slack_sdk.signature import SignatureVerifier
@@ -25,7 +24,7 @@ from sqlalchemy import select
 from coaching.profiles import Contact, LearnerApplication
 from handlers import ids
 from handlers.views import profiles as profile_views
-from storage.models import Base, CoachProfile, LearnerProfile
+from storage.models import CoachProfile, LearnerProfile
 
 from support import slack
 from support.harness import BotHarness
@@ -109,20 +108,7 @@ def signature(body: str, timestamp: int, secret: str = SIGNING_SECRET) -> str:
 
 def send(bot: BotHarness, request: SignedRequest, headers: dict[str, str], body: str) -> int:
     """POST `body` with exactly `headers` (no signing of our own); the HTTP status."""
-    raw = urllib.request.Request(
-        bot.sender.url,
-        data=body.encode(),
-        method="POST",
-        headers={"Content-Type": request.content_type, **headers},
-    )
-    try:
-        with urllib.request.urlopen(raw, timeout=30) as reply:
-            status = reply.status
-    except urllib.error.HTTPError as error:
-        status = error.code
-    assert bot.sender.executor is not None
-    bot.sender.executor.drain()
-    return status
+    return bot.sender.send(body.encode(), {"Content-Type": request.content_type, **headers}).status
 
 
 def signed_headers(body: str, timestamp: int) -> dict[str, str]:
@@ -179,15 +165,6 @@ TAMPERING: dict[str, Callable[[SignedRequest], tuple[dict[str, str], str]]] = {
 }
 
 
-def snapshot(bot: BotHarness) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table."""
-    with bot.sessions() as session:
-        return {
-            table.name: [tuple(row) for row in session.execute(select(table)).all()]
-            for table in Base.metadata.sorted_tables
-        }
-
-
 def seed(bot: BotHarness) -> None:
     with bot.sessions.begin() as session:
         add_coach(session, COACH)
@@ -201,12 +178,12 @@ def test_an_unverified_request_is_refused_and_changes_nothing(
     seed(bot)
     request = KINDS[kind](bot)
     headers, body = TAMPERING[tampering](request)
-    before = snapshot(bot)
+    before = bot.rows()
 
     status = send(bot, request, headers, body)
 
     assert status == 401
-    assert snapshot(bot) == before
+    assert bot.rows() == before
     assert [call.method for call in bot.fake.calls] == ["auth.test"]
     assert bot.fake.ephemerals == []
 
@@ -216,7 +193,7 @@ def test_a_correctly_signed_request_is_served(bot: BotHarness, kind: str) -> Non
     """The control: the same requests, signed as Slack signs them, do change things."""
     seed(bot)
     request = KINDS[kind](bot)
-    before = snapshot(bot)
+    before = bot.rows()
 
     status = send(bot, request, signed_headers(request.body, int(time.time())), request.body)
 
@@ -224,7 +201,7 @@ def test_a_correctly_signed_request_is_served(bot: BotHarness, kind: str) -> Non
     made = {call.method for call in bot.fake.calls} - {"auth.test"}
     assert made, "the request was accepted but did nothing"
     if kind in ("button click", "modal submission"):
-        assert snapshot(bot) != before
+        assert bot.rows() != before
     with bot.sessions() as session:
         if kind == "button click":
             assert session.scalars(select(CoachProfile.paused_at)).one() is not None
@@ -250,10 +227,10 @@ def test_a_malformed_timestamp_is_refused_and_changes_nothing(bot: BotHarness, k
     seed(bot)
     request = KINDS[kind](bot)
     headers = {"X-Slack-Request-Timestamp": "soon", "X-Slack-Signature": "v0=" + "0" * 64}
-    before = snapshot(bot)
+    before = bot.rows()
 
     status = send(bot, request, headers, request.body)
 
-    assert snapshot(bot) == before
+    assert bot.rows() == before
     assert [call.method for call in bot.fake.calls] == ["auth.test"]
     assert status == 401

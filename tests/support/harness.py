@@ -9,10 +9,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
+
 from bot.server import EVENTS_PATH, build_web_app, make_server
 from bot.settings import Settings
 from bot.wiring import Bot, assemble
 from sandbox.fakeslack import FakeSlack
+from storage.models import Base
 
 from support import slack
 from support.slack import Response, SlackSender, TrackingExecutor
@@ -29,6 +32,14 @@ class BotHarness:
     @property
     def sessions(self) -> Any:
         return self.bot.runtime.sessions
+
+    def rows(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of every table: equal before and after shows nothing was changed."""
+        with self.sessions() as session:
+            return {
+                table.name: [tuple(row) for row in session.execute(select(table)).all()]
+                for table in Base.metadata.sorted_tables
+            }
 
     def command(self, name: str, user: str, text: str = "", **kwargs: Any) -> Response:
         fields = slack.make_command(
@@ -52,14 +63,17 @@ class BotHarness:
         return self.sender.interactive(payload)
 
     def submit(self, view: dict[str, Any], user: str, values: dict[str, Any]) -> Response:
-        payload = slack.make_view_submission(
+        return self.sender.interactive(self.submission(view, user, values))
+
+    def submission(self, view: dict[str, Any], user: str, values: dict[str, Any]) -> dict:
+        """The payload Slack sends when `user` submits `view` filled with `values`."""
+        return slack.make_view_submission(
             user=user,
             team=TEAM,
             view=view,
             values=values,
             trigger_id=self.fake.issue_trigger_id(),
         )
-        return self.sender.interactive(payload)
 
     def open_home(self, user: str) -> dict[str, Any] | None:
         """Open the App Home tab as `user`; returns the view Slack now shows them."""
@@ -106,7 +120,7 @@ class BotHarness:
 def running_bot(settings: Settings, fake: FakeSlack) -> Iterator[BotHarness]:
     executor = TrackingExecutor()
     assembled = assemble(settings, listener_executor=executor)
-    server = make_server(build_web_app(assembled.app, assembled.engine), "127.0.0.1", 0)
+    server = make_server(build_web_app(assembled), "127.0.0.1", 0)
     closing = threading.Event()
 
     def serve() -> None:

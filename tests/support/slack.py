@@ -7,12 +7,14 @@ every listener the request started has finished (no sleeps: it waits on their fu
 
 from __future__ import annotations
 
+import http.client
 import itertools
 import json
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -171,7 +173,42 @@ class SlackSender:
         return self.post(urllib.parse.urlencode(fields), **kwargs)
 
     def interactive(self, payload: dict[str, Any], **kwargs: Any) -> Response:
-        return self.form({"payload": json.dumps(payload)}, **kwargs)
+        return self.post(interactive_body(payload), **kwargs)
+
+    def send(self, body: bytes, headers: Mapping[str, str | bytes], **kwargs: Any) -> Response:
+        """POST exactly `body` with exactly `headers` (see `post_raw`), then wait for the
+        listeners to finish."""
+        response = post_raw(self.url, body, headers, **kwargs)
+        if self.executor is not None:
+            self.executor.drain()
+        return response
+
+
+def interactive_body(payload: Any) -> str:
+    """A button click's or a modal submission's body: the payload as form-encoded JSON."""
+    return urllib.parse.urlencode({"payload": json.dumps(payload)})
+
+
+def post_raw(
+    url: str, body: bytes, headers: Mapping[str, str | bytes], *, timeout: float = 30
+) -> Response:
+    """POST `body` with exactly `headers`, nothing added but Content-Length (unless given):
+    no signing, and a header value given as bytes goes on the wire as it is (so it can be
+    UTF-8, which urllib would refuse). Announcing a Content-Length and sending a shorter
+    body is allowed: the server may answer before the body arrives."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout)
+    try:
+        connection.putrequest("POST", parts.path, skip_accept_encoding=True)
+        for name, value in headers.items():
+            connection.putheader(name, value)
+        if not any(name.lower() == "content-length" for name in headers):
+            connection.putheader("Content-Length", str(len(body)))
+        connection.endheaders(body)
+        reply = connection.getresponse()
+        return Response(reply.status, reply.read().decode("utf-8", "replace"), dict(reply.headers))
+    finally:
+        connection.close()
 
 
 def make_event(*, team: str, event: dict[str, Any]) -> dict[str, Any]:
