@@ -4,6 +4,7 @@ the real bot, a local stand-in for Slack, and a clock that can be moved forward.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import urllib.error
 import urllib.request
@@ -13,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.server import make_server
 from sandbox import demo, render
@@ -240,3 +243,57 @@ def test_mrkdwn_is_drawn_minimally_and_everything_else_is_escaped() -> None:
     assert '<a href="https://example.gov"' in drawn and ">site</a>" in drawn
     assert "<script>" not in drawn and "&lt;b&gt;" in drawn and "a*b*c" in drawn
     assert "href" not in render.mrkdwn("<javascript:alert(1)|x>", names)
+
+
+MARKER = "\x0099\x00"  # what sandbox/render.py once used to stand for a mention or link
+
+
+def test_text_with_the_renderers_marker_cannot_jam_a_page(page: Page) -> None:
+    coach = demo.active_coach()
+    page.load(LEARNER)
+    page.command(f"see {MARKER} and @{coach.name} {MARKER}\x000\x00 <https://example.gov|site>")
+
+    said = page.load(LEARNER)["messages"][-1]
+    assert said["text"].strip() == f"see 99 and @{coach.name} 990 site"
+    assert "\x00" not in said["html"]
+
+
+def test_a_learner_named_with_the_marker_leaves_the_coachs_page_working(page: Page) -> None:
+    page.load(LEARNER)
+    page.command("/coaching-profile learner")
+    assert page.state["modal"]["title"] == "Learner profile"
+    page.submit(
+        {
+            "name": f"Lena {MARKER} Ortiz",
+            "email": "lena.ortiz@example.gov",
+            "organization": "Polk County",
+            "title": "Senior Management Analyst",
+            "why_coaching": "I want to move into a deputy director role.",
+            "coaching_kinds": ["career"],
+            "frequency": "quarterly",
+        }
+    )
+    assert page.state["modal"] is None, page.state["modal"]["errors"]
+    page.command("/find-coach budget")
+    page.click("Ask for an intro")
+    page.submit({"coaching_kind": "career", "hopes": f"A plan {MARKER}.", "first_call": "video"})
+    sent = page.state["modal"]["text"]
+    coach = next(p["id"] for p in page.state["people"] if f"on its way to {p['name']}" in sent)
+
+    page.load(coach)
+    assert "Lena 99 Ortiz" in page.last_text() and "A plan 99." in page.last_text()
+
+
+FRAGMENTS = ("<@U1>", "<https://example.gov|site>", "\x00", "0", "99", "*", "_", "`", "\n", "&")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text())).map("".join))
+def test_any_text_is_drawn_whole_with_its_mentions(text: str) -> None:
+    names = {"U1": "Carl Mendez"}
+    drawn = render.mrkdwn(text, names)
+    assert "\x00" not in drawn
+    assert drawn.count('class="sb-mention"') >= render.printable(text).count("<@U1>")
+    without_markup = re.sub(r"[<>&*_~`]", "", text)
+    shown = render.visible_text(render.mrkdwn(without_markup, names))
+    assert shown == re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", without_markup)
