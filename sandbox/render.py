@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SPECIAL = re.compile(r"<([^<>\n]+)>")
 _PLACEHOLDER = re.compile("\x00(\\d+)\x00")
 _CODE = re.compile(r"`([^`\n]+)`")
@@ -46,6 +47,12 @@ def _special(inner: str, names: Mapping[str, str]) -> str:
     return html.escape(_unslack(inner))
 
 
+def printable(text: str) -> str:
+    """`text` without control characters other than tab and newline: they draw nothing,
+    and NUL is what marks a placeholder in `mrkdwn`, so typed text can never forge one."""
+    return _CONTROL.sub("", text)
+
+
 def mrkdwn(text: str, names: Mapping[str, str]) -> str:
     specials: list[str] = []
 
@@ -53,7 +60,7 @@ def mrkdwn(text: str, names: Mapping[str, str]) -> str:
         specials.append(_special(match.group(1), names))
         return f"\x00{len(specials) - 1}\x00"
 
-    escaped = html.escape(_unslack(_SPECIAL.sub(keep, text)), quote=False)
+    escaped = html.escape(_unslack(_SPECIAL.sub(keep, printable(text))), quote=False)
     escaped = _CODE.sub(lambda m: f"<code>{m.group(1)}</code>", escaped)
     escaped = _BOLD.sub(r"<b>\1</b>", escaped)
     escaped = _ITALIC.sub(r"<i>\1</i>", escaped)
@@ -69,7 +76,7 @@ def text_object(obj: Any, names: Mapping[str, str]) -> str:
         return ""
     if obj.get("type") == "mrkdwn":
         return mrkdwn(obj.get("text", ""), names)
-    return html.escape(obj.get("text", "")).replace("\n", "<br>")
+    return html.escape(printable(obj.get("text", ""))).replace("\n", "<br>")
 
 
 def plain(obj: Any) -> str:

@@ -11,23 +11,106 @@ POST /sandbox/api/forward       {step: day | week | month}: move the clock, run 
 POST /sandbox/api/reset         back to the freshly seeded demo program
 
 Every POST answers with the person's state (and, for forward/reset/submit, a `result`).
+
+Only the page itself may use the API: the page carries a token made when the sandbox
+starts, and every API request must send it back in `X-Sandbox-Token`, as JSON when it
+is a POST, from the page's own origin (`Origin`, `Sec-Fetch-Site`); anything else is
+refused with 403 and changes nothing. Only the local host names (and those named at
+start) are served, so a DNS-rebound name reaches nothing (400).
 """
 
 from __future__ import annotations
 
+import hmac
+import html
+import re
+import secrets
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, jsonify, redirect, request, send_from_directory
+from flask import Flask, Response, abort, jsonify, redirect, request, send_from_directory
 
 from sandbox import demo
 from sandbox.world import Sandbox, SandboxError
 
 STATIC = Path(__file__).parent / "static"
+TOKEN_HEADER = "X-Sandbox-Token"
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+# A Host header: a name or IPv4 address, or an IPv6 address in brackets; then a port.
+_HOST = re.compile(r"(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::[0-9]{1,5})?")
+PUBLIC = {"root", "page", "static_file"}  # the page and its files: no token to show
+REFUSED = "This request did not come from the sandbox page, or the sandbox was restarted: "
 
 
-def build_page_app(sandbox: Sandbox) -> Flask:
+def host_name(host: str) -> str:
+    """A host as it appears in a Host header: lower case, an IPv6 address in brackets."""
+    host = host.strip().lower()
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+def served_host(header: str, allowed: set[str]) -> bool:
+    """Whether a Host header names one of `allowed`, whatever the port (werkzeug's
+    TRUSTED_HOSTS cannot match an IPv6 address, so the check is made here)."""
+    found = _HOST.fullmatch(header.lower())
+    return found is not None and found.group(1) in allowed
+
+
+def refusal(token: str) -> str | None:
+    """Why the current API request is not the page's own, or None when it is."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None and site not in ("same-origin", "none"):
+        return f"sent from another site ({site})"
+    origin = request.headers.get("Origin")
+    if (
+        origin is not None
+        and origin.lower() != f"{request.scheme}://{request.headers['Host'].lower()}"
+    ):
+        return "sent from another origin"
+    if request.method != "GET" and request.mimetype != "application/json":
+        return "not JSON"
+    given = request.headers.get(TOKEN_HEADER, "").encode()
+    if not hmac.compare_digest(given, token.encode()):
+        return "without the page's token"
+    return None
+
+
+def build_page_app(sandbox: Sandbox, hosts: Iterable[str] = ()) -> Flask:
+    """The page and its API; `hosts` are host names served besides the local ones."""
     web = Flask("sounding_board_sandbox", static_folder=None)
+    token = secrets.token_urlsafe(32)
+    allowed = {host_name(host) for host in (*LOCAL_HOSTS, *hosts)}
+    index = (STATIC / "index.html").read_text(encoding="utf-8")
+    page_html = index.replace("{{ token }}", html.escape(token, quote=True))
+
+    @web.before_request
+    def only_the_page() -> tuple[Response, int] | tuple[str, int] | None:
+        if not served_host(request.headers.get("Host", ""), allowed):
+            names = ", ".join(sorted(allowed))
+            return (
+                f"This sandbox answers only at {names}; start it with --allow-host NAME "
+                "to use another name.\n",
+                400,
+            )
+        if request.endpoint not in PUBLIC:
+            reason = refusal(token)
+            if reason is not None:
+                return jsonify({"error": f"{REFUSED}{reason}. Please reload the page."}), 403
+        return None
+
+    @web.after_request
+    def security_headers(response: Response) -> Response:
+        response.headers.update(SECURITY_HEADERS)
+        return response
 
     def body() -> dict[str, Any]:
         data = request.get_json(silent=True)
@@ -49,10 +132,12 @@ def build_page_app(sandbox: Sandbox) -> Flask:
 
     @web.get("/sandbox/")
     def page() -> Response:
-        return send_from_directory(STATIC, "index.html")
+        return Response(page_html, mimetype="text/html")
 
     @web.get("/sandbox/static/<path:name>")
     def static_file(name: str) -> Response:
+        if name.endswith(".html"):
+            abort(404)
         return send_from_directory(STATIC, name)
 
     @web.get("/sandbox/api/state")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,13 +17,14 @@ from typing import Any
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import make_url
 
-from bot.server import EVENTS_PATH, build_web_app, make_server
+from bot.server import EVENTS_PATH, build_web_app
 from bot.settings import Settings
 from bot.wiring import Bot, assemble
 from handlers import ids
 from sandbox import demo, render
 from sandbox import slack_requests as requests
 from sandbox.clock import SandboxClock
+from sandbox.serving import Serving
 from sandbox.slack_api import SandboxSlack
 from storage.db import make_engine
 from storage.models import Base, Person
@@ -30,8 +32,6 @@ from storage.models import Base, Person
 logger = logging.getLogger("sandbox")
 
 DEFAULT_DATABASE_URL = "sqlite:///sandbox.db"
-BOT_TOKEN = "xoxb-sandbox-token"
-SIGNING_SECRET = "sandbox-signing-secret-not-for-slack"
 COMMAND_NAMES = {command.name for command in ids.COMMANDS}
 
 
@@ -68,8 +68,7 @@ class World:
     slack: SandboxSlack
     clock: SandboxClock
     bot: Bot
-    server: Any
-    thread: threading.Thread
+    server: Serving
     executor: requests.TrackingExecutor
     sender: requests.Sender
     bot_url: str
@@ -119,9 +118,13 @@ class Sandbox:
             except ValueError:
                 saved = {}
         clock = SandboxClock(datetime.fromisoformat(saved["clock"]) if "clock" in saved else None)
+        # Made anew at each start: the bot and the stand-in listen on this machine, so a
+        # secret written in the code would let any local process or web page use them.
+        bot_token = f"xoxb-sandbox-{secrets.token_hex(16)}"
+        signing_secret = secrets.token_urlsafe(32)
         slack = SandboxSlack(
             team_id=demo.TEAM,
-            bot_token=BOT_TOKEN,
+            bot_token=bot_token,
             team_name=demo.TEAM_NAME,
             team_domain="sandbox",
         ).start()
@@ -136,8 +139,8 @@ class Sandbox:
             )
         slack.add_channel(demo.PROGRAM_CHANNEL, members=[demo.COORDINATOR.user_id], name="program")
         settings = Settings(
-            slack_bot_token=BOT_TOKEN,
-            slack_signing_secret=SIGNING_SECRET,
+            slack_bot_token=bot_token,
+            slack_signing_secret=signing_secret,
             slack_api_url=slack.url,
             database_url=self.database_url,
             program_admins=frozenset({demo.COORDINATOR.user_id}),
@@ -153,18 +156,15 @@ class Sandbox:
                 saved = {}
         if saved.get("slack"):
             slack.restore(saved["slack"])
-        server = make_server(build_web_app(bot), self.bot_host, self.bot_port)
-        thread = threading.Thread(target=server.run, name="sandbox-bot", daemon=True)
-        thread.start()
-        bot_url = f"http://{self.bot_host}:{server.effective_port}"
+        server = Serving(build_web_app(bot), self.bot_host, self.bot_port, "sandbox-bot")
+        bot_url = server.url
         world = World(
             slack=slack,
             clock=clock,
             bot=bot,
             server=server,
-            thread=thread,
             executor=executor,
-            sender=requests.Sender(bot_url + EVENTS_PATH, SIGNING_SECRET, executor),
+            sender=requests.Sender(bot_url + EVENTS_PATH, signing_secret, executor),
             bot_url=bot_url,
             seeded=seeded,
         )
@@ -185,8 +185,7 @@ class Sandbox:
             if save:
                 world.slack.save(self.state_path, {"clock": world.clock().isoformat()})
             world.executor.drain()
-            world.server.close()
-            world.thread.join(timeout=5)
+            world.server.stop()
             world.executor.shutdown(wait=True)
             world.bot.engine.dispose()
             world.slack.stop()

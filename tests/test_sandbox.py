@@ -3,19 +3,28 @@ the real bot, a local stand-in for Slack, and a clock that can be moved forward.
 
 from __future__ import annotations
 
+import http.client
 import json
-import threading
-import urllib.error
+import re
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+from flask import Flask
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
-from bot.server import make_server
-from sandbox import demo, render
+from bot.server import EVENTS_PATH
+from sandbox import demo, render, slack_requests
+from sandbox.cli import page_hosts
+from sandbox.serving import Serving
 from sandbox.web import build_page_app
 from sandbox.world import Sandbox
 
@@ -34,25 +43,64 @@ TERMS = {
 }
 
 
+class Refused(Exception):
+    def __init__(self, status: int, answer: bytes) -> None:
+        super().__init__(f"{status}: {answer.decode(errors='replace')}")
+        self.status = status
+        self.answer = answer
+
+
 class Page:
-    """Talks to the sandbox's API exactly as sandbox/static/sandbox.js does."""
+    """Talks to the sandbox's API exactly as sandbox/static/sandbox.js does, with the token
+    the page carries."""
 
     def __init__(self, base: str) -> None:
         self.base = base
         self.user = LEARNER
         self.channel: str | None = None
         self.state: dict[str, Any] = {}
+        status, html_page = self.raw("GET", "/sandbox/", {})
+        found = re.search(r'<meta name="sandbox-token" content="([^"]+)">', html_page.decode())
+        assert status == 200 and found, "the page carries no token"
+        self.token = found.group(1)
+
+    def raw(
+        self, method: str, path: str, headers: dict[str, str | None], body: bytes | None = None
+    ) -> tuple[int, bytes]:
+        """One request with exactly these headers (`Host` is the page's unless given; a
+        header given as None is left out)."""
+        address = urlsplit(self.base)
+        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=60)
+        try:
+            connection.putrequest(method, path, skip_host="Host" in headers)
+            for name, value in headers.items():
+                if value is not None:
+                    connection.putheader(name, value)
+            if body is not None:
+                connection.putheader("Content-Length", str(len(body)))
+            connection.endheaders(body)
+            reply = connection.getresponse()
+            return reply.status, reply.read()
+        finally:
+            connection.close()
+
+    def headers(self, method: str = "POST") -> dict[str, str | None]:
+        """What the browser sends with the page's fetch()."""
+        sent: dict[str, str | None] = {
+            "X-Sandbox-Token": self.token,
+            "Sec-Fetch-Site": "same-origin",
+        }
+        if method == "POST":
+            sent |= {"Content-Type": "application/json", "Origin": self.base}
+        return sent
 
     def _send(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        method = "GET" if body is None else "POST"
         data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(
-            self.base + "/sandbox/api/" + path,
-            data=data,
-            method="GET" if body is None else "POST",
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=60) as reply:
-            self.state = json.loads(reply.read())
+        status, answer = self.raw(method, "/sandbox/api/" + path, self.headers(method), data)
+        if status != 200:
+            raise Refused(status, answer)
+        self.state = json.loads(answer)
         self.channel = self.state["channel"]
         return self.state
 
@@ -112,16 +160,20 @@ def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
         running.stop()
 
 
+@contextmanager
+def serve(web: Flask) -> Iterator[str]:
+    """The page served on a free port, for as long as the block runs; yields its address."""
+    serving = Serving(web, "127.0.0.1", 0, "sandbox-page")
+    try:
+        yield serving.url
+    finally:
+        serving.stop()
+
+
 @pytest.fixture
 def page(sandbox: Sandbox) -> Iterator[Page]:
-    server = make_server(build_page_app(sandbox), "127.0.0.1", 0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield Page(f"http://127.0.0.1:{server.effective_port}")
-    finally:
-        server.close()
-        thread.join(timeout=5)
+    with serve(build_page_app(sandbox)) as address:
+        yield Page(address)
 
 
 def test_the_demo_program_is_seeded_through_the_rules(sandbox: Sandbox) -> None:
@@ -205,9 +257,180 @@ def test_an_unknown_command_is_a_notice_not_a_crash(page: Page) -> None:
 
 
 def test_a_bad_request_is_a_400_with_a_reason(page: Page) -> None:
-    with pytest.raises(urllib.error.HTTPError) as refused:
+    with pytest.raises(Refused) as refused:
         page._send("action", {"user": "U0NOBODY", "source": {"type": "home"}})
-    assert refused.value.code == 400
+    assert refused.value.status == 400
+    assert "no such person" in json.loads(refused.value.answer)["error"]
+
+
+def what_stays(page: Page) -> tuple[Any, ...]:
+    """What a refused request must leave as it was: the sandbox's day and the conversation."""
+    state = page.load(LEARNER)
+    return state["clock_label"], [m["text"] for m in state["messages"]]
+
+
+def refusals(page: Page) -> dict[str, dict[str, str | None]]:
+    """Requests that did not come from the sandbox page, each differing from the page's own
+    in one way (None: the header is left out)."""
+    other_site = {"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"}
+    return {
+        "a form posted from another site": {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Sandbox-Token": None,
+            **other_site,
+        },
+        "a form posted with the token": {"Content-Type": "application/x-www-form-urlencoded"},
+        "a text body": {"Content-Type": "text/plain"},
+        "no content type": {"Content-Type": None},
+        "no token": {"X-Sandbox-Token": None},
+        "a wrong token": {"X-Sandbox-Token": "x" * len(page.token)},
+        "a token of another length": {"X-Sandbox-Token": page.token[:-1]},
+        "a token that is not ASCII": {"X-Sandbox-Token": "é" * len(page.token)},
+        "another site's page, with the token": other_site,
+        "another origin": {"Origin": "http://evil.example"},
+        "another port on this machine": {"Origin": "http://127.0.0.1:1"},
+        "an opaque origin": {"Origin": "null"},
+        "a fetch from another site": {"Sec-Fetch-Site": "cross-site"},
+        "a fetch from the same site, another origin": {"Sec-Fetch-Site": "same-site"},
+    }
+
+
+def sent(page: Page, changes: dict[str, str | None], method: str = "POST") -> dict[str, str | None]:
+    return {**page.headers(method), **changes}
+
+
+def test_requests_not_from_the_page_are_refused_and_change_nothing(page: Page) -> None:
+    page.load(LEARNER)
+    page.command("/coaching-help")
+    before = what_stays(page)
+    for case, changes in refusals(page).items():
+        for path, body in (("forward", b'{"step": "month"}'), ("reset", b"{}")):
+            headers = sent(page, changes)
+            if (headers["Content-Type"] or "").endswith("urlencoded"):
+                body = b"step=month"
+            status, answer = page.raw("POST", "/sandbox/api/" + path, headers, body)
+            assert status == 403, f"{case}: {path} answered {status}"
+            assert "reload the page" in json.loads(answer)["error"], case
+    assert what_stays(page) == before
+    assert "/find-coach" in page.text()
+
+
+def test_what_a_person_sees_is_only_given_to_the_page(page: Page) -> None:
+    path = f"/sandbox/api/state?user={demo.ACTIVE_LEARNER}"
+    for case, changes in refusals(page).items():
+        if "Content-Type" in changes:
+            continue
+        status, answer = page.raw("GET", path, sent(page, changes, "GET"))
+        assert status == 403, f"{case}: answered {status}"
+        assert b"Priya" not in answer
+    status, answer = page.raw("GET", path, page.headers("GET"))
+    assert status == 200 and json.loads(answer)["user"] == demo.ACTIVE_LEARNER
+
+
+def test_the_page_carries_a_token_made_at_start(sandbox: Sandbox, page: Page) -> None:
+    status, html_page = page.raw("GET", "/sandbox/", {})
+    assert status == 200 and page.token.encode() in html_page and len(page.token) >= 40
+    assert Page(page.base).token == page.token
+    with serve(build_page_app(sandbox)) as again:
+        assert Page(again).token != page.token
+    status, _ = page.raw("GET", "/sandbox/static/index.html", {})
+    assert status == 404
+
+
+def test_the_page_cannot_be_framed_or_kept(page: Page) -> None:
+    with urllib.request.urlopen(page.base + "/sandbox/", timeout=60) as reply:
+        headers = reply.headers
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Cache-Control"] == "no-store"
+
+
+FOREIGN_HOSTS = (
+    "evil.example",
+    "evil.example:{port}",
+    "127.0.0.1.evil.example:{port}",
+    "localhost.evil.example:{port}",
+    "sub.localhost:{port}",
+    "localhost:{port}@evil.example",
+    "[::2]:{port}",
+    "10.0.0.1:{port}",
+    "",
+    None,
+)
+
+
+def test_only_local_host_names_are_served(page: Page) -> None:
+    port = str(urlsplit(page.base).port)
+    before = what_stays(page)
+    for template in FOREIGN_HOSTS:
+        host = None if template is None else template.format(port=port)
+        for method, path in (
+            ("GET", "/"),
+            ("GET", "/sandbox/"),
+            ("GET", "/sandbox/static/sandbox.js"),
+            ("GET", f"/sandbox/api/state?user={LEARNER}"),
+            ("POST", "/sandbox/api/reset"),
+        ):
+            headers = page.headers(method) | {"Host": host}
+            if host is not None:
+                headers["Origin"] = f"http://{host}"
+            status, answer = page.raw(method, path, headers, b"{}" if method == "POST" else None)
+            assert status == 400, f"Host {host!r}: {method} {path} answered {status}"
+            assert page.token.encode() not in answer
+    assert what_stays(page) == before
+
+    for host in (f"localhost:{port}", f"127.0.0.1:{port}", f"[::1]:{port}", "LocalHost", "[::1]"):
+        status, answer = page.raw("GET", "/sandbox/", {"Host": host})
+        assert status == 200 and page.token.encode() in answer, host
+        headers = page.headers() | {"Host": host, "Origin": f"http://{host.lower()}"}
+        status, _ = page.raw("POST", "/sandbox/api/home", headers, b'{"user": "U0LENA"}')
+        assert status == 200, host
+
+
+def test_hosts_named_at_start_are_served_too(sandbox: Sandbox) -> None:
+    with serve(build_page_app(sandbox, ["Sandbox.Example", "fd00::5"])) as address:
+        page = Page(address)
+        port = urlsplit(address).port
+        for host, served in (
+            ("sandbox.example", 200),
+            (f"sandbox.example:{port}", 200),
+            ("[fd00::5]:80", 200),
+            ("other.example", 400),
+            ("[fd00::6]", 400),
+        ):
+            status, _ = page.raw("GET", "/sandbox/", {"Host": host})
+            assert status == served, host
+
+
+def test_listening_everywhere_still_serves_only_the_names_given() -> None:
+    assert page_hosts("0.0.0.0", []) == []
+    assert page_hosts("0.0.0.0", ["box.example", "192.168.1.5"]) == ["box.example", "192.168.1.5"]
+    assert page_hosts("192.168.1.5", ["box.example"]) == ["192.168.1.5", "box.example"]
+
+
+def test_the_sandboxs_bot_and_slack_stand_in_take_no_secret_from_the_code(
+    sandbox: Sandbox,
+) -> None:
+    """Their ports are on this machine too: a request signed with a secret anyone can read
+    in the code, or a call with such a token, must reach nothing."""
+    world = sandbox.world
+    channel = world.slack.dm_channel(LEARNER)
+    fields = slack_requests.command(
+        command="/my-coaching",
+        user=LEARNER,
+        team=demo.TEAM,
+        text="",
+        channel=channel,
+        trigger_id=world.slack.issue_trigger_id(),
+        response_url=world.slack.response_url(channel=channel, user=LEARNER),
+    )
+    for secret in ("sandbox-signing-secret-not-for-slack", "a guess"):
+        forged = slack_requests.Sender(world.bot_url + EVENTS_PATH, secret, world.executor)
+        assert forged.form(fields).status == 401
+    assert world.sender.form(fields).status == 200
+    with pytest.raises(SlackApiError) as refused:
+        WebClient("xoxb-sandbox-token", base_url=world.slack.url).auth_test()
+    assert refused.value.response["error"] == "invalid_auth"
 
 
 def test_reset_and_restart_keep_or_drop_the_conversations(tmp_path: Path) -> None:
@@ -240,3 +463,57 @@ def test_mrkdwn_is_drawn_minimally_and_everything_else_is_escaped() -> None:
     assert '<a href="https://example.gov"' in drawn and ">site</a>" in drawn
     assert "<script>" not in drawn and "&lt;b&gt;" in drawn and "a*b*c" in drawn
     assert "href" not in render.mrkdwn("<javascript:alert(1)|x>", names)
+
+
+MARKER = "\x0099\x00"  # what sandbox/render.py once used to stand for a mention or link
+
+
+def test_text_with_the_renderers_marker_cannot_jam_a_page(page: Page) -> None:
+    coach = demo.active_coach()
+    page.load(LEARNER)
+    page.command(f"see {MARKER} and @{coach.name} {MARKER}\x000\x00 <https://example.gov|site>")
+
+    said = page.load(LEARNER)["messages"][-1]
+    assert said["text"].strip() == f"see 99 and @{coach.name} 990 site"
+    assert "\x00" not in said["html"]
+
+
+def test_a_learner_named_with_the_marker_leaves_the_coachs_page_working(page: Page) -> None:
+    page.load(LEARNER)
+    page.command("/coaching-profile learner")
+    assert page.state["modal"]["title"] == "Learner profile"
+    page.submit(
+        {
+            "name": f"Lena {MARKER} Ortiz",
+            "email": "lena.ortiz@example.gov",
+            "organization": "Polk County",
+            "title": "Senior Management Analyst",
+            "why_coaching": "I want to move into a deputy director role.",
+            "coaching_kinds": ["career"],
+            "frequency": "quarterly",
+        }
+    )
+    assert page.state["modal"] is None, page.state["modal"]["errors"]
+    page.command("/find-coach budget")
+    page.click("Ask for an intro")
+    page.submit({"coaching_kind": "career", "hopes": f"A plan {MARKER}.", "first_call": "video"})
+    sent = page.state["modal"]["text"]
+    coach = next(p["id"] for p in page.state["people"] if f"on its way to {p['name']}" in sent)
+
+    page.load(coach)
+    assert "Lena 99 Ortiz" in page.last_text() and "A plan 99." in page.last_text()
+
+
+FRAGMENTS = ("<@U1>", "<https://example.gov|site>", "\x00", "0", "99", "*", "_", "`", "\n", "&")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text())).map("".join))
+def test_any_text_is_drawn_whole_with_its_mentions(text: str) -> None:
+    names = {"U1": "Carl Mendez"}
+    drawn = render.mrkdwn(text, names)
+    assert "\x00" not in drawn
+    assert drawn.count('class="sb-mention"') >= render.printable(text).count("<@U1>")
+    without_markup = re.sub(r"[<>&*_~`]", "", text)
+    shown = render.visible_text(render.mrkdwn(without_markup, names))
+    assert shown == re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", without_markup)

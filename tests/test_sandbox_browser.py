@@ -6,13 +6,15 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.server import make_server
+from sandbox.serving import Serving
 from sandbox.web import build_page_app
 from sandbox.world import Sandbox
 
@@ -47,9 +49,7 @@ def browser_page(tmp_path: Path) -> Iterator[tuple[Any, str]]:
     from playwright.sync_api import sync_playwright
 
     sandbox = Sandbox(f"sqlite:///{tmp_path / 'sandbox.db'}").start()
-    server = make_server(build_page_app(sandbox), "127.0.0.1", 0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    serving = Serving(build_page_app(sandbox), "127.0.0.1", 0, "sandbox-page")
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -57,12 +57,11 @@ def browser_page(tmp_path: Path) -> Iterator[tuple[Any, str]]:
                 page = browser.new_page()
                 page.set_default_timeout(20_000)
                 page.on("dialog", lambda dialog: dialog.accept())
-                yield page, f"http://127.0.0.1:{server.effective_port}/"
+                yield page, serving.url + "/"
             finally:
                 browser.close()
     finally:
-        server.close()
-        thread.join(timeout=5)
+        serving.stop()
         sandbox.stop()
 
 
@@ -73,6 +72,12 @@ def act_as(page: Any, name: str) -> None:
     )
 
 
+def open_as(page: Any, url: str, name: str) -> None:
+    page.goto(url)
+    page.wait_for_selector("#person option", state="attached")
+    act_as(page, name)
+
+
 def command(page: Any, text: str) -> None:
     page.fill("#composer-text", text)
     page.click("#send")
@@ -80,9 +85,7 @@ def command(page: Any, text: str) -> None:
 
 def test_the_journey_in_a_browser(browser_page: tuple[Any, str]) -> None:
     page, url = browser_page
-    page.goto(url)
-    page.wait_for_selector("#person option", state="attached")
-    act_as(page, "Lena Ortiz")
+    open_as(page, url, "Lena Ortiz")
 
     command(page, "/find-coach budget")
     page.get_by_text("Only visible to you").last.wait_for()
@@ -135,3 +138,58 @@ def test_the_journey_in_a_browser(browser_page: tuple[Any, str]) -> None:
     page.click("#tab-home")
     page.locator("#home .sb-section").first.wait_for()
     assert first_result in page.locator("#home").inner_text()
+
+
+@contextmanager
+def another_site(sandbox_url: str) -> Iterator[str]:
+    """A page on another site that tries to drive the sandbox: a fetch that resets it and
+    a form that moves its clock a month (the kinds of request any web page can send)."""
+    page = f"""<!doctype html><title>elsewhere</title>
+<form id="f" method="post" enctype="text/plain" action="{sandbox_url}sandbox/api/forward">
+<input name='{{"step": "month", "x": "' value='"}}'></form>
+<script>
+fetch("{sandbox_url}sandbox/api/reset", {{method: "POST", mode: "no-cors",
+  headers: {{"Content-Type": "text/plain"}}, body: "{{}}"}})
+  .finally(() => document.getElementById("f").submit());
+</script>""".encode()
+
+    class Elsewhere(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Elsewhere)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://localhost:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def test_another_site_cannot_drive_the_sandbox(browser_page: tuple[Any, str]) -> None:
+    page, url = browser_page
+    open_as(page, url, "Lena Ortiz")
+    command(page, "/coaching-help")
+    page.locator("#messages").get_by_text("/find-coach").first.wait_for()
+    day = page.locator("#clock").inner_text()
+
+    with another_site(url) as elsewhere:
+        with (
+            page.expect_response(lambda r: r.url.endswith("/sandbox/api/reset")) as reset,
+            page.expect_response(lambda r: r.url.endswith("/sandbox/api/forward")) as forward,
+        ):
+            page.goto(elsewhere)
+        assert reset.value.status == 403 and forward.value.status == 403
+
+    open_as(page, url, "Lena Ortiz")
+    page.locator("#messages").get_by_text("/find-coach").first.wait_for()
+    assert page.locator("#clock").inner_text() == day

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -25,18 +27,24 @@ def start(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_without_slack_credentials_it_says_so_and_starts_the_sandbox(tmp_path: Path) -> None:
+def spawn(args: list[str], cwd: Path) -> subprocess.Popen[str]:
+    """`python -m bot ARGS` left running, without Slack credentials or a real database."""
     clean = {key: value for key, value in os.environ.items() if not key.startswith("SLACK_")}
     env = {**clean, "PYTHONPATH": str(ROOT), "SANDBOX_PORT": "0"}
     env.pop("DATABASE_URL", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot"],
+    env.pop("SANDBOX_DATABASE_URL", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", *args],
         env=env,
-        cwd=tmp_path,
+        cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def test_without_slack_credentials_it_says_so_and_starts_the_sandbox(tmp_path: Path) -> None:
+    process = spawn([], tmp_path)
     try:
         assert process.stdout is not None
         first = process.stdout.readline()
@@ -51,6 +59,31 @@ def test_without_slack_credentials_it_says_so_and_starts_the_sandbox(tmp_path: P
     assert first.startswith("No Slack credentials are set (SLACK_BOT_TOKEN and SLACK_SIGNING")
     assert "https://api.slack.com/apps" in first
     assert "Traceback" not in errors
+
+
+def test_the_sandbox_answers_at_the_names_it_is_given_and_no_other(tmp_path: Path) -> None:
+    process = spawn(["sandbox", "--allow-host", "Box.Example"], tmp_path)
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline()]
+        while not lines[-1].startswith("(also at"):
+            assert lines[-1], "the sandbox stopped before printing its addresses"
+            lines.append(process.stdout.readline())
+        address = urlsplit(lines[-2].removeprefix("Sounding Board sandbox: ").strip())
+        assert address.hostname == "127.0.0.1"
+        assert lines[-1].strip() == f"(also at http://box.example:{address.port}/)"
+        answers = {}
+        for host in ("box.example", "127.0.0.1", "other.example"):
+            connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
+            connection.request("GET", "/sandbox/", headers={"Host": f"{host}:{address.port}"})
+            reply = connection.getresponse()
+            answers[host] = (reply.status, reply.read().decode())
+            connection.close()
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
+    assert answers["box.example"][0] == answers["127.0.0.1"][0] == 200
+    assert answers["other.example"][0] == 400 and "--allow-host" in answers["other.example"][1]
 
 
 def test_with_one_slack_setting_missing_it_names_it_in_one_line(tmp_path: Path) -> None:

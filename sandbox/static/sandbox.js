@@ -6,11 +6,17 @@
 
 const view = { user: null, channel: null, tab: "messages", state: null };
 const $ = (id) => document.getElementById(id);
+// Made when the sandbox started; without it the sandbox refuses every request, so no other
+// web page can drive it.
+const token = document.querySelector('meta[name="sandbox-token"]').content;
 
 async function api(path, body) {
-  const options = body === undefined ? {} : {
-    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
-  };
+  const options = { headers: { "X-Sandbox-Token": token } };
+  if (body !== undefined) {
+    options.method = "POST";
+    options.headers["Content-Type"] = "application/json";
+    options.body = JSON.stringify(body);
+  }
   const response = await fetch("/sandbox/api/" + path, options);
   const data = await response.json();
   if (!response.ok) { showNotices([data.error || "Something went wrong"]); return null; }
