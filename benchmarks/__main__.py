@@ -1,4 +1,4 @@
-"""`python -m benchmarks search|reminders [options]`: see each module for what it measures."""
+"""`python -m benchmarks search|reminders|load|year`: see each module for what it measures."""
 
 from __future__ import annotations
 
@@ -27,6 +27,11 @@ def main() -> int:
     load = commands.add_parser("load", help="signed requests, 20 at a time, at a bot process")
     load.add_argument("--requests", type=int, default=400)
     load.add_argument("--databases", default="sqlite,postgresql")
+    year = commands.add_parser("year", help="a year of a program: seeds, pairs, invariants")
+    year.add_argument("--seeds", default="1,2,3,4,5", help="comma-separated seeds")
+    year.add_argument("--pairs", type=int, default=80)
+    year.add_argument("--days", type=int, default=365)
+    year.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     args = parser.parse_args()
     if args.name == "search":
         from benchmarks.search import run
@@ -40,6 +45,11 @@ def main() -> int:
         from benchmarks.load import run as run_load
 
         return run_load(args.requests, args.databases.split(","))
+    if args.name == "year":
+        from benchmarks.year import run as run_year
+
+        seeds = [int(seed) for seed in args.seeds.split(",")]
+        return run_year(seeds, args.pairs, args.days, args.database)
     return 2
 
 

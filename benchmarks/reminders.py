@@ -20,8 +20,8 @@ from sqlalchemy import Engine, event, insert
 
 import handlers
 from bot.app import build_client
+from coaching.cadence import add_months
 from sandbox.fakeslack import FakeSlack
-from scheduling.cadence import add_months
 from scheduling.reminders import ReminderRun
 from storage.db import make_engine, make_sessionmaker, migrate
 from storage.models import Agreement, LearnerProfile, Person, Relationship

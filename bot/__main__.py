@@ -79,22 +79,35 @@ def import_coaches(settings_env: dict[str, str], path: str, team_id: str | None)
 
 
 def export_program(settings_env: dict[str, str], out: str, team_id: str | None) -> int:
+    """Write the program's CSV files from the database alone: no Slack token is needed.
+    Without --team, the database's one program is exported (or the programs are named)."""
     from pathlib import Path
 
-    from bot.app import build_client
+    from bot.settings import load_database_url
     from bot.wiring import open_database
-    from coaching.program import export
+    from coaching.program import export, teams
     from storage.db import make_sessionmaker
 
-    settings = load_settings(settings_env)
-    if team_id is None:
-        team_id = build_client(settings.slack_bot_token, settings.slack_api_url).auth_test()[
-            "team_id"
-        ]
+    sessions = make_sessionmaker(open_database(load_database_url(settings_env)))
+    with sessions.begin() as session:
+        if team_id is None:
+            known = teams(session)
+            if len(known) != 1:
+                print(
+                    "sounding-board: "
+                    + (
+                        f"this database holds {len(known)} programs ({', '.join(known)}): "
+                        "choose one with --team"
+                        if known
+                        else "this database holds no program yet: nothing to export"
+                    ),
+                    file=sys.stderr,
+                )
+                return 2
+            team_id = known[0]
+        files = export(session, team_id)
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    with make_sessionmaker(open_database(settings)).begin() as session:
-        files = export(session, team_id)
     for name, content in files.items():
         (folder / name).write_text(content, encoding="utf-8")
         print(f"wrote {folder / name} ({content.count(chr(10)) - 1} rows)", file=sys.stderr)

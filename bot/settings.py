@@ -39,6 +39,9 @@ class Settings:
     port: int = 3000
     program_admins: frozenset[str] = frozenset()
     program_channel: str | None = None
+    program_channel_copy: str = "notice"
+    """What the program channel gets when a pair signs: a short `notice`, or the `full`
+    text of the agreement."""
     max_open_requests: int = 3
     scheduler_enabled: bool = True
     retention_months: int | None = None
@@ -103,13 +106,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         if not api_url.endswith("/"):
             api_url += "/"
 
-    database_url = get("DATABASE_URL") or DEFAULT_DATABASE_URL
-    if not re.match(r"^(sqlite|postgres|postgresql)(\+\w+)?://", database_url):
-        raise SettingsError(
-            "DATABASE_URL",
-            "is not a supported database URL",
-            "use sqlite:///path/to/file.db or postgresql://user:password@host/dbname",
-        )
+    database_url = load_database_url(env)
 
     return Settings(
         slack_bot_token=bot_token,
@@ -120,6 +117,9 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         port=_port(get("PORT")),
         program_admins=_ids("PROGRAM_ADMINS", get("PROGRAM_ADMINS"), _USER_ID, "U0123ABCD"),
         program_channel=_channel(get("PROGRAM_CHANNEL")),
+        program_channel_copy=_choice(
+            "PROGRAM_CHANNEL_COPY", get("PROGRAM_CHANNEL_COPY"), ("notice", "full")
+        ),
         max_open_requests=_positive_int("MAX_OPEN_REQUESTS", get("MAX_OPEN_REQUESTS"), 3),
         scheduler_enabled=_switch("SCHEDULER", get("SCHEDULER")),
         retention_months=(
@@ -128,6 +128,18 @@ def load_settings(env: Mapping[str, str]) -> Settings:
             else None
         ),
     )
+
+
+def load_database_url(env: Mapping[str, str]) -> str:
+    """Just DATABASE_URL, checked, for the commands that only read the database."""
+    database_url = env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+    if not re.match(r"^(sqlite|postgres|postgresql)(\+\w+)?://", database_url):
+        raise SettingsError(
+            "DATABASE_URL",
+            "is not a supported database URL",
+            "use sqlite:///path/to/file.db or postgresql://user:password@host/dbname",
+        )
+    return database_url
 
 
 def _port(raw: str | None) -> int:
@@ -176,6 +188,16 @@ def _channel(raw: str | None) -> str | None:
             "and invite the bot to it",
         )
     return raw
+
+
+def _choice(name: str, raw: str | None, allowed: tuple[str, ...]) -> str:
+    if raw is None:
+        return allowed[0]
+    if raw.lower() not in allowed:
+        raise SettingsError(
+            name, f"is not one of {', '.join(allowed)} ({raw!r})", f"use {name}={allowed[0]}"
+        )
+    return raw.lower()
 
 
 def _switch(name: str, raw: str | None) -> bool:

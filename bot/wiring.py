@@ -29,9 +29,9 @@ class Bot:
     reminders: ReminderRun
 
 
-def open_database(settings: Settings) -> Engine:
-    """The engine, with the schema brought up to date."""
-    engine = make_engine(settings.database_url)
+def open_database(settings: Settings | str) -> Engine:
+    """The engine for the settings' database (or a database URL), schema up to date."""
+    engine = make_engine(settings if isinstance(settings, str) else settings.database_url)
     migrate(engine)
     return engine
 
@@ -56,5 +56,12 @@ def assemble(
         runtime=runtime,
         client=client,
         app=build_app(runtime, client, listener_executor=listener_executor),
-        reminders=ReminderRun(sessions, client, clock, courier=courier, worker=outbox.worker),
+        reminders=ReminderRun(
+            sessions,
+            client,
+            clock,
+            courier=courier,
+            coordinators=lambda _team: settings.program_admins,
+            worker=outbox.worker,
+        ),
     )

@@ -16,12 +16,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from coaching import text
-from coaching.effects import Effect, Kind, group_conversation
+from coaching.cadence import add_months, next_working_day
+from coaching.effects import Effect, Kind, closing, group_conversation
 from coaching.lifecycle import State, Transition, next_state
 from coaching.pairs import party_to
 from coaching.profiles import LONG_TEXT, find_person
 from coaching.vocabulary import Frequency, MeetingForm
-from scheduling.cadence import add_months
 from storage.models import Agreement, Person, Relationship
 from storage.queries import get_in_team
 
@@ -176,22 +176,39 @@ def awaiting(agreement: Agreement) -> int:
     return relationship.coach_id
 
 
-def starting_terms(session: Session, team_id: str, relationship_id: int, user_id: str) -> Terms:
+def starting_terms(
+    session: Session, team_id: str, relationship_id: int, user_id: str, today: date
+) -> Terms:
     """What the form opens with: the open draft, else the executed version, else
-    suggestions from the request and the coach's profile."""
+    suggestions: the cadence the learner asked for if it is no more often than the
+    coach's preference (else the coach's), the coach's ways to meet, the learner's hopes,
+    and a start on the next working day."""
     relationship, _person = _relationship_for(session, team_id, relationship_id, user_id)
     if relationship.state not in (State.EXPLORING, State.ACTIVE, State.PAUSED):
         raise AgreementRefused("This relationship has ended; there is nothing to agree.")
     existing = current_draft(session, relationship.id) or executed(session, relationship.id)
     if existing is not None:
         return terms_of(existing)
-    coach = relationship.coach.coach
+    coach, learner = relationship.coach.coach, relationship.learner.learner
     return Terms(
+        start_date=next_working_day(today).isoformat(),
         duration_months="6",
-        frequency=coach.frequency if coach else Frequency.QUARTERLY.value,
+        frequency=suggested_frequency(
+            learner.frequency if learner else None, coach.frequency if coach else None
+        ),
         contact_forms=list(coach.meeting_forms) if coach else [],
         goals=relationship.hopes,
     )
+
+
+def suggested_frequency(learner: str | None, coach: str | None) -> str:
+    """The learner's wish when the coach's preference allows it (it is no more often
+    than the coach's), otherwise the coach's; quarterly when neither said."""
+    wished = Frequency(learner) if learner in set(Frequency) else None
+    offered = Frequency(coach) if coach in set(Frequency) else None
+    if wished and (offered is None or wished.months >= offered.months):
+        return wished.value
+    return (offered or Frequency.QUARTERLY).value
 
 
 def repeats_draft(
@@ -407,15 +424,28 @@ def drafted_effects(
 
 
 def signed_effects(
-    signed: Signed, previous: tuple[str | None, str | None], program_channel: str | None
+    session: Session,
+    signed: Signed,
+    previous: tuple[str | None, str | None],
+    program_channel: str | None,
+    copy: str = "notice",
 ) -> list[Effect]:
     """The review DM says it was signed; once executed, the record goes to the pair's
-    group DM and a copy to the program channel."""
+    group DM and to the program channel a short notice (or, with `copy` "full", the
+    whole text: the channel may be a public record)."""
     agreement, signer = signed.agreement, signed.signer
     found = _closed_review(previous, agreement, signer, "signed")
     if not signed.executed:
         return found
     relationship = agreement.relationship
+    if agreement.version > 1:
+        found += closing(
+            session,
+            agreement.team_id,
+            (Kind.TERM_END, Kind.TERM_REMINDER),
+            relationship.id,
+            "renewed",
+        )
     found.append(
         Effect(
             Kind.AGREEMENT_RECORD,
@@ -425,5 +455,7 @@ def signed_effects(
         )
     )
     if program_channel:
-        found.append(Effect(Kind.AGREEMENT_COPY, agreement.id, None, program_channel))
+        found.append(
+            Effect(Kind.AGREEMENT_COPY, agreement.id, None, program_channel, payload={"copy": copy})
+        )
     return found

@@ -10,12 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coaching import text
-from coaching.effects import Effect, Kind
+from coaching.cadence import next_working_instant
+from coaching.effects import Effect, Kind, closing
 from coaching.lifecycle import MATCHED, State
 from coaching.pairs import party_to
 from coaching.profiles import LONG_TEXT, find_person
 from coaching.vocabulary import MeetingForm
-from scheduling.cadence import next_working_instant
 from storage.models import (
     ActionItem,
     Conversation,
@@ -389,8 +389,12 @@ def logged_effects(session: Session, conversation: Conversation) -> list[Effect]
     return [_to(logged_by, Kind.LOGGED, conversation.id, other=other.slack_user_id)]
 
 
-def debriefed_effects(debrief: Debrief, learner: Person) -> list[Effect]:
-    return [_to(learner, Kind.DEBRIEFED, debrief.id)]
+def debriefed_effects(session: Session, debrief: Debrief, learner: Person) -> list[Effect]:
+    """The learner's confirmation; the debrief prompt says it is done."""
+    return [
+        _to(learner, Kind.DEBRIEFED, debrief.id),
+        *closing(session, debrief.team_id, [Kind.DEBRIEF], debrief.conversation_id, "debriefed"),
+    ]
 
 
 def prepared_effects(preparation: Preparation, learner: Person) -> list[Effect]:

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.models import Nudge
+from storage.models import Nudge, Person
 
 
 class Kind(StrEnum):
@@ -52,6 +52,12 @@ class Kind(StrEnum):
     COACHABILITY_SUMMARY = "coachability_summary"
     COACHABILITY_SHARED = "coachability_shared"
     EXPORT = "export"
+    TERM_CONCLUDED = "term_concluded"
+    COACH_LEFT = "coach_left"
+    PROGRAM_NOTICE = "program_notice"
+    PAIR_NOTE = "pair_note"
+    CLOSED = "closed"
+    """An earlier message updated to say what became of its question, its buttons gone."""
     # Scheduled: planned from stored rows, sent in the recipient's working hours.
     FIRST_CALL = "first_call"
     CHECK_IN = "check_in"
@@ -59,6 +65,8 @@ class Kind(StrEnum):
     DEBRIEF = "debrief"
     OVERDUE = "overdue"
     TERM_END = "term_end"
+    TERM_REMINDER = "term_reminder"
+    AT_RISK_DIGEST = "at_risk_digest"
     KEEP_IN_TOUCH = "keep_in_touch"
     REQUEST_REMINDER = "request_reminder"
     REQUEST_EXPIRED = "request_expired"
@@ -90,9 +98,17 @@ def group_conversation(relationship_id: int) -> str:
     return f"group:{relationship_id}"
 
 
-def record(session: Session, team_id: str, effects: Iterable[Effect], now: datetime) -> list[int]:
-    """Write `effects` to the outbox in the session's transaction; returns the ids of the
-    rows now waiting for them (an effect already written is not written again)."""
+def record(
+    session: Session,
+    team_id: str,
+    effects: Iterable[Effect],
+    now: datetime,
+    *,
+    deliver_at: datetime | None = None,
+) -> list[int]:
+    """Write `effects` to the outbox in the session's transaction, to go now (or at
+    `deliver_at`); returns the ids of the rows now waiting for them (an effect already
+    written is not written again)."""
     effects = list(effects)
     if any(effect.subject_id is None for effect in effects):
         raise ValueError("an effect's subject has no id yet: flush the session first")
@@ -105,7 +121,7 @@ def record(session: Session, team_id: str, effects: Iterable[Effect], now: datet
             "due_key": effect.key[:64],
             "channel_key": effect.conversation[:64],
             "payload": effect.payload,
-            "deliver_at": now,
+            "deliver_at": deliver_at or now,
             "status": "pending",
             "attempts": 0,
             "error": "",
@@ -130,6 +146,18 @@ def record(session: Session, team_id: str, effects: Iterable[Effect], now: datet
     return ids
 
 
+def is_written(session: Session, team_id: str, effect: Effect) -> bool:
+    """Whether `effect` is already in the outbox (pending, sent or otherwise)."""
+    row = {
+        "team_id": team_id,
+        "kind": effect.kind.value,
+        "subject_id": effect.subject_id,
+        "recipient_id": effect.recipient_id,
+        "due_key": effect.key[:64],
+    }
+    return _written(session, row) is not None
+
+
 def _written(session: Session, row: dict[str, Any]) -> int | None:
     recipient = row["recipient_id"]
     return session.scalar(
@@ -141,3 +169,31 @@ def _written(session: Session, row: dict[str, Any]) -> int | None:
             Nudge.due_key == row["due_key"],
         )
     )
+
+
+def closing(
+    session: Session, team_id: str, kinds: Iterable[Kind], subject_id: int, outcome: str
+) -> list[Effect]:
+    """Effects that update each message of `kinds` about `subject_id` that went (or is
+    going) out, to say `outcome` without live buttons."""
+    rows = session.execute(
+        select(Nudge.id, Nudge.recipient_id, Nudge.channel_key, Person.slack_user_id)
+        .join(Person, Person.id == Nudge.recipient_id)
+        .where(
+            Nudge.team_id == team_id,
+            Nudge.kind.in_([kind.value for kind in kinds]),
+            Nudge.subject_id == subject_id,
+            Nudge.status.in_(("pending", "claimed", "sent")),
+        )
+    ).all()
+    return [
+        Effect(
+            Kind.CLOSED,
+            nudge_id,
+            recipient_id,
+            channel_key or slack_user_id or "",
+            key=outcome[:40],
+            payload={"outcome": outcome},
+        )
+        for nudge_id, recipient_id, channel_key, slack_user_id in rows
+    ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import statistics
 import threading
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -98,6 +98,7 @@ def load_cards(session: Session, team_id: str) -> list[CoachCard]:
             answer_hours=statistics.median(answer_hours[person.id])
             if answer_hours[person.id]
             else None,
+            years=coach.years_in_local_government,
         )
         for person, coach in rows
     ]
@@ -138,6 +139,29 @@ class _IndexCache:
 
 
 INDEXES = _IndexCache()
+
+
+def alternatives(
+    session: Session, request: Relationship, now: datetime, exclude: set[int], limit: int = 3
+) -> list[Match]:
+    """Other coaches for the learner of `request`: ranked by the learner's needs and the
+    filters they searched with, not the words (a learner who looked a coach up by name
+    would find no one else), leaving out `exclude`."""
+    filters = replace(Filters.from_dict(request.search), text="")
+    found = find_coaches(
+        session, request.team_id, request.learner.slack_user_id or "", filters, now
+    )
+    fitting = [m for m in found.matches if m.coach.room > 0 and not m.coach.paused]
+    return [m for m in fitting if m.coach.person_id not in exclude][:limit]
+
+
+def with_room(session: Session, team_id: str, exclude: int) -> list[CoachCard]:
+    """Coaches who are taking learners and have room, by name; `exclude` is left out."""
+    cards = INDEXES.get(session, team_id).coaches.values()
+    return sorted(
+        (c for c in cards if c.room > 0 and not c.paused and c.person_id != exclude),
+        key=lambda card: card.name.lower(),
+    )
 
 
 def seeker_for(session: Session, team_id: str, slack_user_id: str) -> Seeker:

@@ -31,9 +31,9 @@ class HomeData:
     """Learner's conversations without a debrief: id, date, coach's Slack ID."""
 
 
-def home_data(session: Session, team_id: str, user_id: str) -> HomeData:
+def home_data(session: Session, team_id: str, user_id: str, today: date) -> HomeData:
     summary = profiles.profile_summary(session, team_id, user_id)
-    coaching = relationships.my_coaching(session, team_id, user_id)
+    coaching = relationships.my_coaching(session, team_id, user_id, today)
     person = find_person(session, team_id, user_id)
     if person is None:
         return HomeData(summary, coaching, [], [], None, [], [])

@@ -14,19 +14,20 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from coaching import text
-from coaching.effects import Effect, Kind, group_conversation
+from coaching import gallery, text
+from coaching.effects import Effect, Kind, closing, group_conversation
 from coaching.lifecycle import MATCHED, OPEN_REQUEST, State, Transition, describe, next_state
 from coaching.profiles import LONG_TEXT, find_person
 from coaching.vocabulary import CoachingKind
 from storage.models import Person, Relationship, RequestQuestion
 from storage.queries import get_in_team
 
+ANY_CALL = "either"
 FIRST_CALLS = {
     "phone": "A phone call",
     "video": "A video call",
     "in_person": "Coffee in person",
-    "either": "Whatever suits the coach",
+    ANY_CALL: "Whatever suits the coach",
 }
 NOTE_LIMIT = 1000
 REASON_LIMIT = 500
@@ -160,7 +161,11 @@ def request_intro(
     details = clean_details(details)
     coach = get_in_team(session, Person, coach_person_id, team_id)
     learner = check_can_request(session, team_id, learner_user, coach, max_open)
-    assert coach is not None
+    assert coach is not None and coach.coach is not None
+    if details.first_call not in (*coach.coach.meeting_forms, ANY_CALL):
+        raise InvalidIntro(
+            {"first_call": f"{coach.name} doesn't meet that way; please choose again."}
+        )
     request = Relationship(
         team_id=team_id,
         learner=learner,
@@ -261,10 +266,18 @@ def decline(
     *,
     reason: str = "",
     pause: bool = False,
+    suggested: int | None = None,
 ) -> Declined:
+    """`suggested` is another coach the declining coach recommends: one with room."""
     request = _request_for_coach(session, team_id, request_id, coach_user)
     fields = text.Fields()
     reason = fields.line("reason", reason, limit=REASON_LIMIT)
+    if suggested is not None and suggested not in {
+        card.person_id for card in gallery.with_room(session, team_id, request.coach_id)
+    }:
+        fields.errors["suggestion"] = (
+            "That coach isn't taking learners just now; choose another or leave it empty."
+        )
     if fields.errors:
         raise InvalidIntro(fields.errors)
     request = _answer(session, request, Transition.DECLINE, now)
@@ -400,7 +413,7 @@ def accepted_effects(
     ]
 
 
-def declined_effects(declined: Declined, suggested_user: str | None) -> list[Effect]:
+def declined_effects(declined: Declined, suggested: int | None) -> list[Effect]:
     """Each declined request's DM says so; each learner hears kindly, with other coaches
     (and the coach's own suggestion, for the request the coach declined by hand)."""
     found: list[Effect] = []
@@ -423,7 +436,7 @@ def declined_effects(declined: Declined, suggested_user: str | None) -> list[Eff
                 request.id,
                 learner.id,
                 learner.slack_user_id or "",
-                payload={"suggested": suggested_user if main else None, "reason": main},
+                payload={"suggested": suggested if main else None, "reason": main},
             )
         )
     return found
@@ -434,6 +447,10 @@ def asked_effects(asked: RequestQuestion) -> list[Effect]:
     return [Effect(Kind.QUESTION, asked.id, learner.id, learner.slack_user_id or "")]
 
 
-def answered_effects(asked: RequestQuestion) -> list[Effect]:
+def answered_effects(session: Session, asked: RequestQuestion) -> list[Effect]:
+    """The coach gets the answer; the question's message says it was answered."""
     coach = asked.relationship.coach
-    return [Effect(Kind.ANSWER, asked.id, coach.id, coach.slack_user_id or "")]
+    return [
+        Effect(Kind.ANSWER, asked.id, coach.id, coach.slack_user_id or ""),
+        *closing(session, asked.team_id, [Kind.QUESTION], asked.id, "answered"),
+    ]

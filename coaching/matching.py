@@ -93,6 +93,8 @@ class CoachCard:
     paused: bool
     answer_hours: float | None = None
     """Median hours this coach took to answer intro requests; None if never asked."""
+    years: int = 0
+    """Years in local government."""
 
     @property
     def room(self) -> int:

@@ -12,11 +12,12 @@ from datetime import date, datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, aliased
 
-from coaching.effects import Effect, Kind
+from coaching import text
+from coaching.cadence import add_months, missed_periods, overdue_since, term_end
+from coaching.effects import Effect, Kind, group_conversation
 from coaching.lifecycle import MATCHED, State
 from coaching.profiles import find_person
 from coaching.vocabulary import Frequency
-from scheduling.cadence import add_months, overdue_since
 from storage.models import (
     ActionItem,
     Agreement,
@@ -30,6 +31,10 @@ from storage.models import (
     Relationship,
     Removal,
 )
+from storage.queries import get_in_team
+
+AT_RISK_MISSED = 2
+NOTE_LIMIT = 1000
 
 
 class NotACoordinator(PermissionError):
@@ -47,6 +52,10 @@ class Figures:
     on_cadence: int
     overdue: int
     failed_deliveries: int
+    at_risk: int = 0
+    concluded_pairs: int = 0
+    conversations: int = 0
+    """Conversations logged, by every pair ever."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,12 @@ class OverduePair:
     coach: str
     last_conversation: date | None
     overdue_since: date
+    missed: int = 0
+    """Check-in dates passed with no conversation; two or more and the pair is at risk."""
+
+    @property
+    def at_risk(self) -> bool:
+        return self.missed >= AT_RISK_MISSED
 
 
 def _overdue(session: Session, team_id: str, today: date) -> tuple[int, list[OverduePair]]:
@@ -72,6 +87,7 @@ def _overdue(session: Session, team_id: str, today: date) -> tuple[int, list[Ove
             coach.name,
             Agreement.frequency,
             Agreement.start_date,
+            Agreement.duration_months,
             last.c.last,
         )
         .join(learner, learner.id == Relationship.learner_id)
@@ -84,13 +100,22 @@ def _overdue(session: Session, team_id: str, today: date) -> tuple[int, list[Ove
         .where(Relationship.team_id == team_id, Relationship.state == State.ACTIVE)
     ).all()
     on_cadence, late = 0, []
-    for relationship_id, learner_name, coach_name, frequency, start, last_talk in rows:
-        since = overdue_since(Frequency(frequency), last_talk, start)
+    for relationship_id, learner_name, coach_name, frequency, start, months, last_talk in rows:
+        cadence = Frequency(frequency)
+        since = overdue_since(cadence, last_talk, start)
         if today >= since:
-            late.append(OverduePair(relationship_id, learner_name, coach_name, last_talk, since))
+            missed = missed_periods(cadence, last_talk, start, term_end(start, months), today)
+            late.append(
+                OverduePair(relationship_id, learner_name, coach_name, last_talk, since, missed)
+            )
         else:
             on_cadence += 1
     return on_cadence, late
+
+
+def at_risk(session: Session, team_id: str, today: date) -> list[OverduePair]:
+    """Active pairs that have let two or more check-in dates pass without talking."""
+    return [pair for pair in _overdue(session, team_id, today)[1] if pair.at_risk]
 
 
 def figures(session: Session, team_id: str, today: date) -> tuple[Figures, list[OverduePair]]:
@@ -136,6 +161,17 @@ def figures(session: Session, team_id: str, today: date) -> tuple[Figures, list[
             median_answer_hours=statistics.median(hours) if hours else None,
             on_cadence=on_cadence,
             overdue=len(late),
+            at_risk=sum(1 for pair in late if pair.at_risk),
+            concluded_pairs=count(
+                select(func.count())
+                .select_from(Relationship)
+                .where(Relationship.team_id == team_id, Relationship.state == State.CONCLUDED)
+            ),
+            conversations=count(
+                select(func.count())
+                .select_from(Conversation)
+                .where(Conversation.team_id == team_id)
+            ),
             failed_deliveries=count(
                 select(func.count())
                 .select_from(Nudge)
@@ -193,6 +229,67 @@ def mark_handled(
             .execution_options(synchronize_session=False)
         ).rowcount
         == 1
+    )
+
+
+class NoteRefused(ValueError):
+    """A coordinator's note can't go to that pair; the message says why."""
+
+
+class InvalidNote(ValueError):
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        super().__init__(str(errors))
+
+
+def current_pair(session: Session, team_id: str, relationship_id: int) -> Relationship:
+    """A pair of this program that is still together, for a coordinator's note."""
+    relationship = get_in_team(session, Relationship, relationship_id, team_id)
+    if relationship is None or relationship.state not in MATCHED:
+        raise NoteRefused("That pair is no longer together in the program.")
+    return relationship
+
+
+def note_to_pair(
+    session: Session, team_id: str, relationship_id: int, coordinator: str, note: str, now: datetime
+) -> list[Effect]:
+    """A coordinator's note to a pair, for their group DM."""
+    relationship = current_pair(session, team_id, relationship_id)
+    fields = text.Fields()
+    note = fields.text("note", note, limit=NOTE_LIMIT, required="Please write your note.")
+    if fields.errors:
+        raise InvalidNote(fields.errors)
+    return [
+        Effect(
+            Kind.PAIR_NOTE,
+            relationship.id,
+            relationship.learner_id,
+            group_conversation(relationship.id),
+            key=f"{coordinator} {now.isoformat()}",
+            payload={"coordinator": coordinator, "note": note},
+        )
+    ]
+
+
+def learners_told(session: Session, coach_id: int) -> int:
+    """How many learners were told their coach left."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Nudge)
+            .join(Relationship, Relationship.id == Nudge.subject_id)
+            .where(Nudge.kind == Kind.COACH_LEFT, Relationship.coach_id == coach_id)
+        )
+        or 0
+    )
+
+
+def time_zone_of(session: Session, team_id: str, slack_user_id: str) -> str | None:
+    """A member's time zone, if the program knows them."""
+    return session.scalar(
+        select(Person.time_zone).where(
+            Person.team_id == team_id, Person.slack_user_id == slack_user_id
+        )
     )
 
 
@@ -358,6 +455,11 @@ def export(session: Session, team_id: str) -> dict[str, str]:
         "relationships.csv": _csv(RELATIONSHIP_COLUMNS, relationships),
         "agreements.csv": _csv(AGREEMENT_COLUMNS, agreements),
     }
+
+
+def teams(session: Session) -> list[str]:
+    """The Slack workspaces this database holds a program for."""
+    return sorted(session.scalars(select(Person.team_id).distinct()))
 
 
 def check_coordinator(user_id: str, admins: frozenset[str]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -9,14 +10,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coaching import agreements, text
-from coaching.effects import Effect, Kind
+from coaching.cadence import check_ins, term_end
+from coaching.effects import Effect, Kind, closing
 from coaching.lifecycle import CURRENT, IllegalTransition, State, Transition, describe, next_state
 from coaching.matching import Slot, slot_for
 from coaching.pairs import party_to
 from coaching.profiles import find_person
 from coaching.vocabulary import Frequency
-from scheduling.cadence import next_check_in
-from storage.models import Conversation, Person, Relationship
+from storage.models import Agreement, Conversation, Person, Relationship
 
 REASON_LIMIT = 1000
 NOTE_LIMIT = 1500
@@ -130,7 +131,7 @@ def changed_effects(
     ]
 
 
-def ended_effects(ended: Ended) -> list[Effect]:
+def ended_effects(session: Session, ended: Ended) -> list[Effect]:
     """The other party hears the news, with the thank-you note; the one who ended it
     that it is done."""
     relationship, actor, other = ended.relationship, ended.actor, ended.other
@@ -143,7 +144,106 @@ def ended_effects(ended: Ended) -> list[Effect]:
             payload={"actor": actor.slack_user_id, "thanks": ended.thanks},
         ),
         Effect(Kind.CHANGE_CONFIRMED, relationship.id, actor.id, actor.slack_user_id or ""),
+        *_term_closed(session, relationship),
     ]
+
+
+def _term_closed(session: Session, relationship: Relationship) -> list[Effect]:
+    """The term-end questions the pair had, saying it is concluded."""
+    kinds = (Kind.TERM_END, Kind.TERM_REMINDER)
+    return closing(session, relationship.team_id, kinds, relationship.id, "concluded")
+
+
+def term_end_of(agreement: Agreement) -> date:
+    return term_end(agreement.start_date, agreement.duration_months)
+
+
+def term_ended_on(session: Session, relationship: Relationship) -> date | None:
+    """The last day of the pair's agreement in force (or latest executed)."""
+    latest = session.scalar(
+        select(Agreement)
+        .where(
+            Agreement.relationship_id == relationship.id,
+            Agreement.status.in_(("executed", "superseded")),
+        )
+        .order_by(Agreement.version.desc())
+        .limit(1)
+    )
+    return term_end_of(latest) if latest else None
+
+
+def _notices(coordinators: Iterable[str], what: str, subject_id: int) -> list[Effect]:
+    return [
+        Effect(
+            Kind.PROGRAM_NOTICE,
+            subject_id,
+            None,
+            coordinator,
+            key=f"{what} {coordinator}",
+            payload={"what": what, "coordinator": coordinator},
+        )
+        for coordinator in coordinators
+    ]
+
+
+def _close(relationship: Relationship, now: datetime) -> None:
+    relationship.state = next_state(relationship.state, Transition.END)
+    relationship.ended_at = now
+    relationship.ended_by = None
+    relationship.replan(now)
+    coach = relationship.coach.coach
+    if coach is not None:
+        coach.updated_at = now
+
+
+def conclude_unrenewed(
+    session: Session, relationship_id: int, now: datetime, coordinators: Iterable[str]
+) -> list[Effect]:
+    """Four weeks after the term ended with no renewal and no answer, the pair is
+    concluded: both are thanked, the coordinators told."""
+    relationship = session.get(Relationship, relationship_id)
+    if relationship is None or relationship.state != State.ACTIVE:
+        return []
+    _close(relationship, now)
+    return [
+        *_term_closed(session, relationship),
+        *(
+            Effect(Kind.TERM_CONCLUDED, relationship.id, person.id, person.slack_user_id or "")
+            for person in (relationship.learner, relationship.coach)
+        ),
+        *_notices(coordinators, "term_concluded", relationship.id),
+    ]
+
+
+def coach_left(
+    session: Session, team_id: str, slack_user_id: str, now: datetime, coordinators: Iterable[str]
+) -> list[Effect]:
+    """A coach has left the workspace: they are paused, each of their pairs and waiting
+    requests closes, each learner is told kindly (with coaches who fit) and the
+    coordinators are told. Nothing happens for anyone else."""
+    coach = find_person(session, team_id, slack_user_id)
+    if coach is None or coach.coach is None:
+        return []
+    if coach.coach.paused_at is None:
+        coach.coach.paused_at = now
+    found: list[Effect] = []
+    for relationship in session.scalars(
+        select(Relationship).where(
+            Relationship.coach_id == coach.id, Relationship.state.in_(CURRENT)
+        )
+    ):
+        if relationship.state == State.REQUESTED:
+            relationship.state = next_state(relationship.state, Transition.WITHDRAW)
+            relationship.answered_at = now
+        else:
+            _close(relationship, now)
+        learner = relationship.learner
+        found.append(
+            Effect(Kind.COACH_LEFT, relationship.id, learner.id, learner.slack_user_id or "")
+        )
+    if found:
+        found += _notices(coordinators, "coach_left", coach.id)
+    return found
 
 
 @dataclass(frozen=True)
@@ -169,6 +269,8 @@ class RelationshipLine:
     slot: Slot | None
     agreement: AgreementSummary | None
     next_check_in: date | None = None
+    overdue_since: date | None = None
+    """The check-in date that passed with no conversation logged since, if any."""
 
 
 @dataclass(frozen=True)
@@ -187,7 +289,7 @@ def _slot(learner: Person, coach: Person) -> Slot:
     return slot_for(learner.organization, learner.department, coach.organization, coach.department)
 
 
-def my_coaching(session: Session, team_id: str, user_id: str) -> MyCoaching:
+def my_coaching(session: Session, team_id: str, user_id: str, today: date) -> MyCoaching:
     person = find_person(session, team_id, user_id)
     if person is None:
         return MyCoaching(lines=[], is_learner=False, portfolio={})
@@ -220,7 +322,7 @@ def my_coaching(session: Session, team_id: str, user_id: str) -> MyCoaching:
             )
         if as_learner and slot is not None and relationship.state in CURRENT - {State.REQUESTED}:
             portfolio[slot].append(other.name)
-        upcoming = None
+        upcoming = overdue = None
         current = agreements.executed(session, relationship.id)
         if relationship.state == State.ACTIVE and current is not None:
             last = session.scalar(
@@ -228,7 +330,11 @@ def my_coaching(session: Session, team_id: str, user_id: str) -> MyCoaching:
                     Conversation.relationship_id == relationship.id
                 )
             )
-            upcoming = next_check_in(Frequency(current.frequency), last, current.start_date)
+            dates = check_ins(
+                Frequency(current.frequency), last, current.start_date, term_end_of(current)
+            )
+            upcoming = next((day for day in dates if day >= today), None)
+            overdue = dates[0] if dates and dates[0] < today else None
         lines.append(
             RelationshipLine(
                 relationship_id=relationship.id,
@@ -240,6 +346,7 @@ def my_coaching(session: Session, team_id: str, user_id: str) -> MyCoaching:
                 slot=slot,
                 agreement=summary,
                 next_check_in=upcoming,
+                overdue_since=overdue,
             )
         )
     return MyCoaching(lines=lines, is_learner=person.learner is not None, portfolio=portfolio)
@@ -252,6 +359,8 @@ __all__ = [
     "NotYourRelationship",
     "change",
     "changed_effects",
+    "coach_left",
+    "conclude_unrenewed",
     "end",
     "ended_effects",
     "my_coaching",

@@ -54,7 +54,9 @@ def agreement_text(agreement: Agreement) -> views.AgreementText:
 def _form(
     session: Session, context: BoltContext, relationship_id: int, user_id: str
 ) -> dict[str, Any]:
-    terms = agreements.starting_terms(session, context.team_id or "", relationship_id, user_id)
+    terms = agreements.starting_terms(
+        session, context.team_id or "", relationship_id, user_id, runtime_of(context).clock().date()
+    )
     relationship = session.get(Relationship, relationship_id)
     assert relationship is not None
     other = (
@@ -62,7 +64,9 @@ def _form(
         if relationship.learner.slack_user_id == user_id
         else relationship.learner
     )
-    return views.agreement_form(terms, relationship_id, other.name).to_dict()
+    settings = runtime_of(context).settings
+    note = views.channel_note(settings.program_channel, settings.program_channel_copy)
+    return views.agreement_form(terms, relationship_id, other.name, note).to_dict()
 
 
 def _pick_relationship(session: Session, team_id: str, user_id: str, text_: str) -> int:
@@ -200,14 +204,16 @@ def sign_button(
 ) -> None:
     ack()
     runtime = runtime_of(context)
-    team_id, channel = context.team_id or "", runtime.settings.program_channel
+    team_id, settings = context.team_id or "", runtime.settings
     try:
         with runtime.sessions.begin() as session:
             signed = agreements.sign(
                 session, team_id, clicked_id(body), body["user"]["id"], runtime.clock()
             )
             review = (signed.agreement.review_channel, signed.agreement.review_ts)
-            owed = agreements.signed_effects(signed, review, channel)
+            owed = agreements.signed_effects(
+                session, signed, review, settings.program_channel, settings.program_channel_copy
+            )
             written = effects.record(session, team_id, owed, runtime.clock())
             pair = signed.agreement.relationship
             parties = (pair.learner.slack_user_id, pair.coach.slack_user_id)
@@ -307,7 +313,9 @@ def _compose_copy(
     agreement = _agreement(session, nudge)
     if agreement is None or agreement.executed_at is None or not nudge.channel_key:
         return Skip("the agreement is gone")
-    text, blocks = views.executed_record(agreement_text(agreement))
+    record = agreement_text(agreement)
+    full = (nudge.payload or {}).get("copy") == "full"
+    text, blocks = views.executed_record(record) if full else views.executed_notice(record)
     return Post(nudge.channel_key, text, blocks)
 
 

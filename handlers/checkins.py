@@ -231,7 +231,7 @@ def submit_debrief(
             )
             learner = find_person(session, debrief.team_id, user_id)
             assert learner is not None
-            owed = checkins.debriefed_effects(debrief, learner)
+            owed = checkins.debriefed_effects(session, debrief, learner)
             written = effects.record(session, debrief.team_id, owed, runtime_of(context).clock())
     except InvalidEntry as invalid:
         ack(response_action="errors", errors=invalid.errors)

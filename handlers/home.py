@@ -37,7 +37,7 @@ def publish_home(client: WebClient, context: BoltContext, user_id: str) -> None:
     runtime = runtime_of(context)
     team_id = context.team_id or ""
     with runtime.sessions.begin() as session:
-        data = home_data(session, team_id, user_id)
+        data = home_data(session, team_id, user_id, runtime.clock().date())
         admin = runtime.is_admin(user_id)
         desk = program.figures(session, team_id, runtime.clock().date()) if admin else None
         failures = program.failed_deliveries(session, team_id) if admin else None

@@ -42,14 +42,14 @@ REQUEST_INTRO = Command(
     name="/request-intro",
     description="Ask a coach for an introduction",
     usage_hint="@coach",
-    examples=("/request-intro @Carl Mendez",),
+    examples=("/request-intro @a coach's name",),
 )
 
 AGREEMENT = Command(
     name="/coaching-agreement",
     description="Record or change the agreement with your coach or learner",
     usage_hint="[@the other person]",
-    examples=("/coaching-agreement", "/coaching-agreement @Carl Mendez"),
+    examples=("/coaching-agreement", "/coaching-agreement @your coach or learner"),
 )
 
 MY_COACHING = Command(
@@ -63,7 +63,7 @@ LOG_CONVERSATION = Command(
     name="/log-conversation",
     description="Record that you and your coach or learner talked",
     usage_hint="[@the other person]",
-    examples=("/log-conversation", "/log-conversation @Carl Mendez"),
+    examples=("/log-conversation", "/log-conversation @your coach or learner"),
 )
 
 COACHING_HELP = Command(
@@ -90,9 +90,9 @@ ADMIN = Command(
         "/coaching-admin overdue",
         "/coaching-admin export",
         "/coaching-admin links",
-        "/coaching-admin link @Wren Abernathy wren.abernathy@example.gov",
-        "/coaching-admin unlink @Sam Stone",
-        "/coaching-admin remove @Sam Stone",
+        "/coaching-admin link @a member their.address@example.gov",
+        "/coaching-admin unlink @a member",
+        "/coaching-admin remove @a member",
     ),
 )
 
@@ -212,4 +212,6 @@ ADMIN_EXPORT = "admin_export"
 ADMIN_REMOVE_CONFIRM = "admin_remove_confirm"
 ADMIN_UNLINK = "admin_unlink"
 ADMIN_RETRY = "admin_retry_delivery"
+AT_RISK_MESSAGE = "at_risk_message"
+PAIR_NOTE_VIEW = "pair_note_form"
 ADMIN_HANDLED = "admin_delivery_handled"

@@ -12,6 +12,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import SectionBlock
 from slack_sdk.models.views import View
+from slack_sdk.webhook import WebhookClient
 from sqlalchemy.orm import Session
 
 from bot.runtime import runtime_of
@@ -54,15 +55,20 @@ def _intro_form(
     learner_user: str,
     coach: Person | None,
     filters: Filters,
+    reply: str | None = None,
 ) -> dict[str, Any]:
-    """The request form, or `IntroRefused` if this learner may not ask this coach."""
+    """The request form, or `IntroRefused` if this learner may not ask this coach.
+    `reply` is the response_url of the search message the learner asked from."""
     runtime = runtime_of(context)
     learner = intros.check_can_request(
         session, context.team_id or "", learner_user, coach, runtime.settings.max_open_requests
     )
-    assert coach is not None and learner.learner is not None
-    metadata = json.dumps({"coach": coach.id, "search": search_views.encode_filters(filters)})
-    return views.intro_form(coach.name, metadata, list(learner.learner.coaching_kinds)).to_dict()
+    assert coach is not None and coach.coach is not None and learner.learner is not None
+    metadata = json.dumps(
+        {"coach": coach.id, "search": search_views.encode_filters(filters), "reply": reply}
+    )
+    kinds, forms = list(learner.learner.coaching_kinds), list(coach.coach.meeting_forms)
+    return views.intro_form(coach.name, metadata, kinds, forms).to_dict()
 
 
 def request_intro_command(
@@ -98,7 +104,8 @@ def ask_intro_button(
     try:
         with runtime.sessions.begin() as session:
             coach = get_in_team(session, Person, int(action["value"]), context.team_id or "")
-            view = _intro_form(session, context, body["user"]["id"], coach, filters)
+            reply = None if in_modal else body.get("response_url")
+            view = _intro_form(session, context, body["user"]["id"], coach, filters, reply)
     except (IntroRefused, ValueError) as refused:
         message = (
             views.mrkdwn(str(refused))
@@ -178,19 +185,38 @@ def submit_intro(
     ack(response_action="update", view=views.request_sent(coach_name).to_dict())
     deliver(client, context, written)
     if new:
+        _mark_requested(client, context, body["user"]["id"], view, metadata)
         refresh_homes(client, context, body["user"]["id"], coach_user)
 
 
-def _alternatives(session: Session, request: Relationship, now: datetime) -> list[Match]:
-    """Up to three other coaches who fit the search the learner made."""
-    found = gallery.find_coaches(
-        session,
-        request.team_id,
-        request.learner.slack_user_id or "",
-        Filters.from_dict(request.search),
-        now,
-    )
-    return [match for match in found.matches if match.coach.person_id != request.coach_id][:3]
+def _mark_requested(
+    client: WebClient,
+    context: BoltContext,
+    learner_user: str,
+    form: dict[str, Any],
+    metadata: dict[str, Any],
+) -> None:
+    """Where the learner asked from no longer offers to ask: the coach's profile under
+    the form says the request is sent, and the search results are shown again without
+    that coach, saying so."""
+    runtime = runtime_of(context)
+    filters = search_views.decode_filters(str(metadata.get("search") or "{}"))
+    with runtime.sessions.begin() as session:
+        coach = gallery.coach_card(session, context.team_id or "", int(metadata.get("coach", 0)))
+        found = gallery.find_coaches(
+            session, context.team_id or "", learner_user, filters, runtime.clock()
+        )
+    if coach is not None and form.get("previous_view_id"):
+        profile = search_views.coach_profile(coach, filters, asked=True).to_dict()
+        client.views_update(view_id=form["previous_view_id"], view=profile)
+    reply = metadata.get("reply")
+    if coach is not None and isinstance(reply, str) and reply:
+        note = f"✓ Your request is on its way to *{views.mrkdwn(coach.name, 150)}*."
+        WebhookClient(reply).send(
+            replace_original=True,
+            text="Coaches who match your search",
+            blocks=search_views.search_results(found, note),
+        )
 
 
 def _clicked_message(body: dict[str, Any]) -> tuple[str, str] | None:
@@ -332,7 +358,7 @@ def submit_answer(
                 runtime.clock(),
             )
             written = effects.record(
-                session, asked.team_id, intros.answered_effects(asked), runtime.clock()
+                session, asked.team_id, intros.answered_effects(session, asked), runtime.clock()
             )
     except InvalidIntro as invalid:
         ack(response_action="errors", errors=invalid.errors)
@@ -351,7 +377,20 @@ def open_decline(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
     ack()
-    _open_answer_form(body, client, context, respond, views.decline_form)
+    _open_answer_form(body, client, context, respond, _decline_form(context))
+
+
+def _decline_form(context: BoltContext) -> Callable[[int, str], View]:
+    """The decline form, offering the coaches with room the coach may suggest instead."""
+
+    def form(request_id: int, learner_name: str) -> View:
+        with runtime_of(context).sessions.begin() as session:
+            request = session.get(Relationship, request_id)
+            coach_id = request.coach_id if request else 0
+            room = gallery.with_room(session, context.team_id or "", coach_id)
+        return views.decline_form(request_id, learner_name, [(c.person_id, c.name) for c in room])
+
+    return form
 
 
 def submit_decline(
@@ -359,7 +398,8 @@ def submit_decline(
 ) -> None:
     runtime = runtime_of(context)
     values = input_values(view)
-    suggested = text(values, "suggestion") or None
+    suggestion = text(values, "suggestion")
+    suggested = int(suggestion) if suggestion.isdigit() else None
     try:
         with runtime.sessions.begin() as session:
             declined = intros.decline(
@@ -370,6 +410,7 @@ def submit_decline(
                 runtime.clock(),
                 reason=text(values, "reason"),
                 pause=views.PAUSE_CHOICE in choices(values, "pause"),
+                suggested=suggested,
             )
             owed = intros.declined_effects(declined, suggested)
             written = effects.record(session, declined.request.team_id, owed, runtime.clock())
@@ -468,13 +509,17 @@ def _compose_declined(
     if request is None or recipient is None:
         return Skip("the request is gone")
     payload = nudge.payload or {}
-    letter = views.declined_for_learner(
+    suggested_id = payload.get("suggested")
+    card = gallery.coach_card(session, request.team_id, int(suggested_id)) if suggested_id else None
+    suggested = Match(card, 1.0, ("suggested by the coach you asked",)) if card else None
+    exclude = {request.coach_id, card.person_id if card else 0}
+    text_, blocks = views.declined_for_learner(
         request.coach.name,
         request.decline_reason if payload.get("reason") else "",
-        payload.get("suggested"),
-        _alternatives(session, request, now),
+        suggested,
+        gallery.alternatives(session, request, now, exclude),
     )
-    return Post(recipient.slack_user_id or "", letter)
+    return Post(recipient.slack_user_id or "", text_, blocks)
 
 
 def _compose_question(
@@ -499,7 +544,8 @@ def _compose_answer(
         return Skip("the question is gone")
     request = asked.relationship
     learner_user = request.learner.slack_user_id or ""
-    message = views.answer_for_coach(learner_user, asked.question, asked.answer or "")
+    still_open = request.state == State.REQUESTED
+    message = views.answer_for_coach(learner_user, asked.question, asked.answer or "", still_open)
     channel = request.coach_channel or recipient.slack_user_id or ""
     return Post(channel, message, thread_ts=request.coach_message_ts)
 

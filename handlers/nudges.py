@@ -9,29 +9,36 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from slack_sdk.models.blocks import SectionBlock
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coaching import gallery
-from coaching.checkins import open_actions
-from coaching.effects import Kind
-from coaching.lifecycle import State
-from coaching.matching import Filters
-from coaching.vocabulary import Frequency
-from handlers.delivery import Composer
-from handlers.views import nudges as views
-from scheduling.cadence import (
+from coaching.cadence import (
     calendar_links,
+    check_ins,
     in_working_hours,
-    next_check_in,
     next_working_instant,
-    overdue_since,
     suggested_slot,
     term_end,
 )
-from scheduling.outbox import Outcome, Post, Postpone, Skip
-from scheduling.plan import REQUEST_REMINDER_AFTER
-from storage.models import Agreement, Conversation, Debrief, Nudge, Person, Relationship
+from coaching.checkins import open_actions
+from coaching.effects import Kind
+from coaching.lifecycle import State
+from coaching.vocabulary import Frequency
+from handlers.delivery import Composer
+from handlers.views import nudges as views
+from scheduling.outbox import Outcome, Post, Postpone, Skip, Update
+from scheduling.plan import REQUEST_REMINDER_AFTER, TERM_CONCLUDED_AFTER
+from storage.models import (
+    Agreement,
+    Conversation,
+    Debrief,
+    Nudge,
+    Person,
+    Relationship,
+    RequestQuestion,
+)
 
 Message = tuple[str, list[dict]]
 
@@ -85,12 +92,8 @@ def _request_nudge(
         learner = relationship.learner.slack_user_id or ""
         return _post(recipient, views.request_reminder(learner, REQUEST_REMINDER_AFTER.days))
     if kind is Kind.REQUEST_EXPIRED:
-        filters = Filters.from_dict(relationship.search)
-        found = gallery.find_coaches(
-            session, relationship.team_id, recipient.slack_user_id or "", filters, now
-        )
-        others = [m for m in found.matches if m.coach.person_id != relationship.coach_id]
-        return _post(recipient, views.request_expired(relationship.coach.name, others[:3]))
+        others = gallery.alternatives(session, relationship, now, {relationship.coach_id})
+        return _post(recipient, views.request_expired(relationship.coach.name, others))
     return _post(recipient, views.coach_paused(3))
 
 
@@ -132,18 +135,17 @@ def _cadence_nudge(
     agreement, last = cadence
     kind = Kind(nudge.kind)
     frequency = Frequency(agreement.frequency)
-    due = next_check_in(frequency, last, agreement.start_date)
-    if kind is Kind.TERM_END:
+    ends = term_end(agreement.start_date, agreement.duration_months)
+    if kind in (Kind.TERM_END, Kind.TERM_REMINDER):
         if nudge.due_key != f"v{agreement.version}":
             return Skip("a newer agreement is in force")
-        ends = term_end(agreement.start_date, agreement.duration_months)
-        return _post(recipient, views.term_end(pair, ends))
-    if kind is Kind.OVERDUE:
-        if nudge.due_key != f"since {overdue_since(frequency, last, agreement.start_date)}":
-            return Skip("a conversation was logged since")
-        return _post(recipient, views.overdue(pair))
-    if nudge.due_key != due.isoformat():
+        concludes = ends + TERM_CONCLUDED_AFTER if kind is Kind.TERM_REMINDER else None
+        return _post(recipient, views.term_end(pair, ends, concludes))
+    dates = [day.isoformat() for day in check_ins(frequency, last, agreement.start_date, ends)]
+    if kind is Kind.OVERDUE or nudge.due_key not in dates:
         return Skip("a conversation was logged since")
+    missed = dates.index(nudge.due_key)
+    due = date.fromisoformat(nudge.due_key)
     if kind is Kind.PREPARE:
         return _post(recipient, views.prepare(pair, due))
     slot = suggested_slot(due, recipient.time_zone)
@@ -153,9 +155,11 @@ def _cadence_nudge(
         slot,
     )
     actions = [(item.id, item.text) for item in open_actions(session, relationship.id)]
-    return _post(
-        recipient, views.check_in(pair, due, links, actions if pair.recipient_is_learner else [])
-    )
+    shown = actions if pair.recipient_is_learner else []
+    months = (missed + 1) * frequency.months
+    talked = last is not None and last >= agreement.start_date
+    message = views.check_in(pair, due, links, shown, missed, months, talked)
+    return _post(recipient, message)
 
 
 def compose(session: Session, nudge: Nudge, recipient: Person | None, now: datetime) -> Outcome:
@@ -173,6 +177,44 @@ def compose(session: Session, nudge: Nudge, recipient: Person | None, now: datet
     return _pair_nudge(session, nudge, recipient, relationship)
 
 
+def compose_closed(
+    session: Session, nudge: Nudge, recipient: Person | None, now: datetime
+) -> Outcome:
+    """An earlier message, updated to say what became of its question."""
+    original = session.get(Nudge, nudge.subject_id)
+    if original is None or not (original.slack_channel and original.slack_ts):
+        return Skip("the message was never delivered")
+    outcome = str((nudge.payload or {}).get("outcome"))
+    text = _closed_text(session, original, outcome)
+    if text is None:
+        return Skip("nothing to say")
+    return Update(
+        original.slack_channel, original.slack_ts, text, [SectionBlock(text=text).to_dict()]
+    )
+
+
+def _closed_text(session: Session, original: Nudge, outcome: str) -> str | None:
+    if original.kind == Kind.QUESTION:
+        asked = session.get(RequestQuestion, original.subject_id)
+        if asked is None:
+            return None
+        coach = asked.relationship.coach.slack_user_id or ""
+        return views.question_answered(coach, asked.question, asked.answer or "")
+    if original.kind == Kind.DEBRIEF:
+        conversation = session.get(Conversation, original.subject_id)
+        return views.debriefed(conversation.happened_on) if conversation else None
+    relationship = session.get(Relationship, original.subject_id)
+    if relationship is None:
+        return None
+    agreement = session.scalar(
+        select(Agreement).where(
+            Agreement.relationship_id == relationship.id, Agreement.status == "executed"
+        )
+    )
+    ends = term_end(agreement.start_date, agreement.duration_months) if agreement else None
+    return views.term_answered(outcome, agreement.version if agreement else 0, ends)
+
+
 SCHEDULED = (
     Kind.FIRST_CALL,
     Kind.CHECK_IN,
@@ -180,9 +222,10 @@ SCHEDULED = (
     Kind.DEBRIEF,
     Kind.OVERDUE,
     Kind.TERM_END,
+    Kind.TERM_REMINDER,
     Kind.KEEP_IN_TOUCH,
     Kind.REQUEST_REMINDER,
     Kind.REQUEST_EXPIRED,
     Kind.COACH_PAUSED,
 )
-COMPOSERS: dict[Kind, Composer] = dict.fromkeys(SCHEDULED, compose)
+COMPOSERS: dict[Kind, Composer] = dict.fromkeys(SCHEDULED, compose) | {Kind.CLOSED: compose_closed}

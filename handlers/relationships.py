@@ -20,6 +20,7 @@ from handlers import ids
 from handlers.delivery import Composer, deliver
 from handlers.forms import clicked_id, input_values, text
 from handlers.home import refresh_homes
+from handlers.views import nudges as nudge_views
 from handlers.views import relationships as views
 from handlers.views import search as search_views
 from scheduling.outbox import Outcome, Post, Skip
@@ -38,8 +39,11 @@ def register(app: App) -> None:
 
 
 def _summary_blocks(context: BoltContext, user_id: str) -> list[dict]:
-    with runtime_of(context).sessions.begin() as session:
-        summary = relationships.my_coaching(session, context.team_id or "", user_id)
+    runtime = runtime_of(context)
+    with runtime.sessions.begin() as session:
+        summary = relationships.my_coaching(
+            session, context.team_id or "", user_id, runtime.clock().date()
+        )
     return views.my_coaching(summary)
 
 
@@ -126,7 +130,7 @@ def submit_end(
                 reason=text(values, "reason"),
                 thanks=text(values, "thanks"),
             )
-            owed = relationships.ended_effects(ended)
+            owed = relationships.ended_effects(session, ended)
             written = effects.record(session, context.team_id or "", owed, runtime.clock())
             other_user = ended.other.slack_user_id
     except InvalidEnding as invalid:
@@ -193,7 +197,33 @@ def _compose_confirmed(
     return Post(recipient.slack_user_id or "", views.changed_for_me(describe(relationship.state)))
 
 
+def _compose_concluded(
+    session: Session, nudge: Nudge, recipient: Person | None, now: datetime
+) -> Outcome:
+    relationship = session.get(Relationship, nudge.subject_id)
+    if relationship is None or recipient is None or relationship.ended_at is None:
+        return Skip("the relationship is gone")
+    other = relationships.other_party(relationship, recipient)
+    ended = relationships.term_ended_on(session, relationship) or relationship.ended_at.date()
+    return Post(
+        recipient.slack_user_id or "", nudge_views.term_concluded(other.slack_user_id or "", ended)
+    )
+
+
+def _compose_coach_left(
+    session: Session, nudge: Nudge, recipient: Person | None, now: datetime
+) -> Outcome:
+    relationship = session.get(Relationship, nudge.subject_id)
+    if relationship is None or recipient is None:
+        return Skip("the relationship is gone")
+    others = gallery.alternatives(session, relationship, now, {relationship.coach_id})
+    text_, blocks = nudge_views.coach_left(relationship.coach.name, others)
+    return Post(recipient.slack_user_id or "", text_, blocks)
+
+
 COMPOSERS: dict[Kind, Composer] = {
+    Kind.TERM_CONCLUDED: _compose_concluded,
+    Kind.COACH_LEFT: _compose_coach_left,
     Kind.PAIR_CHANGED: _compose_changed,
     Kind.PAIR_ENDED: _compose_ended,
     Kind.CHANGE_CONFIRMED: _compose_confirmed,

@@ -10,8 +10,8 @@ twice writes it once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -19,7 +19,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
-from coaching.effects import Kind
+from coaching import effects, relationships
+from coaching.cadence import delivery_time, zone
+from coaching.effects import Effect, Kind
 from coaching.lifecycle import State, Transition, next_state
 from scheduling.outbox import Courier, Outbox, RunReport
 from scheduling.plan import PairFacts, plan_pair
@@ -134,7 +136,20 @@ def _expire(session: Session, relationship_id: int, now: datetime) -> list[dict[
     return []
 
 
-def plan_due(session: Session, now: datetime, batch: int = BATCH) -> tuple[int, int]:
+Coordinators = Callable[[str], Iterable[str]]
+"""A program's coordinators (Slack member ids), by team."""
+
+
+def no_coordinators(team_id: str) -> Iterable[str]:
+    return ()
+
+
+def plan_due(
+    session: Session,
+    now: datetime,
+    batch: int = BATCH,
+    coordinators: Coordinators = no_coordinators,
+) -> tuple[int, int]:
     """Turn the pairs whose time has come into nudge rows; returns how many pairs were
     looked at and how many nudges fell due."""
     ids = session.scalars(
@@ -158,6 +173,13 @@ def plan_due(session: Session, now: datetime, batch: int = BATCH) -> tuple[int, 
         next_at[facts.relationship_id] = plan.next_at
         if plan.expire:
             rows += _expire(session, facts.relationship_id, now)
+        if plan.conclude:
+            team = teams[facts.relationship_id]
+            owed = relationships.conclude_unrenewed(
+                session, facts.relationship_id, now, coordinators(team)
+            )
+            effects.record(session, team, owed, now)
+            next_at[facts.relationship_id] = now
         rows += [
             {
                 "team_id": teams[facts.relationship_id],
@@ -184,6 +206,38 @@ def plan_due(session: Session, now: datetime, batch: int = BATCH) -> tuple[int, 
     return len(ids), len(rows)
 
 
+def plan_digests(session: Session, now: datetime, coordinators: Coordinators) -> int:
+    """Each week, a Monday digest of the pairs at risk is owed to every coordinator of a
+    program with active pairs, at 10:00 on their Monday; whether there is anything to say
+    is decided when it is sent. Returns how many were newly owed."""
+    teams = session.scalars(
+        select(Relationship.team_id).where(Relationship.state == State.ACTIVE).distinct()
+    ).all()
+    owed = 0
+    for team in teams:
+        for coordinator in coordinators(team):
+            tz = session.scalar(
+                select(Person.time_zone).where(
+                    Person.team_id == team, Person.slack_user_id == coordinator
+                )
+            )
+            local = now.astimezone(zone(tz)).date()
+            monday = local - timedelta(days=local.weekday())
+            year, week, _day = monday.isocalendar()
+            digest = Effect(
+                Kind.AT_RISK_DIGEST,
+                0,
+                None,
+                f"digest:{coordinator}",
+                key=f"{year}-W{week:02d} {coordinator}",
+                payload={"coordinator": coordinator},
+            )
+            if not effects.is_written(session, team, digest):
+                effects.record(session, team, [digest], now, deliver_at=delivery_time(monday, tz))
+                owed += 1
+    return owed
+
+
 class ReminderRun:
     """One pass: plan what the stored rows say is due, then deliver everything due in the
     outbox (scheduled nudges, and follow-through a listener could not send). Call it from
@@ -196,6 +250,7 @@ class ReminderRun:
         clock: Callable[[], datetime],
         *,
         courier: Courier,
+        coordinators: Coordinators = no_coordinators,
         worker: str | None = None,
         batch: int = BATCH,
         send_hook: Callable[[], None] | None = None,
@@ -204,6 +259,7 @@ class ReminderRun:
         self.client = client
         self.clock = clock
         self.batch = batch
+        self.coordinators = coordinators
         self.outbox = Outbox(
             sessions,
             clock,
@@ -223,8 +279,10 @@ class ReminderRun:
         now = self.clock()
         while True:
             with self.sessions.begin() as session:
-                pairs, planned = plan_due(session, now, self.batch)
+                pairs, planned = plan_due(session, now, self.batch, self.coordinators)
             report.planned += planned
             if pairs < self.batch:
                 break
+        with self.sessions.begin() as session:
+            report.planned += plan_digests(session, now, self.coordinators)
         return self.outbox.deliver(self.client, report=report)

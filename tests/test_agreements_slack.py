@@ -123,9 +123,10 @@ def test_draft_review_propose_changes_sign_and_execute(bot: BotHarness) -> None:
 
     assert agreements_(bot) == [(1, "executed")]
     assert state(bot) == "active"
-    record = bot.fake.messages(PROGRAM_CHANNEL)[-1]
-    assert "Statement of mutual understanding · v1" in str(record["blocks"])
-    assert "Quarterly" in str(record["blocks"])
+    notice = bot.fake.messages(PROGRAM_CHANNEL)[-1]
+    assert "signed version 1 of their agreement" in notice["blocks"][0]["text"]["text"]
+    assert "quarterly" in str(notice["blocks"])
+    assert "What we discuss" not in str(notice), "the channel gets a notice, not the terms"
     pair = bot.fake.messages(bot.fake.last("conversations.open").response["channel"]["id"])
     assert "Statement of mutual understanding · v1" in str(pair[-1]["blocks"])
     assert f"<@{LEARNER}> signed" in str(pair[-1]["blocks"])

@@ -11,8 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coaching.vocabulary import Frequency
-from scheduling.cadence import (
+from coaching.cadence import (
     DEFAULT_TIME_ZONE,
     add_months,
     calendar_links,
@@ -26,6 +25,7 @@ from scheduling.cadence import (
     term_end,
     zone,
 )
+from coaching.vocabulary import Frequency
 
 ZONES = [
     "America/New_York",

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-import time_machine
+from freezegun import freeze_time
 from sqlalchemy import select
 
 from coaching import agreements, intros
@@ -25,7 +25,7 @@ from support.workspace import COACH, COORDINATOR, LEARNER, STRANGER, TEAM
 @pytest.fixture(autouse=True)
 def working_hours() -> Iterator[None]:
     """A Tuesday afternoon in the learner's time zone, so nudges go out when run."""
-    with time_machine.travel(datetime(2026, 11, 24, 16, tzinfo=UTC), tick=True):
+    with freeze_time(datetime(2026, 11, 24, 16, tzinfo=UTC), tick=True):
         yield
 
 
@@ -218,7 +218,7 @@ def test_a_check_in_brings_back_every_commitment_with_its_own_button(bot: BotHar
         LEARNER,
         {"willing_to_do": "Draft my development plan\nAsk for a stretch project"},
     )
-    with time_machine.travel(datetime(2026, 12, 24, 16, tzinfo=UTC), tick=True):
+    with freeze_time(datetime(2026, 12, 24, 16, tzinfo=UTC), tick=True):
         bot.bot.reminders()
 
     check_in = next(m for m in reversed(dm(bot, LEARNER)) if "Time for a check-in" in m["text"])
@@ -240,3 +240,16 @@ def test_a_check_in_brings_back_every_commitment_with_its_own_button(bot: BotHar
         channel=bot.fake.dm_channel(LEARNER),
     )
     assert "Ask for a stretch project" in str(bot.opened_view()["blocks"])
+
+
+def test_a_debrief_prompt_says_when_it_is_done(bot: BotHarness) -> None:
+    active_pair(bot)
+    log(bot, LEARNER)
+    bot.bot.reminders()
+    bot.click_in_dm(LEARNER, ids.DEBRIEF_START)
+
+    bot.submit(bot.opened_view(), LEARNER, {"went_well": "Clear next steps."})
+
+    prompt = next(m for m in dm(bot, LEARNER) if "debrief" in m["text"].lower())
+    assert ids.DEBRIEF_START not in str(prompt["blocks"])
+    assert "You debriefed" in prompt["text"]

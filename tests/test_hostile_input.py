@@ -159,7 +159,10 @@ def report(flow: str) -> None:
 # -- what the bot showed --------------------------------------------------------------
 
 MEMBERS = frozenset(USERS) | {"UBOT"}
-BOT_MARKUP = re.compile(r"<@(?P<user>[UW][A-Z0-9]+)>|<!date\^\d+\^[^<>|]*\|[^<>]*>")
+CHANNELS = frozenset({PROGRAM_CHANNEL})
+BOT_MARKUP = re.compile(
+    r"<@(?P<user>[UW][A-Z0-9]+)>|<#(?P<channel>[CG][A-Z0-9]+)>|<!date\^\d+\^[^<>|]*\|[^<>]*>"
+)
 ENTITY = re.compile(r"&(?!(?:amp|lt|gt);)")
 ENTITIES = ("&amp;", "&lt;", "&gt;")
 MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.update"})
@@ -256,7 +259,8 @@ def unsafe_markup(text: str) -> list[str]:
     problems = [
         match.group(0)
         for match in BOT_MARKUP.finditer(text)
-        if match.group("user") and match.group("user") not in MEMBERS
+        if (match.group("user") and match.group("user") not in MEMBERS)
+        or (match.group("channel") and match.group("channel") not in CHANNELS)
     ]
     rest = BOT_MARKUP.sub("", text)
     problems += [rest[i : i + 30] for i, ch in enumerate(rest) if ch == "<"]
@@ -741,7 +745,7 @@ def test_the_debrief_and_follow_up_forms_take_any_text(bot: BotHarness) -> None:
         with bot.sessions() as session:
             debrief = session.scalars(select(Debrief)).one()
             for name, value in typed.items():
-                assert getattr(debrief, name) == value.strip()
+                assert getattr(debrief, name) == stored_text(value)
             items = [item.id for item in session.scalars(select(ActionItem))]
         shown.bot.open_home(LEARNER)
         if items:
@@ -937,7 +941,7 @@ def test_a_coach_named_with_markup_is_shown_as_typed(
     bot: BotHarness, typed: str, escaped: str
 ) -> None:
     """The name is stored as typed; mrkdwn shows it escaped (so Slack displays it
-    literally), plain text shows it as is."""
+    literally), and the profile shows it once, under a plain title."""
     with bot.sessions.begin() as session:
         add_learner(session, LEARNER)
     shown = Shown(bot)
@@ -959,7 +963,8 @@ def test_a_coach_named_with_markup_is_shown_as_typed(
     shown_text = mrkdwn_texts(shown)
     assert shown_text.count(f"Carl {escaped}") >= 4  # summary, results, profile, intro form
     assert f"Carl {typed}" not in shown_text
-    assert truncate(f"Carl {typed}", 24) in plain_texts(shown)  # the profile modal's title
+    assert "Coach profile" in plain_texts(shown)
+    assert truncate(f"Carl {typed}", 24) not in plain_texts(shown)
     assert_shown_safely(shown, [typed])
 
 
@@ -989,10 +994,13 @@ def test_agreement_terms_are_shown_escaped_to_both_and_the_coordinators(
     assert shown.submit(shown.opened_view(), LEARNER, terms).body == ""
     shown.click_in_dm(COACH, ids.AGREEMENT_SIGN)
 
-    [record] = bot.fake.messages(PROGRAM_CHANNEL)
+    group = bot.fake.last("conversations.open").response["channel"]["id"]
+    record = next(m for m in bot.fake.messages(group) if "mutual understanding" in str(m))
     copy = "\n".join(obj["text"] for obj in text_objects(record["blocks"]))
     for name in AGREEMENT_TEXT:
         assert f"{name} {escaped}" in copy
+    [notice] = bot.fake.messages(PROGRAM_CHANNEL)
+    assert "confidentiality" not in str(notice["blocks"]), "the channel gets a notice only"
     assert_shown_safely(shown, [typed])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -161,16 +162,56 @@ def test_declining_tells_the_learner_kindly_with_other_coaches(bot: BotHarness) 
     answer(bot, ids.DECLINE)
     form = bot.opened_view()
     assert form["callback_id"] == ids.DECLINE_VIEW
-    bot.submit(form, COACH, {"reason": "My calendar is full until spring.", "suggestion": "U30"})
+    offered = next(b for b in form["blocks"] if b.get("block_id") == "suggestion")
+    names = {o["text"]["text"]: o["value"] for o in offered["element"]["options"]}
+    assert set(names) == {f"Other Coach {i}" for i in range(4)}, "coaches with room, not me"
+    bot.submit(
+        form,
+        COACH,
+        {"reason": "My calendar is full until spring.", "suggestion": names["Other Coach 0"]},
+    )
 
     assert states(bot) == ["declined"]
     letter = bot.fake.last("chat.postMessage")
     assert letter.args["channel"] == LEARNER
     assert "My calendar is full until spring." in letter.args["text"]
-    assert "They suggest you ask <@U30>" in letter.args["text"]
-    assert letter.args["text"].count("• <@U3") == 3
-    assert "<@" + COACH not in letter.args["text"].split("They suggest")[1]
+    assert "They suggest you ask Other Coach 0." in letter.args["text"]
+    asks = [
+        e["value"]
+        for b in letter.args["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == ids.ASK_INTRO
+    ]
+    assert asks[0] == names["Other Coach 0"] and len(asks) == 4 and len(set(asks)) == 4
+    assert str(coach_id) not in asks
     assert "You declined" in str(coach_message(bot)["blocks"])
+
+
+def test_a_coach_may_only_suggest_a_coach_with_room(bot: BotHarness) -> None:
+    coach_id = seed(bot)
+    with bot.sessions.begin() as session:
+        add_coach(session, "U3FULL", name="Full Coach", max_learners="1")
+        add_coach(session, "U3ROOM", name="Roomy Coach")
+    ask(bot, coach_id)
+    answer(bot, ids.DECLINE)
+    form = bot.opened_view()
+    offered = next(b for b in form["blocks"] if b.get("block_id") == "suggestion")
+    assert {o["text"]["text"] for o in offered["element"]["options"]} == {
+        "Full Coach",
+        "Roomy Coach",
+    }
+    with bot.sessions.begin() as session:
+        full = session.scalars(select(CoachProfile).join(CoachProfile.person)).all()
+        next(p for p in full if p.person.name == "Full Coach").paused_at = bot.bot.runtime.clock()
+
+    value = next(
+        o["value"] for o in offered["element"]["options"] if o["text"]["text"] == "Full Coach"
+    )
+    reply = bot.submit(form, COACH, {"suggestion": value})
+
+    assert "isn't taking learners" in reply.json()["errors"]["suggestion"]
+    assert states(bot) == ["requested"]
 
 
 def test_not_taking_learners_pauses_the_coach_and_declines_the_rest(bot: BotHarness) -> None:
@@ -186,7 +227,7 @@ def test_not_taking_learners_pauses_the_coach_and_declines_the_rest(bot: BotHarn
         assert session.scalars(select(CoachProfile)).one().paused_at is not None
     told = {c.args["channel"] for c in bot.fake.calls_to("chat.postMessage")}
     assert {LEARNER, OTHER_LEARNER} <= told
-    assert "1 other waiting request(s) were declined" in str(
+    assert "1 other waiting request was declined" in str(
         coach_message(bot, OTHER_LEARNER)["blocks"]
     )
 
@@ -266,7 +307,7 @@ def test_a_retried_or_doubled_submission_makes_one_request(bot: BotHarness) -> N
 
     coach_id = seed(bot)
     open_form(bot, coach_id)
-    values = {"coaching_kind": "career", "hopes": "Growth.", "first_call": "phone"}
+    values = {"coaching_kind": "career", "hopes": "Growth.", "first_call": "video"}
     payload = make_view_submission(user=LEARNER, team=TEAM, view=bot.opened_view(), values=values)
 
     first = bot.sender.interactive(payload)
@@ -327,3 +368,74 @@ def test_another_workspaces_coach_is_never_named_or_described(bot: BotHarness) -
     assert "isn't a coach in the program" in told
     assert "Carl" not in told and "Mendez" not in told
     assert not bot.fake.calls_to("views.open")
+
+
+ASKED = {"coaching_kind": "career", "hopes": "Growth.", "first_call": "video"}
+
+
+def test_after_asking_from_a_profile_the_profile_no_longer_offers_to_ask(bot: BotHarness) -> None:
+    coach_id = seed(bot)
+    results = bot.command(ids.FIND_COACH.name, LEARNER).json()
+    block = next(
+        b for b in results["blocks"] if b.get("block_id", "").startswith(f"coach-{coach_id}|")
+    )
+    bot.click(ids.VIEW_COACH, LEARNER, value=str(coach_id), block_id=block["block_id"])
+    profile = bot.opened_view()
+    ask_block = next(b for b in profile["blocks"] if b["type"] == "actions")
+    bot.click(
+        ids.ASK_INTRO, LEARNER, value=str(coach_id), block_id=ask_block["block_id"], view=profile
+    )
+    form = bot.opened_view()
+    assert form["callback_id"] == ids.INTRO_FORM_VIEW
+
+    bot.submit(
+        form, LEARNER, {"coaching_kind": "career", "hopes": "Growth.", "first_call": "video"}
+    )
+
+    under = bot.fake.views[profile["id"]]
+    assert ids.ASK_INTRO not in str(under["blocks"])
+    assert "Request sent" in str(under["blocks"])
+
+
+def test_after_asking_from_the_results_they_say_so_and_offer_that_coach_no_more(
+    bot: BotHarness,
+) -> None:
+    coach_id = seed(bot)
+    results = bot.command(ids.FIND_COACH.name, LEARNER).json()
+    block = next(
+        b for b in results["blocks"] if b.get("block_id", "").startswith(f"coach-{coach_id}|")
+    )
+    bot.click(
+        ids.ASK_INTRO,
+        LEARNER,
+        value=str(coach_id),
+        block_id=block["block_id"],
+        response_url=bot.fake.response_url(),
+    )
+
+    bot.submit(
+        bot.opened_view(),
+        LEARNER,
+        {"coaching_kind": "career", "hopes": "Growth.", "first_call": "video"},
+    )
+
+    replaced = bot.fake.last("response_url")
+    assert replaced.ok and replaced.args["replace_original"] is True
+    assert "on its way to *Carl Mendez*" in str(replaced.args["blocks"])
+    assert f'"value": "{coach_id}"' not in json.dumps(replaced.args["blocks"])
+
+
+def test_an_answered_question_no_longer_asks(bot: BotHarness) -> None:
+    coach_id = seed(bot)
+    ask(bot, coach_id)
+    answer(bot, ids.ASK_QUESTION)
+    bot.submit(bot.opened_view(), COACH, {"question": "Are evenings all right?"})
+    bot.click_in_dm(LEARNER, ids.ANSWER)
+
+    bot.submit(bot.opened_view(), LEARNER, {"answer": "Evenings are fine."})
+
+    question = next(m for m in bot.dm(LEARNER) if "Are evenings all right?" in str(m))
+    assert ids.ANSWER not in str(question["blocks"])
+    assert "You answered" in question["text"] and "Evenings are fine." in question["text"]
+    relay = bot.fake.last("chat.postMessage")
+    assert "still open" in relay.args["text"], "the request still waits for the coach"

@@ -172,7 +172,7 @@ STEPS = {
         requested, decline_and_pause, Counter({Kind.REQUEST_ANSWERED: 2, Kind.DECLINED: 2})
     ),
     "a coach's question": Step(requested, ask_a_question, Counter({Kind.QUESTION: 1})),
-    "the learner's answer": Step(questioned, answer, Counter({Kind.ANSWER: 1})),
+    "the learner's answer": Step(questioned, answer, Counter({Kind.ANSWER: 1, Kind.CLOSED: 1})),
     "an agreement to review": Step(
         drafted,
         propose_changes,
@@ -324,7 +324,7 @@ def test_a_permanent_failure_is_told_to_the_coordinators_who_can_retry_it(
     )
 
     copies = bot.fake.messages(PROGRAM_CHANNEL)
-    assert len(copies) == 1 and "Statement of mutual understanding" in str(copies[0]["blocks"])
+    assert len(copies) == 1 and "signed version 1 of their agreement" in str(copies[0]["blocks"])
     assert "the bot is not in the program channel" not in str(bot.open_home(COORDINATOR))
 
 

@@ -17,11 +17,11 @@ import handlers
 from bot.app import build_client
 from coaching import agreements, checkins, intros, relationships
 from coaching.agreements import Terms
+from coaching.cadence import in_working_hours, zone
 from coaching.intros import IntroDetails
 from coaching.lifecycle import Transition
 from handlers import ids
 from sandbox.fakeslack import FakeSlack
-from scheduling.cadence import in_working_hours
 from scheduling.outbox import STALE_CLAIM
 from scheduling.reminders import ReminderRun
 from storage.models import CoachProfile, Nudge, Relationship
@@ -209,15 +209,79 @@ def test_a_paused_pair_gets_no_check_ins(world: World) -> None:
     assert world.sent == []
 
 
-def test_overdue_pairs_are_nudged_once_and_flagged(world: World) -> None:
-    pair(world, frequency="monthly")
-    world.until(START + timedelta(days=60))
-    assert len(world.to(LEARNER, "Time for a check-in")) == 1
-    assert len(world.to(LEARNER, "haven't logged a conversation")) == 1
-    assert len(world.to(COACH, "haven't logged a conversation")) == 1
-    with world.sessions() as session:
-        kinds = Counter(session.scalars(select(Nudge.kind).where(Nudge.status == "sent")))
-    assert kinds["overdue"] == 2
+def test_a_pair_that_stops_talking_hears_every_period_until_the_term_ends(
+    world: World,
+) -> None:
+    """No conversation after the agreement: a check-in each month (worded for the gap,
+    with pause and a no-fault end) to both, until the six-month term ends."""
+    pair(world, frequency="monthly", months=6)
+    world.until(START + timedelta(days=190))
+
+    for person in (LEARNER, COACH):
+        heard = [s for s in world.sent if s.channel == person and "Time for a check-in" in s.text]
+        missed = [s for s in world.sent if s.channel == person and "It's been" in s.text]
+        assert len(heard) == 1
+        assert [m.text.split(" since")[0] for m in missed] == [
+            "It's been two months",
+            "It's been three months",
+            "It's been four months",
+            "It's been five months",
+        ]
+        assert all(ids.RELATIONSHIP_PAUSE in m.buttons() for m in missed)
+        assert all(ids.RELATIONSHIP_END in m.buttons() for m in missed)
+    assert f"since you and <@{COACH}> agreed your terms" in world.to(LEARNER, "It's been")[0].text
+
+
+def test_a_logged_conversation_starts_the_count_again(world: World) -> None:
+    relationship_id = pair(world, frequency="monthly", months=12)
+    world.until(START + timedelta(days=70))
+    assert len(world.to(LEARNER, "It's been two months")) == 1
+    with world.sessions.begin() as session:
+        checkins.log_conversation(
+            session,
+            TEAM,
+            relationship_id,
+            LEARNER,
+            world.now.date().isoformat(),
+            "video",
+            "talked",
+            world.now,
+        )
+    before = len(world.to(LEARNER))
+    world.until(world.now + timedelta(days=40))
+    after = world.to(LEARNER)[before:]
+    assert any("Time for a check-in" in s.text for s in after)
+    assert not any("It's been" in s.text for s in after)
+
+
+def test_pairs_at_risk_reach_the_coordinators_digest_on_monday(world: World) -> None:
+    relationship_id = pair(world, frequency="monthly", months=12)
+    world.fake.add_user("U5ADMIN", real_name="Dana", tz="America/Chicago")
+    coordinators = {"coordinators": lambda _team: ["U5ADMIN"]}
+    while world.now < START + timedelta(days=100):
+        world.now += STEP
+        world.run(**coordinators)
+    digests = world.to("U5ADMIN", "let two or more check-ins pass")
+    assert digests, "a digest once the pair missed two check-ins"
+    first = digests[0]
+    assert first.at.astimezone(zone("America/Chicago")).weekday() == 0
+    assert first.at.date() > START.date() + timedelta(days=59)
+    button = next(e for b in first.blocks if b.get("accessory") for e in [b["accessory"]])
+    assert (button["action_id"], button["value"]) == (ids.AT_RISK_MESSAGE, str(relationship_id))
+    weeks = {s.at.isocalendar()[1] for s in digests}
+    assert len(weeks) == len(digests), "at most one digest a week"
+
+
+def test_no_digest_while_no_pair_is_at_risk(world: World) -> None:
+    relationship_id = pair(world, frequency="monthly", months=12)
+    coordinators = {"coordinators": lambda _team: ["U5ADMIN"]}
+    world.fake.add_user("U5ADMIN", real_name="Dana", tz="America/Chicago")
+    step = log_on_check_in(relationship_id)
+    while world.now < START + timedelta(days=100):
+        world.now += STEP
+        world.run(**coordinators)
+        step(world)
+    assert world.to("U5ADMIN") == []
 
 
 def test_term_end_asks_to_renew_or_conclude_and_keep_in_touch_follows(world: World) -> None:
@@ -415,3 +479,60 @@ def test_coordinators_see_failed_deliveries_with_their_reason(world: World) -> N
     with world.sessions() as session:
         failures = failed_deliveries(session, TEAM)
     assert [(f.kind, f.reason) for f in failures] == [("check_in", "is_archived")]
+
+
+def test_an_unanswered_term_end_is_reminded_once_then_concluded_with_thanks(
+    world: World,
+) -> None:
+    relationship_id = pair(world, frequency="quarterly", months=3)
+    world.fake.add_user("U5ADMIN", real_name="Dana", tz="America/Chicago")
+    coordinators = {"coordinators": lambda _team: ["U5ADMIN"]}
+    step = log_on_check_in(relationship_id)
+    while world.now < START + timedelta(days=160):
+        world.now += STEP
+        world.run(**coordinators)
+        step(world)
+
+    ends = START.date() + timedelta(days=90)
+    for person in (LEARNER, COACH):
+        [asked] = [s for s in world.sent if s.channel == person and "ends" in s.text]
+        [reminded] = [s for s in world.sent if s.channel == person and "neither of you" in s.text]
+        [thanked] = [
+            s for s in world.sent if s.channel == person and "brought it to a close" in s.text
+        ]
+        assert asked.at.date() >= ends - timedelta(days=1)
+        assert timedelta(days=13) <= reminded.at - asked.at <= timedelta(days=17)
+        assert timedelta(days=13) <= thanked.at - reminded.at <= timedelta(days=17)
+    assert len(world.to("U5ADMIN", "ended four weeks ago")) == 1
+    with world.sessions() as session:
+        assert session.get(Relationship, relationship_id).state == "concluded"
+    closed = [c for c in world.fake.calls_to("chat.update") if "concluded" in c.args["text"]]
+    assert len(closed) == 4, "both term-end questions and both reminders say it is over"
+    assert all(c.ok and "Renew" not in str(c.args["blocks"]) for c in closed)
+
+
+def test_renewing_before_the_deadline_keeps_the_pair_going(world: World) -> None:
+    relationship_id = pair(world, frequency="quarterly", months=3)
+    step = log_on_check_in(relationship_id)
+    while world.now < START + timedelta(days=95):
+        world.now += STEP
+        world.run()
+        step(world)
+    assert world.to(LEARNER, "ends")
+    with world.sessions.begin() as session:
+        terms = Terms(
+            confidentiality="Between us.",
+            start_date=world.now.date().isoformat(),
+            duration_months="6",
+            frequency="quarterly",
+            contact_forms=["video"],
+            no_fault=True,
+            learner_owns_choices=True,
+        )
+        draft = agreements.draft(session, TEAM, relationship_id, LEARNER, terms, world.now)
+        agreements.sign(session, TEAM, draft.id, COACH, world.now)
+    world.until(START + timedelta(days=140))
+    assert world.to(LEARNER, "neither of you") == []
+    assert world.to(LEARNER, "brought it to a close") == []
+    with world.sessions() as session:
+        assert session.get(Relationship, relationship_id).state == "active"

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-import time_machine
+from freezegun import freeze_time
 from sqlalchemy import func, select
 
 from coaching import agreements, checkins, intros
@@ -30,7 +30,7 @@ RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
 
 @pytest.fixture(autouse=True)
 def tuesday_afternoon() -> Iterator[None]:
-    with time_machine.travel(datetime(2026, 11, 24, 17, tzinfo=UTC), tick=True):
+    with freeze_time(datetime(2026, 11, 24, 17, tzinfo=UTC), tick=True):
         yield
 
 

@@ -478,25 +478,32 @@ def test_text_with_the_renderers_marker_cannot_jam_a_page(page: Page) -> None:
     assert "\x00" not in said["html"]
 
 
-def test_a_learner_named_with_the_marker_leaves_the_coachs_page_working(page: Page) -> None:
+def test_a_learner_who_types_the_marker_is_asked_to_retype_and_no_page_jams(
+    page: Page,
+) -> None:
+    """The renderer's placeholder is made of control characters, which the bot's forms
+    refuse: the learner is asked to retype, and the coach's page keeps working."""
     page.load(LEARNER)
     page.command("/coaching-profile learner")
     assert page.state["modal"]["title"] == "Learner profile"
-    page.submit(
-        {
-            "name": f"Lena {MARKER} Ortiz",
-            "email": "lena.ortiz@example.gov",
-            "organization": "Polk County",
-            "title": "Senior Management Analyst",
-            "why_coaching": "I want to move into a deputy director role.",
-            "coaching_kinds": ["career"],
-            "frequency": "quarterly",
-        }
-    )
+    learner = {
+        "name": f"Lena {MARKER} Ortiz",
+        "email": "lena.ortiz@example.gov",
+        "organization": "Polk County",
+        "title": "Senior Management Analyst",
+        "why_coaching": "I want to move into a deputy director role.",
+        "coaching_kinds": ["career"],
+        "frequency": "quarterly",
+    }
+    page.submit(learner)
+    assert "control character" in page.state["modal"]["errors"]["name"]
+    page.submit(learner | {"name": "Lena 99 Ortiz"})
     assert page.state["modal"] is None, page.state["modal"]["errors"]
     page.command("/find-coach budget")
     page.click("Ask for an intro")
     page.submit({"coaching_kind": "career", "hopes": f"A plan {MARKER}.", "first_call": "video"})
+    assert "control character" in page.state["modal"]["errors"]["hopes"]
+    page.submit({"coaching_kind": "career", "hopes": "A plan 99.", "first_call": "video"})
     sent = page.state["modal"]["text"]
     coach = next(p["id"] for p in page.state["people"] if f"on its way to {p['name']}" in sent)
 

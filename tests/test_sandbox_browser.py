@@ -104,7 +104,7 @@ def test_the_journey_in_a_browser(browser_page: tuple[Any, str]) -> None:
     page.fill('[data-block="hopes"] textarea, [data-block="hopes"] input', "A five-year plan.")
     page.select_option('[data-block="first_call"] select', "video")
     page.click("#modal-submit")
-    page.get_by_text("on its way to").wait_for()
+    page.locator("#modal-backdrop").get_by_text("on its way to").wait_for()
     page.click("#modal-close")
     page.locator("#modal-backdrop").wait_for(state="hidden")
 

@@ -7,15 +7,18 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     ConfirmObject,
+    ContextBlock,
     HeaderBlock,
     MarkdownTextObject,
     SectionBlock,
 )
+from slack_sdk.models.views import View
 
 from coaching.identity import Mismatch
-from coaching.program import FailedDelivery, Figures, OverduePair
+from coaching.program import NOTE_LIMIT, FailedDelivery, Figures, OverduePair
 from handlers import ids
-from handlers.views.text import date_token, listed, mrkdwn
+from handlers.views.inputs import text_input
+from handlers.views.text import counted, date_token, listed, mrkdwn
 
 REFUSED = "Sorry, that's only for the program's coordinators."
 
@@ -31,21 +34,29 @@ def _hours(value: float | None) -> str:
 
 
 def figure_blocks(figures: Figures) -> list[Block]:
-    pairs = [
+    people = [
         ("Coaches", str(figures.coaches)),
         ("Learners", str(figures.learners)),
-        ("Pairs (exploring, active, paused)", str(figures.active_pairs)),
         ("Requests waiting", str(figures.pending_requests)),
         ("Requests accepted", _rate(figures.acceptance_rate)),
         ("Median time to answer", _hours(figures.median_answer_hours)),
+    ]
+    pairs = [
+        ("Pairs together (exploring, active, paused)", str(figures.active_pairs)),
         ("Active pairs on cadence", str(figures.on_cadence)),
         ("Active pairs overdue", str(figures.overdue)),
+        ("Pairs at risk", str(figures.at_risk)),
+        ("Pairs concluded", str(figures.concluded_pairs)),
+        ("Conversations logged", str(figures.conversations)),
         ("Failed deliveries", str(figures.failed_deliveries)),
     ]
     return [
         HeaderBlock(text="Program"),
-        SectionBlock(
-            fields=[MarkdownTextObject(text=f"*{label}*\n{value}") for label, value in pairs]
+        *(
+            SectionBlock(
+                fields=[MarkdownTextObject(text=f"*{label}*\n{value}") for label, value in group]
+            )
+            for group in (people, pairs)
         ),
     ]
 
@@ -55,8 +66,8 @@ def overdue_blocks(late: list[OverduePair]) -> list[Block]:
         return [SectionBlock(text="No active pair is overdue.")]
     lines = [
         f"• {mrkdwn(p.learner, 100)} with {mrkdwn(p.coach, 100)}: last talked "
-        f"{p.last_conversation.isoformat() if p.last_conversation else 'never'}, "
-        f"overdue since {p.overdue_since.isoformat()}"
+        f"{date_token(p.last_conversation) if p.last_conversation else 'never'}, "
+        f"overdue since {date_token(p.overdue_since)}"
         for p in late
     ]
     return [SectionBlock(text="*Overdue pairs*\n" + listed(lines, 2800, "\n"))]
@@ -130,16 +141,101 @@ def failure_blocks(failures: list[FailedDelivery]) -> list[Block]:
     return blocks
 
 
+MAX_AT_RISK = 20
+
+
+def at_risk_blocks(pairs: list[OverduePair]) -> list[Block]:
+    """Pairs that let two or more check-ins pass without talking, each with a button to
+    send them a note."""
+    if not pairs:
+        return []
+    blocks: list[Block] = [
+        SectionBlock(
+            text=f"*Pairs at risk* ({len(pairs)}): two or more check-ins passed without "
+            "a conversation. A short note from you often restarts things."
+        )
+    ]
+    for index, pair in enumerate(pairs[:MAX_AT_RISK]):
+        last = date_token(pair.last_conversation) if pair.last_conversation else "never"
+        blocks.append(
+            SectionBlock(
+                block_id=f"at-risk-{index}",
+                text=f"*{mrkdwn(pair.learner, 100)}* with *{mrkdwn(pair.coach, 100)}*: last "
+                f"talked {last}, {pair.missed} check-ins missed",
+                accessory=ButtonElement(
+                    text="Message them",
+                    action_id=ids.AT_RISK_MESSAGE,
+                    value=str(pair.relationship_id),
+                ),
+            )
+        )
+    if len(pairs) > MAX_AT_RISK:
+        blocks.append(SectionBlock(text=f"…and {len(pairs) - MAX_AT_RISK} more (see the export)."))
+    return blocks
+
+
+def at_risk_digest(pairs: list[OverduePair]) -> tuple[str, list[dict]]:
+    """The coordinators' Monday digest."""
+    text = (
+        f"This week, {len(pairs)} coaching pair{'s have' if len(pairs) != 1 else ' has'} let "
+        "two or more check-ins pass without talking."
+    )
+    return text, [block.to_dict() for block in at_risk_blocks(pairs)]
+
+
+def pair_note_form(relationship_id: int, learner: str, coach: str) -> View:
+    return View(
+        type="modal",
+        callback_id=ids.PAIR_NOTE_VIEW,
+        title="Message the pair",
+        submit="Send",
+        close="Cancel",
+        private_metadata=str(relationship_id),
+        blocks=[
+            SectionBlock(
+                text=f"Your note goes to the group DM of *{mrkdwn(learner, 150)}* and "
+                f"*{mrkdwn(coach, 150)}*, signed with your name."
+            ),
+            text_input("note", "Your note", limit=NOTE_LIMIT),
+        ],
+    )
+
+
+def note_sent() -> str:
+    return "Your note is on its way to the pair's group DM."
+
+
+def stats(figures: Figures) -> list[dict]:
+    """`/coaching-admin stats`: the figures, and the export."""
+    blocks = [*figure_blocks(figures), _export_actions()]
+    return [block.to_dict() for block in blocks]
+
+
+def overdue(late: list[OverduePair]) -> list[dict]:
+    """`/coaching-admin overdue`: the pairs behind their cadence, and those at risk."""
+    blocks = [
+        *overdue_blocks(late),
+        *at_risk_blocks([pair for pair in late if pair.at_risk]),
+    ]
+    return [block.to_dict() for block in blocks]
+
+
+def _export_actions() -> ActionsBlock:
+    return ActionsBlock(
+        elements=[ButtonElement(text="Export CSV", action_id=ids.ADMIN_EXPORT, value="all")]
+    )
+
+
 def desk(
     figures: Figures, late: list[OverduePair], failures: list[FailedDelivery] | None = None
 ) -> list[dict]:
     blocks = [
         *figure_blocks(figures),
         *overdue_blocks(late),
+        *at_risk_blocks([pair for pair in late if pair.at_risk]),
         *failure_blocks(failures or []),
-        ActionsBlock(
-            elements=[ButtonElement(text="Export CSV", action_id=ids.ADMIN_EXPORT, value="all")]
-        ),
+        _export_actions(),
+        ContextBlock(elements=[MarkdownTextObject(text=ADMIN_HELP)]),
     ]
     return [block.to_dict() for block in blocks]
 
@@ -174,7 +270,7 @@ def confirm_removal(user_id: str) -> list[dict]:
 def removed(user_id: str, rows: int) -> str:
     if rows == 0:
         return f"<@{user_id}> has no data in the program; nothing to remove."
-    return f"Removed <@{user_id}> and {rows} row(s) about them. The removal is recorded."
+    return f"Removed <@{user_id}> and {counted(rows, 'row')} about them. The removal is recorded."
 
 
 def retried(ok: bool) -> str:
@@ -218,7 +314,8 @@ def mismatch_blocks(found: list[Mismatch]) -> list[dict]:
         return [block.to_dict() for block in blocks]
     blocks = [
         SectionBlock(
-            text=f"*{len(found)} member(s) whose Slack address differs from the program's*\n"
+            text=f"*{counted(len(found), 'member')} whose Slack address differs from the "
+            "program's*\n"
             "Their row may have been claimed by someone else, or they changed address. "
             "Unlink a member to detach them; the right person is linked again through the "
             "address on their Slack profile."

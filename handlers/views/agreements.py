@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -35,7 +36,7 @@ from coaching.profiles import LONG_TEXT
 from coaching.vocabulary import Frequency, MeetingForm
 from handlers import ids
 from handlers.views.inputs import text_input
-from handlers.views.text import mrkdwn, truncate
+from handlers.views.text import date_token, mrkdwn, plain_date, truncate
 
 NO_FAULT = "no_fault"
 OWNS_CHOICES = "owns_choices"
@@ -70,7 +71,21 @@ def _chosen(options: list[Option], values: list[str]) -> list[Option] | None:
     return picked or None
 
 
-def agreement_form(terms: Terms, relationship_id: int, other_name: str) -> View:
+def channel_note(channel: str | None, copy: str) -> str | None:
+    """Who else reads what the pair signs, for the form."""
+    if not channel:
+        return None
+    what = "the whole agreement" if copy == "full" else "a short notice that you signed"
+    return (
+        f"Once you both sign, {what} goes to <#{channel}>, where everyone in that channel "
+        "can read it."
+    )
+
+
+def agreement_form(
+    terms: Terms, relationship_id: int, other_name: str, channel: str | None = None
+) -> View:
+    """`channel` says who else will read what the pair signs (`channel_note`)."""
     forms = _options([(f.value, f.label) for f in MeetingForm])
     roles = _options([(r.value, r.label) for r in Role])
     frequencies = _options([(f.value, f.label) for f in Frequency])
@@ -101,7 +116,9 @@ def agreement_form(terms: Terms, relationship_id: int, other_name: str) -> View:
         )
 
     blocks: list[Block] = [
-        ContextBlock(elements=[MarkdownTextObject(text=RECORDS_NOTE)]),
+        ContextBlock(
+            elements=[MarkdownTextObject(text=" ".join(filter(None, (RECORDS_NOTE, channel))))]
+        ),
         SectionBlock(
             text=f"How you and *{mrkdwn(other_name, 150)}* will work together. Submitting signs "
             "it; they'll be asked to sign or propose changes."
@@ -195,22 +212,22 @@ def _labels(values: list[str], kind: type[MeetingForm] | type[Role]) -> str:
     return ", ".join(known.get(v, v) for v in values) or "—"
 
 
-def terms_blocks(record: AgreementText) -> list[Block]:
+def terms_blocks(record: AgreementText, dated: Callable[[date], str] = date_token) -> list[Block]:
+    """The terms; `dated` writes a date (a Slack date token in messages, plain words in
+    a modal)."""
     terms = record.terms
+    start = date.fromisoformat(terms.start_date) if terms.start_date else None
     fields = [
-        ("Start", terms.start_date),
-        ("Duration", f"{terms.duration_months} months (to {record.term_ends.isoformat()})"),
+        ("Start", dated(start) if start else "—"),
+        ("Duration", f"{terms.duration_months} months (to {dated(record.term_ends)})"),
         ("How often", Frequency(terms.frequency).label),
         ("Ways to be in touch", _labels(terms.contact_forms, MeetingForm)),
-        ("Coach's time", terms.coach_time or "—"),
+        ("Coach's time", mrkdwn(terms.coach_time, 1800) or "—"),
         ("Coach's role", _labels(terms.coach_roles, Role)),
     ]
     blocks: list[Block] = [
         SectionBlock(
-            fields=[
-                MarkdownTextObject(text=f"*{label}*\n{mrkdwn(value, 1800)}")
-                for label, value in fields
-            ]
+            fields=[MarkdownTextObject(text=f"*{label}*\n{value}") for label, value in fields]
         ),
         SectionBlock(text=f"*Confidentiality*\n{mrkdwn(terms.confidentiality, 2900)}"),
     ]
@@ -233,9 +250,9 @@ def terms_blocks(record: AgreementText) -> list[Block]:
     return blocks
 
 
-def _signatures(record: AgreementText) -> str:
+def _signatures(record: AgreementText, dated: Callable[[date], str] = date_token) -> str:
     def one(user: str, day: date | None) -> str:
-        return f"<@{user}> signed {day.isoformat()}" if day else f"<@{user}> has not signed yet"
+        return f"<@{user}> signed {dated(day)}" if day else f"<@{user}> has not signed yet"
 
     learner = one(record.learner_user, record.learner_signed)
     return f"{learner} · {one(record.coach_user, record.coach_signed)}"
@@ -287,13 +304,26 @@ def executed_record(record: AgreementText) -> tuple[str, list[dict]]:
         HeaderBlock(text=f"Statement of mutual understanding · v{record.version}"),
         SectionBlock(
             text=f"Between <@{record.learner_user}> (learner) and <@{record.coach_user}> "
-            f"(coach), executed {record.executed.isoformat()}."
+            f"(coach), executed {date_token(record.executed)}."
         ),
         *terms_blocks(record),
         ContextBlock(elements=[MarkdownTextObject(text=_signatures(record))]),
     ]
-    text = f"Agreement version {record.version} executed on {record.executed.isoformat()}."
+    text = f"Agreement version {record.version} executed on {plain_date(record.executed)}."
     return text, [b.to_dict() for b in blocks]
+
+
+def executed_notice(record: AgreementText) -> tuple[str, list[dict]]:
+    """What the program channel gets by default: that the pair signed, not what."""
+    assert record.executed is not None
+    terms = record.terms
+    text = (
+        f"<@{record.learner_user}> (learner) and <@{record.coach_user}> (coach) signed version "
+        f"{record.version} of their agreement on {date_token(record.executed)}: "
+        f"{Frequency(terms.frequency).label.lower()}, until {date_token(record.term_ends)}."
+    )
+    fallback = f"A pair signed version {record.version} of their agreement."
+    return fallback, [SectionBlock(text=text).to_dict()]
 
 
 def record_view(records: list[AgreementText]) -> View:
@@ -301,8 +331,9 @@ def record_view(records: list[AgreementText]) -> View:
     blocks: list[Block] = []
     for record in records[:8]:
         title = f"Version {record.version} · {record.status}"
-        blocks += [HeaderBlock(text=title), *terms_blocks(record)]
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_signatures(record))]))
+        blocks += [HeaderBlock(text=title), *terms_blocks(record, plain_date)]
+        signatures = _signatures(record, plain_date)
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=signatures)]))
         blocks.append(DividerBlock())
     if not blocks:
         blocks = [SectionBlock(text="No agreement has been recorded yet.")]

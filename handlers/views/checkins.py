@@ -23,7 +23,7 @@ from coaching.profiles import LONG_TEXT
 from coaching.vocabulary import MeetingForm
 from handlers import ids
 from handlers.views.inputs import text_input
-from handlers.views.text import mrkdwn, truncate
+from handlers.views.text import mrkdwn, plain_date, truncate
 
 PRIVATE = "Only you can see this. It is never shown to your coach or the program coordinators."
 
@@ -134,7 +134,7 @@ def debrief_form(conversation_id: int, day: date) -> View:
         str(conversation_id),
         [
             ContextBlock(elements=[MarkdownTextObject(text=PRIVATE)]),
-            SectionBlock(text=f"Your conversation on {day.strftime('%d %B %Y')}."),
+            SectionBlock(text=f"Your conversation on {plain_date(day)}."),
             _text("went_well", "What went well?"),
             _text("not_well", "What didn't go so well?"),
             _text("insights", "What insights did you gain?"),

@@ -17,9 +17,10 @@ from slack_sdk.models.views import View
 
 from coaching.home import HomeData
 from coaching.program import FailedDelivery, Figures, OverduePair
+from coaching.relationships import RelationshipLine
 from handlers import ids
 from handlers.views import admin
-from handlers.views.text import listed, mrkdwn, truncate
+from handlers.views.text import check_in_due, date_token, listed, mrkdwn, plain_date, truncate
 
 LIST_CHARS = 2800
 
@@ -35,17 +36,17 @@ def _button(
     )
 
 
+def _pair_row(line: RelationshipLine) -> str:
+    when = check_in_due(line.next_check_in, line.overdue_since)
+    return f"• <@{line.other_user}> · {line.state_text}" + (f" · {when}" if when else "")
+
+
 def _learner(data: HomeData) -> list[Block]:
     coaching = data.coaching
     mine = [line for line in coaching.lines if line.role == "learner"]
     blocks: list[Block] = [HeaderBlock(text="Your coaches")]
     if mine:
-        rows = []
-        for line in mine:
-            row = f"• <@{line.other_user}> · {line.state_text}"
-            if line.next_check_in:
-                row += f" · next check-in {line.next_check_in.isoformat()}"
-            rows.append(row)
+        rows = [_pair_row(line) for line in mine]
         blocks.append(SectionBlock(text=listed(rows, LIST_CHARS, "\n")))
     else:
         blocks.append(SectionBlock(text="No coach yet. Find one who fits what you hope for."))
@@ -58,7 +59,7 @@ def _learner(data: HomeData) -> list[Block]:
     if data.waiting_on_coaches:
         waiting = listed(
             [
-                f"• {mrkdwn(name, 100)}, asked {day.isoformat()}"
+                f"• {mrkdwn(name, 100)}, asked {date_token(day)}"
                 for name, day in data.waiting_on_coaches
             ],
             LIST_CHARS,
@@ -91,9 +92,7 @@ def _learner(data: HomeData) -> list[Block]:
     blocks += [
         ActionsBlock(
             block_id=f"debrief-{conversation_id}",
-            elements=[
-                _button(f"Debrief {day.strftime('%d %b')}", ids.DEBRIEF_START, conversation_id)
-            ],
+            elements=[_button(f"Debrief {plain_date(day)}", ids.DEBRIEF_START, conversation_id)],
         )
         for conversation_id, day, _coach in data.to_debrief[:3]
     ]
@@ -107,15 +106,7 @@ def _coach(data: HomeData) -> list[Block]:
         blocks.append(
             SectionBlock(
                 text=listed(
-                    [
-                        f"• <@{line.other_user}> · {line.state_text}"
-                        + (
-                            f" · next check-in {line.next_check_in.isoformat()}"
-                            if line.next_check_in
-                            else ""
-                        )
-                        for line in mine
-                    ],
+                    [_pair_row(line) for line in mine],
                     LIST_CHARS,
                     "\n",
                 )
@@ -124,7 +115,7 @@ def _coach(data: HomeData) -> list[Block]:
     else:
         blocks.append(SectionBlock(text="No learners yet."))
     if data.waiting_for_me:
-        asked = [f"• <@{user}>, asked {day.isoformat()}" for user, day in data.waiting_for_me]
+        asked = [f"• <@{user}>, asked {date_token(day)}" for user, day in data.waiting_for_me]
         waiting = listed(asked, LIST_CHARS, "\n")
         blocks.append(
             SectionBlock(text=f"*Requests waiting for your answer* (in your DMs)\n{waiting}")
@@ -168,7 +159,7 @@ def home(
             ]
         ),
     ]
-    if not data.profile.registered:
+    if not data.profile.registered and program is None:
         blocks += [
             SectionBlock(
                 text="You haven't registered yet. Register as a learner to find a coach, as "
@@ -189,10 +180,20 @@ def home(
             DividerBlock(),
             *admin.figure_blocks(figures),
             *admin.overdue_blocks(late),
+            *admin.at_risk_blocks([pair for pair in late if pair.at_risk]),
             *admin.failure_blocks(failures or []),
             ActionsBlock(
                 block_id="admin-actions",
                 elements=[_button("Export CSV", ids.ADMIN_EXPORT, "all")],
             ),
         ]
+        if not data.profile.registered:
+            blocks.append(
+                ActionsBlock(
+                    block_id="register",
+                    elements=[
+                        _button("Register as a learner or coach too", ids.HOME_PROFILE, "new")
+                    ],
+                )
+            )
     return View(type="home", blocks=blocks[:100])

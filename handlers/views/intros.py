@@ -17,18 +17,18 @@ from slack_sdk.models.blocks import (
     RadioButtonsElement,
     SectionBlock,
     StaticSelectElement,
-    UserSelectElement,
 )
 from slack_sdk.models.views import View
 
-from coaching.intros import FIRST_CALLS, NOTE_LIMIT, REASON_LIMIT
+from coaching.intros import ANY_CALL, FIRST_CALLS, NOTE_LIMIT, REASON_LIMIT
 from coaching.matching import Match
 from coaching.profiles import LONG_TEXT
 from coaching.vocabulary import CoachingKind
 from handlers import ids
 from handlers.views.inputs import text_input
 from handlers.views.notices import notice
-from handlers.views.text import listed, mrkdwn, truncate
+from handlers.views.search import suggestions
+from handlers.views.text import counted, mrkdwn, truncate
 
 PAUSE_CHOICE = "pause"
 
@@ -51,8 +51,16 @@ class RequestCard:
     note: str
 
 
-def intro_form(coach_name: str, metadata: str, kinds: list[str]) -> View:
+def intro_form(
+    coach_name: str, metadata: str, kinds: list[str], meeting_forms: list[str] | None = None
+) -> View:
+    """The learner's request; the first call offered only in ways the coach meets."""
     preselect = kinds[0] if len(kinds) == 1 else None
+    calls = [
+        Option(value=value, text=label)
+        for value, label in FIRST_CALLS.items()
+        if meeting_forms is None or value in meeting_forms or value == ANY_CALL
+    ]
     kind_options = [Option(value=k.value, text=k.label) for k in CoachingKind]
     return View(
         type="modal",
@@ -79,10 +87,7 @@ def intro_form(coach_name: str, metadata: str, kinds: list[str]) -> View:
             InputBlock(
                 block_id="first_call",
                 label="How would you like a first call?",
-                element=StaticSelectElement(
-                    action_id=ids.INPUT,
-                    options=[Option(value=v, text=label) for v, label in FIRST_CALLS.items()],
-                ),
+                element=StaticSelectElement(action_id=ids.INPUT, options=calls),
             ),
             text_input("note", "A short note to the coach", limit=NOTE_LIMIT, optional=True),
         ],
@@ -165,33 +170,29 @@ def accepted_for_learner(coach_user: str) -> str:
     )
 
 
-def _other_coaches(alternatives: list[Match]) -> str:
-    if not alternatives:
-        return "`/find-coach` shows who else has room."
-    names = listed(
-        [
-            f"• <@{m.coach.slack_user_id}> — {mrkdwn(', '.join(m.coach.area_labels), 300)}"
-            for m in alternatives
-        ],
-        2000,
-        "\n",
-    )
-    return f"These coaches fit the same search and have room:\n{names}"
+def _other_coaches(alternatives: list[Match], suggested: Match | None) -> list[Block]:
+    shown = ([suggested] if suggested else []) + alternatives
+    if not shown:
+        return [SectionBlock(text="`/find-coach` shows who else has room.")]
+    return suggestions("Coaches who fit what you hope for and have room:", shown)
 
 
 def declined_for_learner(
-    coach_name: str, reason: str, suggested_user: str | None, alternatives: list[Match]
-) -> str:
+    coach_name: str, reason: str, suggested: Match | None, alternatives: list[Match]
+) -> tuple[str, list[dict]]:
+    """The learner's news, kindly, with the declining coach's suggestion first and
+    other coaches who fit, each with View and Ask buttons."""
     lines = [
         f"{mrkdwn(coach_name, 150)} can't take you on just now. It's nothing personal: "
         "coaches volunteer their time and sometimes it runs out."
     ]
     if reason:
         lines.append(f"They said: “{mrkdwn(reason, REASON_LIMIT + 50)}”")
-    if suggested_user:
-        lines.append(f"They suggest you ask <@{suggested_user}>.")
-    lines.append(_other_coaches(alternatives))
-    return "\n\n".join(lines)
+    if suggested:
+        lines.append(f"They suggest you ask {mrkdwn(suggested.coach.name, 150)}.")
+    text = "\n\n".join(lines)
+    blocks = [SectionBlock(text=text), *_other_coaches(alternatives, suggested)]
+    return text, [block.to_dict() for block in blocks]
 
 
 def question_form(request_id: int, learner_name: str) -> View:
@@ -246,14 +247,38 @@ def answer_form(question_id: int, question: str) -> View:
     )
 
 
-def answer_for_coach(learner_user: str, question: str, answer: str) -> str:
-    return (
+def answer_for_coach(learner_user: str, question: str, answer: str, still_open: bool) -> str:
+    """The learner's answer, in the request's thread; what to do next while it waits."""
+    text = (
         f"<@{learner_user}> answered your question “{mrkdwn(question, 300)}”:\n"
-        f"> {mrkdwn(answer, 2500)}\nThe request is still open: accept or decline above."
+        f"> {mrkdwn(answer, 2500)}"
     )
+    if still_open:
+        text += "\nThe request is still open: accept or decline above."
+    return text
 
 
-def decline_form(request_id: int, learner_name: str) -> View:
+def decline_form(
+    request_id: int, learner_name: str, coaches: list[tuple[int, str]] | None = None
+) -> View:
+    """`coaches` are the ones with room the coach may suggest instead (id, name)."""
+    suggestion: list[Block] = []
+    if coaches:
+        suggestion.append(
+            InputBlock(
+                block_id="suggestion",
+                label="Suggest another coach",
+                optional=True,
+                hint="Coaches with room for another learner.",
+                element=StaticSelectElement(
+                    action_id=ids.INPUT,
+                    options=[
+                        Option(value=str(person_id), text=truncate(name, 75))
+                        for person_id, name in coaches[:100]
+                    ],
+                ),
+            )
+        )
     return View(
         type="modal",
         callback_id=ids.DECLINE_VIEW,
@@ -272,12 +297,7 @@ def decline_form(request_id: int, learner_name: str) -> View:
                 optional=True,
                 multiline=False,
             ),
-            InputBlock(
-                block_id="suggestion",
-                label="Suggest another coach",
-                optional=True,
-                element=UserSelectElement(action_id=ids.INPUT),
-            ),
+            *suggestion,
             InputBlock(
                 block_id="pause",
                 label="Your availability",
@@ -301,5 +321,8 @@ def decline_form(request_id: int, learner_name: str) -> View:
 def declined_outcome(also: int) -> str:
     text = "You declined. They've been told kindly and offered other coaches."
     if also:
-        text += f" You're paused, and {also} other waiting request(s) were declined too."
+        text += (
+            f" You're paused, and {counted(also, 'other waiting request')} "
+            f"{'was' if also == 1 else 'were'} declined too."
+        )
     return text

@@ -14,7 +14,8 @@ from slack_sdk.models.blocks import (
 
 from coaching.matching import Match
 from handlers import ids
-from handlers.views.text import listed, mrkdwn, truncate
+from handlers.views.search import suggestions
+from handlers.views.text import date_token, mrkdwn, truncate
 
 Message = tuple[str, list[dict]]
 MAX_FOLLOW_UPS = 5
@@ -72,37 +73,38 @@ def check_in(
     due: date,
     calendar: dict[str, str],
     open_actions: list[tuple[int, str]],
+    missed: int = 0,
+    months: int = 0,
+    talked_before: bool = True,
 ) -> Message:
-    """The cadence reminder; for learners it brings back what they planned to do."""
-    text = f"Time for a check-in with <@{pair.other_user}> (due {due.strftime('%A %d %B')}). " + (
-        "Suggest a time; preparing a purpose and a few questions helps."
-        if pair.recipient_is_learner
-        else "Your learner should be in touch; a short note from you helps too."
-    )
+    """The cadence reminder; for learners it brings back what they planned to do. After
+    `missed` check-in dates passed without a conversation (`months` since the last one,
+    or since the agreement began if they never `talked_before`), it says so, kindly, and
+    offers to pause or to end it."""
+    if missed:
+        since = "last talked" if talked_before else "agreed your terms"
+        text = (
+            f"It's been {_months(months)} since you and <@{pair.other_user}> {since}. "
+            "A short call still counts: fifteen minutes keeps the thread. If now isn't the "
+            "time, pause; or bring it to a close, no fault."
+        )
+    else:
+        text = f"Time for a check-in with <@{pair.other_user}> (due {date_token(due)}). " + (
+            "Suggest a time; preparing a purpose and a few questions helps."
+            if pair.recipient_is_learner
+            else "Your learner should be in touch; a short note from you helps too."
+        )
     blocks: list[Block] = [SectionBlock(text=text)]
     if pair.recipient_is_learner and open_actions:
-        shown = open_actions[:MAX_FOLLOW_UPS]
-        lines = "\n".join(f"• {mrkdwn(action, 300)}" for _id, action in shown)
-        more = len(open_actions) - len(shown)
-        if more:
-            lines += f"\n…and {more} more on your Home tab."
-        blocks.append(SectionBlock(text=f"Last time you planned to:\n{lines}\nDone?"))
-        blocks.append(
-            ActionsBlock(
-                block_id="follow-ups",
-                elements=[
-                    _button(
-                        f"Tell my coach: {truncate(action, 40)}",
-                        ids.indexed(ids.FOLLOW_UP_START, index),
-                        item_id,
-                    )
-                    for index, (item_id, action) in enumerate(open_actions[:MAX_FOLLOW_UPS])
-                ],
-            )
-        )
+        blocks += _follow_ups(open_actions)
     buttons = [_button("Log a conversation", ids.LOG_START, pair.relationship_id, True)]
-    if pair.recipient_is_learner:
+    if pair.recipient_is_learner and not missed:
         buttons.append(_button("Prepare", ids.PREPARE_START, pair.relationship_id))
+    if missed:
+        buttons += [
+            _button("Pause", ids.RELATIONSHIP_PAUSE, pair.relationship_id),
+            _button("End, no fault", ids.RELATIONSHIP_END, pair.relationship_id),
+        ]
     buttons += [
         _link("Add to Google Calendar", calendar["google"]),
         _link("Add to Outlook", calendar["outlook"]),
@@ -111,9 +113,40 @@ def check_in(
     return _render(text, blocks)
 
 
+NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def _months(months: int) -> str:
+    number = NUMBERS[months] if months < len(NUMBERS) else str(months)
+    return f"{number} month{'' if months == 1 else 's'}"
+
+
+def _follow_ups(open_actions: list[tuple[int, str]]) -> list[Block]:
+    """What the learner planned to do, each with its own button to tell the coach."""
+    shown = open_actions[:MAX_FOLLOW_UPS]
+    lines = "\n".join(f"• {mrkdwn(action, 300)}" for _id, action in shown)
+    more = len(open_actions) - len(shown)
+    if more:
+        lines += f"\n…and {more} more on your Home tab."
+    return [
+        SectionBlock(text=f"Last time you planned to:\n{lines}\nDone?"),
+        ActionsBlock(
+            block_id="follow-ups",
+            elements=[
+                _button(
+                    f"Tell my coach: {truncate(action, 40)}",
+                    ids.indexed(ids.FOLLOW_UP_START, index),
+                    item_id,
+                )
+                for index, (item_id, action) in enumerate(shown)
+            ],
+        ),
+    ]
+
+
 def prepare(pair: Pair, due: date) -> Message:
     text = (
-        f"Your check-in with <@{pair.other_user}> is coming up ({due.strftime('%A %d %B')}). "
+        f"Your check-in with <@{pair.other_user}> is coming up ({date_token(due)}). "
         "What's the purpose of this conversation, and which questions do you want to ask?"
     )
     return _render(
@@ -129,7 +162,7 @@ def prepare(pair: Pair, due: date) -> Message:
 
 def debrief(conversation_id: int, other_user: str, day: date) -> Message:
     text = (
-        f"How did your conversation with <@{other_user}> on {day.strftime('%d %B')} go? A "
+        f"How did your conversation with <@{other_user}> on {date_token(day)} go? A "
         "few minutes of debrief now helps it stick. Your answers stay private to you."
     )
     return _render(
@@ -158,12 +191,20 @@ def overdue(pair: Pair) -> Message:
     )
 
 
-def term_end(pair: Pair, ends: date) -> Message:
-    text = (
-        f"The term you agreed with <@{pair.other_user}> ends {ends.strftime('%d %B %Y')}. "
-        "Would you like to renew with a new version of your agreement, or bring it to a close "
-        "(no fault, with thanks)?"
-    )
+def term_end(pair: Pair, ends: date, concludes: date | None = None) -> Message:
+    """The term-end question; with `concludes`, the one reminder two weeks later."""
+    if concludes is None:
+        text = (
+            f"The term you agreed with <@{pair.other_user}> ends {date_token(ends)}. "
+            "Would you like to renew with a new version of your agreement, or bring it to "
+            "a close (no fault, with thanks)?"
+        )
+    else:
+        text = (
+            f"Your term with <@{pair.other_user}> ended {date_token(ends)} and neither of "
+            "you has said what's next. Renew with a new version of your agreement, signed by "
+            f"both, or it will be brought to a close, with thanks, on {date_token(concludes)}."
+        )
     return _render(
         text,
         [
@@ -206,26 +247,16 @@ def request_reminder(learner_user: str, days: int) -> Message:
 
 
 def request_expired(coach_name: str, alternatives: list[Match]) -> Message:
-    lines = [
+    text = (
         f"Your intro request to {mrkdwn(coach_name, 150)} expired without an answer. That "
         "happens: coaches are volunteers and their lives get full."
-    ]
+    )
+    blocks: list[Block] = [SectionBlock(text=text)]
     if alternatives:
-        lines.append(
-            "These coaches fit the same search and have room:\n"
-            + listed(
-                [
-                    f"• <@{m.coach.slack_user_id}> — {mrkdwn(', '.join(m.coach.area_labels), 300)}"
-                    for m in alternatives
-                ],
-                2000,
-                "\n",
-            )
-        )
+        blocks += suggestions("These coaches fit what you hope for and have room:", alternatives)
     else:
-        lines.append("`/find-coach` shows who has room.")
-    text = "\n\n".join(lines)
-    return _render(text, [SectionBlock(text=text)])
+        blocks.append(SectionBlock(text="`/find-coach` shows who has room."))
+    return _render(text, blocks)
 
 
 def coach_paused(expired: int) -> Message:
@@ -235,3 +266,63 @@ def coach_paused(expired: int) -> Message:
         "brings you back."
     )
     return _render(text, [SectionBlock(text=text)])
+
+
+def term_concluded(other_user: str, ended: date) -> str:
+    return (
+        f"Your coaching term with <@{other_user}> ended {date_token(ended)} with no renewal, "
+        "so we've brought it to a close, no fault on either side. Thank you for the time you "
+        "gave each other. `/find-coach` is there whenever you want to start again."
+    )
+
+
+def coach_left(coach_name: str, alternatives: list[Match]) -> Message:
+    """A learner's coach has left the Slack workspace."""
+    text = (
+        f"{mrkdwn(coach_name, 150)} has left the Slack workspace, so your coaching "
+        "relationship with them has come to a close. Nothing you did caused it, and what "
+        "you worked on together stays yours."
+    )
+    blocks: list[Block] = [SectionBlock(text=text)]
+    if alternatives:
+        blocks += suggestions("These coaches fit what you hope for and have room:", alternatives)
+    else:
+        blocks.append(SectionBlock(text="`/find-coach` shows who has room."))
+    return _render(text, blocks)
+
+
+def program_notice(what: str, names: tuple[str, str], count: int = 0) -> str:
+    """What coordinators are told when the bot closes something on its own."""
+    first, second = (mrkdwn(name, 150) for name in names)
+    if what == "coach_left":
+        return (
+            f"{first} has left the Slack workspace. Their {count} learner"
+            f"{'s were' if count != 1 else ' was'} told kindly and offered coaches who fit."
+        )
+    return (
+        f"The term of {first} with {second} ended four weeks ago with no renewal and no "
+        "answer, so the pair is now concluded. Both were thanked."
+    )
+
+
+def pair_note(coordinator: str, note: str) -> str:
+    return f"A note from your program coordinator, <@{coordinator}>:\n> {mrkdwn(note, 2800)}"
+
+
+def question_answered(coach_user: str, question: str, answer: str) -> str:
+    return (
+        f"<@{coach_user}> asked about your intro request:\n> {mrkdwn(question, 1200)}\n"
+        f"✓ You answered:\n> {mrkdwn(answer, 1500)}"
+    )
+
+
+def debriefed(day: date) -> str:
+    return (
+        f"✓ You debriefed your conversation on {date_token(day)}. Your answers stay private to you."
+    )
+
+
+def term_answered(outcome: str, version: int, ends: date | None) -> str:
+    if outcome == "renewed" and ends is not None:
+        return f"✓ Renewed: version {version} of your agreement runs until {date_token(ends)}."
+    return "✓ This coaching relationship is concluded, with thanks on both sides."

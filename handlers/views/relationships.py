@@ -20,7 +20,7 @@ from coaching.relationships import NOTE_LIMIT, REASON_LIMIT, MyCoaching, Relatio
 from coaching.vocabulary import Frequency
 from handlers import ids
 from handlers.views.inputs import text_input
-from handlers.views.text import listed, mrkdwn
+from handlers.views.text import check_in_due, date_token, listed, mrkdwn
 
 MAX_SHOWN = 12
 
@@ -31,7 +31,7 @@ def _agreement_text(line: RelationshipLine) -> str:
         return "No agreement recorded yet."
     text = (
         f"Agreement v{agreement.version} ({agreement.status}): "
-        f"{Frequency(agreement.frequency).label.lower()}, from {agreement.start_date.isoformat()} "
+        f"{Frequency(agreement.frequency).label.lower()}, from {date_token(agreement.start_date)} "
         f"for {agreement.duration_months} months"
     )
     if agreement.awaiting_me:
@@ -72,8 +72,9 @@ def my_coaching(summary: MyCoaching) -> list[dict]:
     for line in summary.lines[:MAX_SHOWN]:
         who = "your coach" if line.role == "learner" else "your learner"
         text = f"*<@{line.other_user}>* ({who}) · {line.state_text}\n{_agreement_text(line)}"
-        if line.next_check_in:
-            text += f"\nNext check-in: {line.next_check_in.isoformat()}"
+        when = check_in_due(line.next_check_in, line.overdue_since)
+        if when:
+            text += f"\n{when[0].upper()}{when[1:]}."
         blocks += [DividerBlock(), SectionBlock(text=text)]
         buttons = _buttons(line)
         if buttons:

@@ -24,7 +24,7 @@ from coaching.gallery import SearchPage
 from coaching.matching import REMOTE, CoachCard, Filters, Match, Slot
 from coaching.vocabulary import CoachingKind, Expertise, MeetingForm
 from handlers import ids
-from handlers.views.text import mrkdwn, truncate
+from handlers.views.text import counted, mrkdwn, truncate
 
 TEXT_IN_STATE = 60
 STATE_CHARS = 200
@@ -138,7 +138,8 @@ def result_blocks(match: Match, filters: Filters) -> list[Block]:
         f"*{mrkdwn(coach.name, 150)}* · {mrkdwn(coach.title, 150)}, "
         f"{mrkdwn(coach.organization, 150)}"
         + (f" · {mrkdwn(_place(coach), 150)}" if _place(coach) else ""),
-        f"Strongest in {mrkdwn(', '.join(coach.area_labels), 400)}",
+        f"Strongest in {mrkdwn(', '.join(coach.area_labels), 400)} · "
+        f"{counted(coach.years, 'year')} in local government",
         f"{_labels(CoachingKind, coach.coaching_kinds)} · meets by "
         f"{_labels(MeetingForm, coach.meeting_forms).lower()} · {room}",
     ]
@@ -162,14 +163,24 @@ def result_blocks(match: Match, filters: Filters) -> list[Block]:
     ]
 
 
+def suggestions(intro: str, matches: list[Match]) -> list[Block]:
+    """Coaches offered to a learner (after a decline, an expiry, a coach leaving): each
+    as in the gallery, with View profile and Ask for an intro."""
+    blocks: list[Block] = [SectionBlock(text=intro)]
+    for match in matches:
+        blocks += [DividerBlock(), *result_blocks(match, Filters())]
+    return blocks
+
+
 WIDEN_TIPS = (
     "No coach matches all of that. Try fewer words, check the spelling, or set a filter "
     "back to *Any*; choosing *Remote is fine* instead of a state widens the search most."
 )
 
 
-def search_results(page: SearchPage) -> list[dict[str, Any]]:
-    """The gallery as message blocks: filters, one page of coaches, paging."""
+def search_results(page: SearchPage, note: str | None = None) -> list[dict[str, Any]]:
+    """The gallery as message blocks: filters, one page of coaches, paging; `note` says
+    what just happened (a request sent)."""
     filters = page.filters
     if page.total:
         first = page.page * 5 + 1
@@ -183,6 +194,7 @@ def search_results(page: SearchPage) -> list[dict[str, Any]]:
         summary = WIDEN_TIPS
     blocks: list[Block] = [
         HeaderBlock(text="Find a coach"),
+        *([ContextBlock(elements=[MarkdownTextObject(text=note)])] if note else []),
         SectionBlock(text=summary),
         _filters_block(filters, page.regions[:98]),
     ]
@@ -211,14 +223,16 @@ def search_results(page: SearchPage) -> list[dict[str, Any]]:
     return [block.to_dict() for block in blocks]
 
 
-def coach_profile(coach: CoachCard, filters: Filters) -> View:
-    """A coach's full profile, as a modal, with the intro button."""
+def coach_profile(coach: CoachCard, filters: Filters, asked: bool = False) -> View:
+    """A coach's full profile, as a modal, with the intro button (or, once `asked`, a
+    note that the request is on its way)."""
     blocks: list[Block] = [
         SectionBlock(
             text=f"*{mrkdwn(coach.name, 150)}*\n{mrkdwn(coach.title, 150)}, "
             f"{mrkdwn(coach.organization, 150)}"
             + (f"\n{mrkdwn(coach.department, 150)}" if coach.department else "")
             + (f"\n{mrkdwn(_place(coach), 150)}" if _place(coach) else "")
+            + f"\n{counted(coach.years, 'year')} in local government"
         ),
         SectionBlock(
             fields=[
@@ -231,29 +245,40 @@ def coach_profile(coach: CoachCard, filters: Filters) -> View:
                 MarkdownTextObject(text=f"*Meets by*\n{_labels(MeetingForm, coach.meeting_forms)}"),
                 MarkdownTextObject(
                     text="*Room*\n"
-                    + (f"{coach.room} more learner(s)" if coach.room else "Full just now")
+                    + (
+                        f"Room for {counted(coach.room, 'more learner')}"
+                        if coach.room
+                        else "Full just now"
+                    )
                 ),
             ]
         ),
         SectionBlock(text=f"*Why I coach*\n{mrkdwn(coach.statement, 2900)}"),
     ]
-    blocks.append(
-        ActionsBlock(
-            block_id=state_block_id(f"coach-{coach.person_id}", filters),
-            elements=[
-                ButtonElement(
-                    text="Ask for an intro",
-                    action_id=ids.ASK_INTRO,
-                    value=str(coach.person_id),
-                    style="primary",
-                )
-            ],
+    if asked:
+        blocks.append(
+            ContextBlock(
+                elements=[MarkdownTextObject(text="✓ Request sent: they'll answer you in a DM.")]
+            )
         )
-    )
+    else:
+        blocks.append(
+            ActionsBlock(
+                block_id=state_block_id(f"coach-{coach.person_id}", filters),
+                elements=[
+                    ButtonElement(
+                        text="Ask for an intro",
+                        action_id=ids.ASK_INTRO,
+                        value=str(coach.person_id),
+                        style="primary",
+                    )
+                ],
+            )
+        )
     return View(
         type="modal",
         callback_id=ids.COACH_PROFILE_VIEW,
-        title=truncate(coach.name, 24),
+        title="Coach profile",
         close="Close",
         blocks=blocks,
     )

@@ -58,3 +58,17 @@ def listed(items: list[str], limit: int, separator: str = ", ") -> str:
             return separator.join(shown) + f"{separator if shown else ''}and {rest} more"
         shown.append(item)
     return separator.join(shown)
+
+
+def check_in_due(next_check_in: date | None, overdue_since: date | None) -> str:
+    """When a pair's check-in falls, as a phrase; a date in the past reads as overdue."""
+    if overdue_since is not None:
+        return f"check-in overdue since {date_token(overdue_since)}"
+    if next_check_in is not None:
+        return f"next check-in {date_token(next_check_in)}"
+    return ""
+
+
+def counted(count: int, one: str, many: str | None = None) -> str:
+    """ "1 learner", "2 learners" ("1 person", "3 people" with `many`)."""
+    return f"{count} {one if count == 1 else (many or one + 's')}"

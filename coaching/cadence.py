@@ -68,6 +68,36 @@ def next_check_in(
     return add_months(_anchor(last_conversation, agreement_start), frequency.months)
 
 
+def check_ins(
+    frequency: Frequency, last_conversation: date | None, agreement_start: date, ends: date
+) -> list[date]:
+    """Every date a check-in falls due while the pair keeps not talking: one cadence
+    after the anchor (their last conversation, or the agreement's start), then one more
+    cadence for each period missed, until the term ends. A logged conversation moves the
+    anchor, so the count starts again."""
+    anchor = _anchor(last_conversation, agreement_start)
+    found = []
+    periods = 1
+    while (day := add_months(anchor, periods * frequency.months)) < ends:
+        found.append(day)
+        periods += 1
+    return found
+
+
+def missed_periods(
+    frequency: Frequency,
+    last_conversation: date | None,
+    agreement_start: date,
+    ends: date,
+    today: date,
+) -> int:
+    """How many check-in dates have passed with no conversation logged (0: the first
+    is still ahead). Two or more and the pair is at risk."""
+    return sum(
+        1 for day in check_ins(frequency, last_conversation, agreement_start, ends) if day < today
+    )
+
+
 def overdue_since(
     frequency: Frequency, last_conversation: date | None, agreement_start: date
 ) -> date:
@@ -102,6 +132,11 @@ def _weekday_on_or_after(day: date) -> date:
     if day.weekday() >= SATURDAY:
         return day + timedelta(days=7 - day.weekday())
     return day
+
+
+def next_working_day(day: date) -> date:
+    """The first Monday-to-Friday after `day`."""
+    return _weekday_on_or_after(day + timedelta(days=1))
 
 
 def _require_aware(instant: datetime) -> None:
