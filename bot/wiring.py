@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 import handlers
 from bot.app import build_app, build_client
+from bot.metrics import Metrics
 from bot.runtime import Runtime
 from bot.settings import Settings
 from coaching.clock import Clock, system_clock
@@ -27,6 +28,7 @@ class Bot:
     client: WebClient
     app: App
     reminders: ReminderRun
+    metrics: Metrics
 
 
 def open_database(settings: Settings) -> Engine:
@@ -57,4 +59,5 @@ def assemble(
         client=client,
         app=build_app(runtime, client, listener_executor=listener_executor),
         reminders=ReminderRun(sessions, client, clock, courier=courier, worker=outbox.worker),
+        metrics=Metrics(sessions, clock),
     )

@@ -67,6 +67,11 @@ JSON_BODY_METHODS = frozenset(
 """Methods whose reference lists `application/json` among their content types; the rest
 only read form fields (or the query string), so a JSON body reaches them empty."""
 
+APP_LEVEL_METHODS = frozenset({"apps.connections.open"})
+"""Methods that take an app-level token (xapp-) and no other, read from the Authorization
+header only: Slack's reference for apps.connections.open says a token passed as a POST
+parameter is an error."""
+
 SERVER_ERRORS = {500: "internal_error", 502: "fatal_error", 503: "service_unavailable"}
 TIMEZONE_LABELS = {
     "EST": "Eastern Standard Time",
@@ -238,6 +243,8 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.app_token: str | None = None
+        self._socket_mode_url: Callable[[], str] | None = None
         self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
             "team.info": self._team_info,
@@ -478,6 +485,16 @@ class FakeSlack:
                 _Failure(error=error, status=status, retry_after=retry_after, times=times)
             )
 
+    def enable_socket_mode(self, app_token: str, open_url: Callable[[], str]) -> None:
+        """Turn Socket Mode on for the app: `app_token` (xapp-...) is its app-level token
+        and `open_url` hands out a WebSocket URL (a one-use ticket) to a Socket Mode
+        service, which is what apps.connections.open answers."""
+        if not app_token.startswith("xapp-"):
+            raise ValueError("an app-level token starts with xapp-")
+        with self._lock:
+            self.app_token = app_token
+            self._socket_mode_url = open_url
+
     # -- inspection -----------------------------------------------------------------------
 
     @property
@@ -542,6 +559,8 @@ class FakeSlack:
         self, method: str, request: _Request
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
         sent, accepted, token, parse_error = self._read_arguments(method, request)
+        if method in APP_LEVEL_METHODS:
+            return self._serve_app_level(method, request, sent, parse_error)
         with self._lock:
             headers: dict[str, str] = {}
             try:
@@ -556,6 +575,45 @@ class FakeSlack:
                     raise SlackError("invalid_auth")
                 self._throttle(method)
                 status, body = 200, {"ok": True, **handler(accepted)}
+            except SlackError as failure:
+                status, headers = failure.status, failure.headers
+                body = {"ok": False, "error": failure.error, **failure.extra}
+            self._calls.append(
+                Call(method, sent, body["ok"], body.get("error"), status, copy.deepcopy(body))
+            )
+            return status, body, headers
+
+    def _serve_app_level(
+        self, method: str, request: _Request, sent: dict[str, Any], parse_error: SlackError | None
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """apps.connections.open: an app-level token in the Authorization header, nothing
+        else. A bot token is `not_allowed_token_type`; a token only in the body is as good
+        as none (`not_authed`), as Slack reads only the header for this method."""
+        authorization = request.authorization or ""
+        token = (
+            authorization.removeprefix("Bearer ").strip()
+            if authorization.startswith("Bearer ")
+            else None
+        )
+        with self._lock:
+            headers: dict[str, str] = {}
+            try:
+                if parse_error is not None:
+                    raise parse_error
+                if request.verb != "POST":
+                    raise SlackError("insecure_request")
+                if not token:
+                    raise SlackError("not_authed")
+                if not token.startswith("xapp-"):
+                    raise SlackError("not_allowed_token_type")
+                if self.app_token is None or token != self.app_token:
+                    raise SlackError("invalid_auth")
+                self._throttle(method)
+                if self._socket_mode_url is None:
+                    # Socket Mode is off for this app; Slack names no error for it, and
+                    # internal_error is the one it documents for "could not complete".
+                    raise SlackError("internal_error")
+                status, body = 200, {"ok": True, "url": self._socket_mode_url()}
             except SlackError as failure:
                 status, headers = failure.status, failure.headers
                 body = {"ok": False, "error": failure.error, **failure.extra}
