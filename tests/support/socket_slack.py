@@ -6,19 +6,20 @@ What it does, as Slack does:
 - every connection is greeted with `hello`;
 - `send` delivers an envelope (`slash_commands`, `interactive`, `events_api`) with an
   `envelope_id` to a connection in service, and expects `{"envelope_id": ..., "payload":
-  ...}` back; an answer later than `ACK_DEADLINE` seconds after the person acted is
-  *late* (Slack has already shown them an error), and an envelope whose connection closed
-  before it was acknowledged is *lost* (Slack does not deliver it again);
+  ...}` back; an answer later than `ACK_DEADLINE` seconds after the person acted, or
+  none, is *late* (Slack has already shown them an error; it does not deliver a command
+  or a click again);
 - `refresh` is Slack's routine connection refresh: a `disconnect` message (reason
   `refresh_requested` or `warning`), no new envelopes on that connection, and the
   connection closed (cleanly) a while later;
 - `drop` ends a connection with a TCP reset and no close frame; `go_silent` leaves it
   half-open (Slack's end gone, the app told nothing: no frames, no pongs, no FIN).
 
-Envelopes wait for a connection in service (up to `send`'s `wait`), so one sent while
-the app is reconnecting is delivered once it is back, and its lateness counts the wait.
-Acknowledgements are accepted on any open connection: Slack documents no rule about
-which one, and the SDKs' clients send them on whichever connection is current.
+Envelopes wait for a connection in service (up to `send`'s `wait`; one never delivered
+is `undelivered`), so one sent while the app is reconnecting is delivered once it is
+back, and its lateness counts the wait. Acknowledgements are accepted on any open
+connection, also one opened after the envelope's own closed: Slack documents no rule
+about which, and slack_sdk's clients send each on whichever connection is current.
 """
 
 from __future__ import annotations
@@ -61,9 +62,11 @@ class Envelope:
     link: int | None = None
     """The number of the connection it went out on."""
     acked_at: float | None = None
+    acked_on: int | None = None
+    """The number of the connection the acknowledgement came back on."""
     response: dict[str, Any] | None = None
     """The `payload` of the acknowledgement (a command's reply, a modal's answer)."""
-    lost: bool = False
+    undelivered: bool = False
     _done: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def message(self) -> dict[str, Any]:
@@ -78,7 +81,7 @@ class Envelope:
         return message
 
     def wait(self, timeout: float = 30) -> bool:
-        """Wait until it is acknowledged or lost; True if acknowledged."""
+        """Wait until it is acknowledged (or found undeliverable); True if acknowledged."""
         self._done.wait(timeout)
         return self.acked
 
@@ -236,10 +239,6 @@ class SocketModeService:
         finally:
             with self._lock:
                 link.closed = time.monotonic()
-                for envelope in link.envelopes:
-                    if not envelope.acked:
-                        envelope.lost = True
-                        envelope._done.set()
                 self._lock.notify_all()
 
     def _receive(self, link: Link, message: str | bytes) -> None:
@@ -253,10 +252,11 @@ class SocketModeService:
             envelope = (
                 self._envelopes.get(ack.get("envelope_id", "")) if isinstance(ack, dict) else None
             )
-            if envelope is None or envelope.acked or envelope.lost:
+            if envelope is None or envelope.acked:
                 self._stray.append({"link": link.number, "message": message})
                 return
             envelope.acked_at = time.monotonic()
+            envelope.acked_on = link.number
             payload = ack.get("payload")
             envelope.response = payload if isinstance(payload, dict) else None
             envelope._done.set()
@@ -288,7 +288,7 @@ class SocketModeService:
                     self._lock.wait(give_up - time.monotonic())
                     link = self._in_service()
                 if link is None:
-                    envelope.lost = True
+                    envelope.undelivered = True
                     envelope._done.set()
                     return envelope
                 link.envelopes.append(envelope)
