@@ -1,4 +1,5 @@
-"""`python -m benchmarks search|reminders [options]`: see each module for what it measures."""
+"""`python -m benchmarks search|reminders|load|socket [options]`: see each module for what
+it measures."""
 
 from __future__ import annotations
 
@@ -27,6 +28,18 @@ def main() -> int:
     load = commands.add_parser("load", help="signed requests, 20 at a time, at a bot process")
     load.add_argument("--requests", type=int, default=400)
     load.add_argument("--databases", default="sqlite,postgresql")
+    socket_mode = commands.add_parser(
+        "socket", help="Socket Mode clients through a refresh and dropped connections"
+    )
+    socket_mode.add_argument(
+        "--adapters",
+        default="builtin,websocket_client,aiohttp,websockets",
+        help="Bolt's adapters to measure (comma-separated; none: only the bot's own)",
+    )
+    socket_mode.add_argument("--repeats", type=int, default=3, help="drops of each kind")
+    socket_mode.add_argument(
+        "--no-bot", action="store_true", help="leave out the bot's own client and process"
+    )
     args = parser.parse_args()
     if args.name == "search":
         from benchmarks.search import run
@@ -40,6 +53,11 @@ def main() -> int:
         from benchmarks.load import run as run_load
 
         return run_load(args.requests, args.databases.split(","))
+    if args.name == "socket":
+        from benchmarks.socket import run as run_socket
+
+        adapters = [name for name in args.adapters.split(",") if name]
+        return run_socket(adapters, args.repeats, not args.no_bot)
     return 2
 
 

@@ -29,6 +29,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
+from bot.server import build_operations_app
 from bot.settings import Settings
 from bot.socket_mode import SocketModeConnection
 from bot.wiring import Bot, assemble
@@ -135,7 +136,7 @@ def socket_bot(
     )
     connection.start()
     try:
-        service.current()
+        connection.wait_connected(timeout=30)
         yield SocketBot(assembled, connection, service, fake_slack, executor)
     finally:
         connection.close()
@@ -281,9 +282,16 @@ def test_a_command_sent_right_after_a_drop_is_answered_once_reconnected(
 
 
 def test_readiness_follows_the_connection(socket_bot: SocketBot) -> None:
-    assert socket_bot.connection.connected()
-    socket_bot.connection.close()
-    assert not socket_bot.connection.connected()
+    connection = socket_bot.connection
+    web = build_operations_app(socket_bot.bot, socket=connection.connected).test_client()
+
+    ready = web.get("/readyz")
+    assert (ready.status_code, ready.json["checks"]["socket_mode"]) == (200, "ok")
+
+    connection.close()
+    gone = web.get("/readyz")
+    assert (gone.status_code, gone.json["checks"]["socket_mode"]) == (503, "not connected")
+    assert web.get("/healthz").status_code == 200
 
 
 # -- python -m bot in Socket Mode ----------------------------------------------------------
