@@ -6,8 +6,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -30,18 +28,11 @@ from storage.db import alembic_config, make_engine, make_sessionmaker, migrate
 from storage.models import Nudge
 
 from support.harness import BotHarness
+from support.slack import get
 from support.workspace import BOT_TOKEN, LEARNER, SIGNING_SECRET, TEAM
 
 OTHER_TEAM = "T0OTHER"
 SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
-
-def get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as reply:
-            return reply.status, reply.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

@@ -39,6 +39,7 @@ from sandbox.slack_requests import TrackingExecutor
 from storage.models import LearnerProfile
 
 from support import slack
+from support.harness import latest_view, typed_command
 from support.socket_slack import APP_TOKEN, Envelope, SocketModeService
 from support.workspace import BOT_TOKEN, LEARNER, SIGNING_SECRET, TEAM, learner_form_values
 
@@ -62,17 +63,7 @@ class SocketBot:
         return envelope
 
     def command(self, name: str, user: str, text: str = "") -> Envelope:
-        return self.service.command(self.command_payload(name, user, text))
-
-    def command_payload(self, name: str, user: str, text: str = "") -> dict[str, Any]:
-        return slack.make_command(
-            command=name,
-            user=user,
-            team=TEAM,
-            text=text,
-            trigger_id=self.fake.issue_trigger_id(),
-            response_url=self.fake.response_url(),
-        )
+        return self.service.command(typed_command(self.fake, name, user, text))
 
     def click_in_view(self, action_id: str, user: str, view: dict[str, Any]) -> Envelope:
         """Click the button `action_id` in the modal `view` as Slack sends it."""
@@ -99,12 +90,7 @@ class SocketBot:
         return self.service.interactive(payload)
 
     def opened_view(self) -> dict[str, Any]:
-        call = next(
-            call
-            for call in reversed(self.fake.calls)
-            if call.method in {"views.open", "views.update", "views.push"} and call.ok
-        )
-        return call.response["view"]
+        return latest_view(self.fake)
 
 
 @pytest.fixture
@@ -303,14 +289,6 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as reply:
-            return reply.status, reply.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-
-
 def _spawn(env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
     clean = {key: value for key, value in os.environ.items() if not key.startswith("SLACK_")}
     return subprocess.Popen(
@@ -351,17 +329,17 @@ def test_python_m_bot_in_socket_mode_answers_serves_health_and_stops_cleanly(
         assert envelope.response is not None and envelope.response["response_type"] == "ephemeral"
 
         base = f"http://127.0.0.1:{port}"
-        status, body = _get(base + "/healthz")
+        status, body = slack.get(base + "/healthz")
         assert (status, json.loads(body)) == (200, {"status": "ok"})
-        status, body = _get(base + "/readyz")
+        status, body = slack.get(base + "/readyz")
         assert (status, json.loads(body)["status"]) == (200, "ready"), body
         assert json.loads(body)["checks"]["socket_mode"] == "ok"
-        status, metrics = _get(base + "/metrics")
+        status, metrics = slack.get(base + "/metrics")
         assert status == 200
         assert (
             'sounding_board_slack_requests_total{kind="/coaching-help",status="200"} 1.0' in metrics
         )
-        assert _get(base + "/slack/events")[0] == 404
+        assert slack.get(base + "/slack/events")[0] == 404
 
         process.send_signal(stop)
         assert process.wait(timeout=30) == 0

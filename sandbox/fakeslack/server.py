@@ -264,6 +264,7 @@ class FakeSlack:
             "views.publish": self._views_publish,
             "files.getUploadURLExternal": self._files_get_upload_url_external,
             "files.completeUploadExternal": self._files_complete_upload_external,
+            "apps.connections.open": self._apps_connections_open,
         }
         self.add_user(bot_user_id, real_name="Sounding Board", is_bot=True)
 
@@ -559,8 +560,6 @@ class FakeSlack:
         self, method: str, request: _Request
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
         sent, accepted, token, parse_error = self._read_arguments(method, request)
-        if method in APP_LEVEL_METHODS:
-            return self._serve_app_level(method, request, sent, parse_error)
         with self._lock:
             headers: dict[str, str] = {}
             try:
@@ -569,9 +568,11 @@ class FakeSlack:
                     raise SlackError("unknown_method", status=404, req_method=method)
                 if parse_error is not None:
                     raise parse_error
-                if not token:
+                if method in APP_LEVEL_METHODS:
+                    self._check_app_level_token(request)
+                elif not token:
                     raise SlackError("not_authed")
-                if token != self.bot_token:
+                elif token != self.bot_token:
                     raise SlackError("invalid_auth")
                 self._throttle(method)
                 status, body = 200, {"ok": True, **handler(accepted)}
@@ -583,44 +584,20 @@ class FakeSlack:
             )
             return status, body, headers
 
-    def _serve_app_level(
-        self, method: str, request: _Request, sent: dict[str, Any], parse_error: SlackError | None
-    ) -> tuple[int, dict[str, Any], dict[str, str]]:
-        """apps.connections.open: an app-level token in the Authorization header, nothing
-        else. A bot token is `not_allowed_token_type`; a token only in the body is as good
-        as none (`not_authed`), as Slack reads only the header for this method."""
+    def _check_app_level_token(self, request: _Request) -> None:
+        """apps.connections.open takes an app-level token in the Authorization header and
+        nothing else: a bot token is `not_allowed_token_type`, and a token only in the
+        body is as good as none (`not_authed`), as Slack reads only the header here."""
+        if request.verb != "POST":
+            raise SlackError("insecure_request")
         authorization = request.authorization or ""
-        token = (
-            authorization.removeprefix("Bearer ").strip()
-            if authorization.startswith("Bearer ")
-            else None
-        )
-        with self._lock:
-            headers: dict[str, str] = {}
-            try:
-                if parse_error is not None:
-                    raise parse_error
-                if request.verb != "POST":
-                    raise SlackError("insecure_request")
-                if not token:
-                    raise SlackError("not_authed")
-                if not token.startswith("xapp-"):
-                    raise SlackError("not_allowed_token_type")
-                if self.app_token is None or token != self.app_token:
-                    raise SlackError("invalid_auth")
-                self._throttle(method)
-                if self._socket_mode_url is None:
-                    # Socket Mode is off for this app; Slack names no error for it, and
-                    # internal_error is the one it documents for "could not complete".
-                    raise SlackError("internal_error")
-                status, body = 200, {"ok": True, "url": self._socket_mode_url()}
-            except SlackError as failure:
-                status, headers = failure.status, failure.headers
-                body = {"ok": False, "error": failure.error, **failure.extra}
-            self._calls.append(
-                Call(method, sent, body["ok"], body.get("error"), status, copy.deepcopy(body))
-            )
-            return status, body, headers
+        token = authorization.removeprefix("Bearer ").strip()
+        if not authorization.startswith("Bearer ") or not token:
+            raise SlackError("not_authed")
+        if not token.startswith("xapp-"):
+            raise SlackError("not_allowed_token_type")
+        if self.app_token is None or token != self.app_token:
+            raise SlackError("invalid_auth")
 
     def _read_arguments(
         self, method: str, request: _Request
@@ -1016,6 +993,13 @@ class FakeSlack:
             "bot_id": self.bot_id,
             "is_enterprise_install": False,
         }
+
+    def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        if self._socket_mode_url is None:
+            # Socket Mode is off for this app: Slack names no error for it, and
+            # internal_error is the one it documents for "could not complete".
+            raise SlackError("internal_error")
+        return {"url": self._socket_mode_url()}
 
     def _team_info(self, args: dict[str, Any]) -> dict[str, Any]:
         if args.get("team") not in (None, "", self.team_id):
