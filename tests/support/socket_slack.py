@@ -210,11 +210,10 @@ class SocketModeService:
         return None
 
     def _handle(self, connection: ServerConnection) -> None:
+        """`hello` first, then the connection is in service: envelopes may follow."""
         assert isinstance(connection, _Connection)
         with self._lock:
-            link = Link(next(self._numbers), connection, time.monotonic())
-            self._links.append(link)
-            live = sum(1 for known in self._links if known.closed is None)
+            live = 1 + sum(1 for known in self._links if known.closed is None)
         connection.send(
             json.dumps(
                 {
@@ -230,6 +229,8 @@ class SocketModeService:
             )
         )
         with self._lock:
+            link = Link(next(self._numbers), connection, time.monotonic())
+            self._links.append(link)
             self._lock.notify_all()
         try:
             for message in connection:
