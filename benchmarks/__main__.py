@@ -1,4 +1,5 @@
-"""`python -m benchmarks search|reminders|load|year`: see each module for what it measures."""
+"""`python -m benchmarks search|reminders|load|year|socket|page`: see each module for
+what it measures."""
 
 from __future__ import annotations
 
@@ -32,6 +33,18 @@ def main() -> int:
     year.add_argument("--pairs", type=int, default=80)
     year.add_argument("--days", type=int, default=365)
     year.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    socket_mode = commands.add_parser(
+        "socket", help="Socket Mode clients through a refresh and dropped connections"
+    )
+    socket_mode.add_argument(
+        "--adapters",
+        default="builtin,websocket_client,aiohttp,websockets",
+        help="Bolt's adapters to measure (comma-separated; none: only the bot's own)",
+    )
+    socket_mode.add_argument("--repeats", type=int, default=3, help="drops of each kind")
+    socket_mode.add_argument(
+        "--no-bot", action="store_true", help="leave out the bot's own client and process"
+    )
     args = parser.parse_args()
     if args.name == "search":
         from benchmarks.search import run
@@ -50,6 +63,11 @@ def main() -> int:
 
         seeds = [int(seed) for seed in args.seeds.split(",")]
         return run_year(seeds, args.pairs, args.days, args.database)
+    if args.name == "socket":
+        from benchmarks.socket import run as run_socket
+
+        adapters = [name for name in args.adapters.split(",") if name]
+        return run_socket(adapters, args.repeats, not args.no_bot)
     return 2
 
 

@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from slack_bolt.error import BoltError
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.log_format import configure_logging
 from bot.logging_setup import install_redaction, secrets_from
-from bot.settings import SettingsError, load_settings, read_environment
+from bot.settings import SettingsError, load_settings, log_format, read_environment
 
 logger = logging.getLogger("bot")
 
@@ -51,19 +52,17 @@ def run(settings_env: dict[str, str]) -> int:
 
     settings = load_settings(settings_env)
     bot = assemble(settings)
+    scheduler = None
     if settings.scheduler_enabled:
         from scheduling.scheduler import start_scheduler
 
-        start_scheduler(bot.reminders, retention_months=settings.retention_months)
+        scheduler = start_scheduler(bot.reminders, retention_months=settings.retention_months)
         logger.info("Reminders are on (SCHEDULER=off to serve Slack without them)")
     if settings.socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from bot.socket_mode import serve_socket_mode
 
-        logger.info("Sounding Board is connecting to Slack in Socket Mode")
-        assert settings.slack_app_token is not None
-        SocketModeHandler(bot.app, settings.slack_app_token).start()
-        return 0
-    server = make_server(build_web_app(bot), "0.0.0.0", settings.port)
+        return serve_socket_mode(bot, scheduler)
+    server = make_server(build_web_app(bot, scheduler=scheduler), "0.0.0.0", settings.port)
     logger.info("Sounding Board is listening on http://0.0.0.0:%s%s", settings.port, EVENTS_PATH)
     try:
         server.run()
@@ -116,11 +115,13 @@ def export_program(settings_env: dict[str, str], out: str, team_id: str | None) 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     env = read_environment()
+    try:
+        configure_logging(log_format(env))
+    except SettingsError as error:
+        print(f"sounding-board: {error}", file=sys.stderr)
+        return 2
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     install_redaction(logging.getLogger(), secrets_from(env))
     try:
         if args.command == "import-coaches":

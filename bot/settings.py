@@ -45,6 +45,7 @@ class Settings:
     max_open_requests: int = 3
     scheduler_enabled: bool = True
     retention_months: int | None = None
+    log_format: str = "text"
 
     @property
     def socket_mode(self) -> bool:
@@ -127,6 +128,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
             if get("RETENTION_MONTHS")
             else None
         ),
+        log_format=log_format(env),
     )
 
 
@@ -140,6 +142,22 @@ def load_database_url(env: Mapping[str, str]) -> str:
             "use sqlite:///path/to/file.db or postgresql://user:password@host/dbname",
         )
     return database_url
+
+
+LOG_FORMATS = ("text", "json")
+
+
+def log_format(env: Mapping[str, str]) -> str:
+    """LOG_FORMAT: `text` (the default) or `json`. Read on its own too, since logging is
+    set up before the other settings are checked."""
+    raw = env.get("LOG_FORMAT", "").strip().lower() or "text"
+    if raw not in LOG_FORMATS:
+        raise SettingsError(
+            "LOG_FORMAT",
+            f"is neither text nor json ({env.get('LOG_FORMAT', '').strip()!r})",
+            "use LOG_FORMAT=json for one JSON object per line, or leave it unset",
+        )
+    return raw
 
 
 def _port(raw: str | None) -> int:

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 import handlers
 from bot.app import build_app, build_client
+from bot.metrics import Metrics
 from bot.runtime import Runtime
 from bot.settings import Settings
 from coaching.clock import Clock, system_clock
@@ -27,6 +28,7 @@ class Bot:
     client: WebClient
     app: App
     reminders: ReminderRun
+    metrics: Metrics
 
 
 def open_database(settings: Settings | str) -> Engine:
@@ -64,4 +66,5 @@ def assemble(
             coordinators=lambda _team: settings.program_admins,
             worker=outbox.worker,
         ),
+        metrics=Metrics(sessions, clock),
     )

@@ -29,9 +29,11 @@ def test_every_setting_is_read() -> None:
             "PROGRAM_ADMINS": "U0AAA, U0BBB",
             "PROGRAM_CHANNEL": "C0PROGRAM",
             "SCHEDULER": "off",
+            "LOG_FORMAT": "JSON",
         }
     )
     assert settings.socket_mode is True
+    assert settings.log_format == "json"
     assert settings.slack_api_url == "http://127.0.0.1:9999/api/"
     assert settings.port == 8080
     assert settings.program_admins == {"U0AAA", "U0BBB"}
@@ -53,6 +55,7 @@ def test_every_setting_is_read() -> None:
         ({"PROGRAM_ADMINS": "dana@example.gov"}, "PROGRAM_ADMINS", "member ID"),
         ({"PROGRAM_CHANNEL": "#coaching"}, "PROGRAM_CHANNEL", "C0123ABCD"),
         ({"SCHEDULER": "maybe"}, "SCHEDULER", "SCHEDULER=off"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT", "LOG_FORMAT=json"),
     ],
 )
 def test_a_bad_setting_names_the_variable_and_the_fix(

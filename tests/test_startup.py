@@ -102,6 +102,7 @@ def test_with_one_slack_setting_missing_it_names_it_in_one_line(tmp_path: Path) 
         ({"PORT": "eighty"}, "PORT"),
         ({"DATABASE_URL": "oracle://db"}, "DATABASE_URL"),
         ({"PROGRAM_ADMINS": "dana"}, "PROGRAM_ADMINS"),
+        ({"LOG_FORMAT": "yaml"}, "LOG_FORMAT"),
     ],
 )
 def test_a_malformed_setting_is_named(tmp_path: Path, env: dict[str, str], variable: str) -> None:

@@ -67,6 +67,11 @@ JSON_BODY_METHODS = frozenset(
 """Methods whose reference lists `application/json` among their content types; the rest
 only read form fields (or the query string), so a JSON body reaches them empty."""
 
+APP_LEVEL_METHODS = frozenset({"apps.connections.open"})
+"""Methods that take an app-level token (xapp-) and no other, read from the Authorization
+header only: Slack's reference for apps.connections.open says a token passed as a POST
+parameter is an error."""
+
 SERVER_ERRORS = {500: "internal_error", 502: "fatal_error", 503: "service_unavailable"}
 TIMEZONE_LABELS = {
     "EST": "Eastern Standard Time",
@@ -238,6 +243,8 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.app_token: str | None = None
+        self._socket_mode_url: Callable[[], str] | None = None
         self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
             "team.info": self._team_info,
@@ -257,6 +264,7 @@ class FakeSlack:
             "views.publish": self._views_publish,
             "files.getUploadURLExternal": self._files_get_upload_url_external,
             "files.completeUploadExternal": self._files_complete_upload_external,
+            "apps.connections.open": self._apps_connections_open,
         }
         self.add_user(bot_user_id, real_name="Sounding Board", is_bot=True)
 
@@ -478,6 +486,16 @@ class FakeSlack:
                 _Failure(error=error, status=status, retry_after=retry_after, times=times)
             )
 
+    def enable_socket_mode(self, app_token: str, open_url: Callable[[], str]) -> None:
+        """Turn Socket Mode on for the app: `app_token` (xapp-...) is its app-level token
+        and `open_url` hands out a WebSocket URL (a one-use ticket) to a Socket Mode
+        service, which is what apps.connections.open answers."""
+        if not app_token.startswith("xapp-"):
+            raise ValueError("an app-level token starts with xapp-")
+        with self._lock:
+            self.app_token = app_token
+            self._socket_mode_url = open_url
+
     # -- inspection -----------------------------------------------------------------------
 
     @property
@@ -550,9 +568,11 @@ class FakeSlack:
                     raise SlackError("unknown_method", status=404, req_method=method)
                 if parse_error is not None:
                     raise parse_error
-                if not token:
+                if method in APP_LEVEL_METHODS:
+                    self._check_app_level_token(request)
+                elif not token:
                     raise SlackError("not_authed")
-                if token != self.bot_token:
+                elif token != self.bot_token:
                     raise SlackError("invalid_auth")
                 self._throttle(method)
                 status, body = 200, {"ok": True, **handler(accepted)}
@@ -563,6 +583,21 @@ class FakeSlack:
                 Call(method, sent, body["ok"], body.get("error"), status, copy.deepcopy(body))
             )
             return status, body, headers
+
+    def _check_app_level_token(self, request: _Request) -> None:
+        """apps.connections.open takes an app-level token in the Authorization header and
+        nothing else: a bot token is `not_allowed_token_type`, and a token only in the
+        body is as good as none (`not_authed`), as Slack reads only the header here."""
+        if request.verb != "POST":
+            raise SlackError("insecure_request")
+        authorization = request.authorization or ""
+        token = authorization.removeprefix("Bearer ").strip()
+        if not authorization.startswith("Bearer ") or not token:
+            raise SlackError("not_authed")
+        if not token.startswith("xapp-"):
+            raise SlackError("not_allowed_token_type")
+        if self.app_token is None or token != self.app_token:
+            raise SlackError("invalid_auth")
 
     def _read_arguments(
         self, method: str, request: _Request
@@ -958,6 +993,13 @@ class FakeSlack:
             "bot_id": self.bot_id,
             "is_enterprise_install": False,
         }
+
+    def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        if self._socket_mode_url is None:
+            # Socket Mode is off for this app: Slack names no error for it, and
+            # internal_error is the one it documents for "could not complete".
+            raise SlackError("internal_error")
+        return {"url": self._socket_mode_url()}
 
     def _team_info(self, args: dict[str, Any]) -> dict[str, Any]:
         if args.get("team") not in (None, "", self.team_id):

@@ -42,15 +42,7 @@ class BotHarness:
             }
 
     def command(self, name: str, user: str, text: str = "", **kwargs: Any) -> Response:
-        fields = slack.make_command(
-            command=name,
-            user=user,
-            team=TEAM,
-            text=text,
-            trigger_id=self.fake.issue_trigger_id(),
-            response_url=self.fake.response_url(),
-        )
-        return self.sender.form(fields, **kwargs)
+        return self.sender.form(typed_command(self.fake, name, user, text), **kwargs)
 
     def click(self, action_id: str, user: str, **kwargs: Any) -> Response:
         payload = slack.make_block_actions(
@@ -108,12 +100,30 @@ class BotHarness:
 
     def opened_view(self) -> dict[str, Any]:
         """The modal the bot most recently opened or updated, as Slack now holds it."""
-        call = next(
-            call
-            for call in reversed(self.fake.calls)
-            if call.method in {"views.open", "views.update", "views.push"} and call.ok
-        )
-        return call.response["view"]
+        return latest_view(self.fake)
+
+
+def typed_command(fake: FakeSlack, name: str, user: str, text: str = "") -> dict[str, str]:
+    """What Slack sends when `user` types the slash command `name` with `text`, with a
+    fresh trigger_id and response_url from `fake`."""
+    return slack.make_command(
+        command=name,
+        user=user,
+        team=TEAM,
+        text=text,
+        trigger_id=fake.issue_trigger_id(),
+        response_url=fake.response_url(),
+    )
+
+
+def latest_view(fake: FakeSlack) -> dict[str, Any]:
+    """The modal the bot most recently opened, updated or pushed, as Slack now holds it."""
+    call = next(
+        call
+        for call in reversed(fake.calls)
+        if call.method in {"views.open", "views.update", "views.push"} and call.ok
+    )
+    return call.response["view"]
 
 
 @contextmanager

@@ -211,6 +211,15 @@ def post_raw(
         connection.close()
 
 
+def get(url: str, *, timeout: float = 10) -> tuple[int, str]:
+    """GET `url`: the status and the body, error statuses included."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as reply:
+            return reply.status, reply.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
 def make_event(*, team: str, event: dict[str, Any]) -> dict[str, Any]:
     """An Events API callback, as Slack posts it (JSON body)."""
     return {
