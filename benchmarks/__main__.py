@@ -1,4 +1,5 @@
-"""`python -m benchmarks search|reminders [options]`: see each module for what it measures."""
+"""`python -m benchmarks search|reminders|load|page [options]`: each module says what it
+measures."""
 
 from __future__ import annotations
 
@@ -27,6 +28,9 @@ def main() -> int:
     load = commands.add_parser("load", help="signed requests, 20 at a time, at a bot process")
     load.add_argument("--requests", type=int, default=400)
     load.add_argument("--databases", default="sqlite,postgresql")
+    page = commands.add_parser("page", help="clicks on the sandbox page in headless Chromium")
+    page.add_argument("--history", type=int, default=40, help="searches made before timing")
+    page.add_argument("--rounds", type=int, default=6)
     args = parser.parse_args()
     if args.name == "search":
         from benchmarks.search import run
@@ -40,6 +44,10 @@ def main() -> int:
         from benchmarks.load import run as run_load
 
         return run_load(args.requests, args.databases.split(","))
+    if args.name == "page":
+        from benchmarks.page import run as run_page
+
+        return run_page(args.history, args.rounds)
     return 2
 
 
