@@ -82,6 +82,19 @@ def printable(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+def printable_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """What was typed in a form, as the page shows it again: without the characters that
+    draw nothing."""
+    return {
+        key: printable(value)
+        if isinstance(value, str)
+        else [printable(str(item)) for item in value]
+        if isinstance(value, list)
+        else value
+        for key, value in values.items()
+    }
+
+
 def _quoted(lines: list[str]) -> str:
     """Lines joined with <br>, runs of "> " lines drawn as a quote; ">>>" quotes the rest."""
     parts: list[str] = []

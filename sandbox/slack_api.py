@@ -102,7 +102,11 @@ class SandboxSlack(FakeSlack):
                     self._ephemerals.remove(original)
                     return {"ok": True}
                 content = self._content(payload, status=400)
-                original.update(text=content.get("text", ""), blocks=content.get("blocks", []))
+                original.update(
+                    text=content.get("text", ""),
+                    blocks=content.get("blocks", []),
+                    edited={"user": self.bot_user_id, "ts": self._next_ts()},
+                )
                 return {"ok": True}
         return super()._respond(key, payload)
 
@@ -113,6 +117,43 @@ class SandboxSlack(FakeSlack):
                 for e in self._ephemerals
                 if e["user"] == user and e["channel"] in (channel, None)
             ]
+
+    def shown(self, user: str, channel: str, last: int) -> list[tuple[dict[str, Any], bool]]:
+        """The `last` messages `user` sees in `channel` (its messages and the ephemeral
+        messages shown to them), oldest first, each with whether it is ephemeral. Not
+        copies: read them while holding `lock`, and change nothing."""
+        with self._lock:
+            conversation = self._conversations.get(channel)
+            found = [(m, False) for m in (conversation.messages if conversation else [])[-last:]]
+            found += [
+                (e, True)
+                for e in self._ephemerals
+                if e["user"] == user and e["channel"] in (channel, None)
+            ]
+            found.sort(key=lambda item: float(item[0]["ts"]))
+            return found[-last:]
+
+    def find_message(self, channel: str, ts: str, user: str | None = None) -> dict[str, Any] | None:
+        """A copy of one message in `channel` (an ephemeral one shown to `user`, if given)."""
+        with self._lock:
+            if user is not None:
+                found = next(
+                    (
+                        e
+                        for e in self._ephemerals
+                        if e["ts"] == ts and e["user"] == user and e["channel"] in (channel, None)
+                    ),
+                    None,
+                )
+            else:
+                conversation = self._conversations.get(channel)
+                messages = conversation.messages if conversation else []
+                found = next((m for m in messages if m["ts"] == ts), None)
+            return copy.deepcopy(found) if found is not None else None
+
+    @property
+    def lock(self) -> Any:
+        return self._lock
 
     def replace_view(self, view_id: str, view: dict[str, Any]) -> dict[str, Any]:
         """`response_action: update`: the modal now shows `view`."""

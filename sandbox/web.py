@@ -12,7 +12,8 @@ POST /sandbox/api/forward       {step: day | week | month}: move the clock, deli
                                 the way what falls due (sandbox/fastforward.py)
 POST /sandbox/api/reset         back to the freshly seeded demo program
 
-Every POST answers with the person's state (and, for forward/reset/submit, a `result`).
+Every POST answers with the person's state (and, for forward/reset/submit, a `result`);
+`?detail=0` (what the page asks) leaves out the messages' text and Block Kit.
 
 Only the page itself may use the API: the page carries a token made when the sandbox
 starts, and every API request must send it back in `X-Sandbox-Token`, as JSON when it
@@ -97,6 +98,7 @@ def content_disposition(name: str) -> str:
 def build_page_app(sandbox: Sandbox, hosts: Iterable[str] = ()) -> Flask:
     """The page and its API; `hosts` are host names served besides the local ones."""
     web = Flask("sounding_board_sandbox", static_folder=None)
+    web.json.sort_keys = False  # type: ignore[attr-defined]  # a person's state is large
     token = secrets.token_urlsafe(32)
     allowed = {host_name(host) for host in (*LOCAL_HOSTS, *hosts)}
     index = (STATIC / "index.html").read_text(encoding="utf-8")
@@ -127,7 +129,9 @@ def build_page_app(sandbox: Sandbox, hosts: Iterable[str] = ()) -> Flask:
         return data if isinstance(data, dict) else {}
 
     def answer(user: str, channel: str | None, result: Any = None) -> Response:
-        state = sandbox.state(user, channel)
+        """The person's state; the page leaves out the messages' text and Block Kit
+        (`?detail=0`), which tests and tools read."""
+        state = sandbox.state(user, channel, detail=request.args.get("detail") != "0")
         if result is not None:
             state["result"] = result
         return jsonify(state)

@@ -5,7 +5,7 @@ track of the modals they have open."""
 
 from __future__ import annotations
 
-import hashlib
+import copy
 import json
 import logging
 import secrets
@@ -92,7 +92,10 @@ class World:
 
 class Saver:
     """Writes the stand-in's conversations and the clock to disk off the click's path:
-    `soon()` asks for a write, a thread of its own makes it (one write for many asks)."""
+    `soon()` asks for a write, and a thread of its own makes it once the asking has
+    paused for `QUIET` seconds (one write for a burst of clicks, out of their way)."""
+
+    QUIET = 0.5
 
     def __init__(self, write: Callable[[], None]) -> None:
         self.write = write
@@ -107,9 +110,12 @@ class Saver:
     def _run(self) -> None:
         while True:
             self._asked.wait()
+            while not self._stopping:
+                self._asked.clear()
+                if not self._asked.wait(self.QUIET):
+                    break
             if self._stopping:
                 return
-            self._asked.clear()
             try:
                 self.write()
             except (OSError, ValueError):
@@ -280,50 +286,44 @@ class Sandbox:
     def _names(self) -> dict[str, str]:
         return {**self.names, self.world.slack.bot_user_id: "Sounding Board"}
 
-    def _drawn_message(self, message: dict[str, Any], names: dict[str, str]) -> tuple[str, str]:
-        """A message's HTML and a key that changes when the message does; drawing is kept
-        per key, so a long conversation costs what changed, not what it holds."""
-        key = hashlib.blake2b(
-            json.dumps(message, sort_keys=True, default=str).encode(), digest_size=12
-        ).hexdigest()
+    def _drawn_message(
+        self, message: dict[str, Any], ephemeral: bool, names: dict[str, str]
+    ) -> tuple[str, str, str]:
+        """A message's key, HTML and text. The key changes when the message does (an edit
+        gives it a new `edited` ts), and drawing is kept per key, so a long conversation
+        costs what changed in it, not all it holds."""
+        edited = (message.get("edited") or {}).get("ts", "")
+        key = f"{'e' if ephemeral else 'm'}{message['ts']}{edited}"
         drawn = self._drawn.get(key)
         if drawn is None:
             if len(self._drawn) >= DRAWN_KEPT:
                 self._drawn.clear()
-            drawn = self._drawn[key] = render.message(message, names)
-        return key, drawn
+            body = render.message(message, names)
+            drawn = self._drawn[key] = (body, render.visible_text(body))
+        return key, *drawn
 
-    def _messages(self, user: str, channel: str, names: dict[str, str]) -> list[dict[str, Any]]:
+    def _messages(
+        self, user: str, channel: str, names: dict[str, str], detail: bool
+    ) -> list[dict[str, Any]]:
         slack = self.world.slack
-        entries = [
-            (message, {"type": "message", "channel": channel, "ts": message["ts"]}, False)
-            for message in slack.messages(channel)
-        ]
-        entries += [
-            (message, {"type": "ephemeral", "channel": channel, "ts": message["ts"]}, True)
-            for message in slack.ephemerals_for(user, channel)
-        ]
-        entries.sort(key=lambda entry: float(entry[0]["ts"]))
         shown = []
-        for message, source, ephemeral in entries[-MESSAGES_SHOWN:]:
-            key, body = self._drawn_message(message, names)
-            author = "Sounding Board" if ephemeral else names.get(message.get("user", ""), "?")
-            shown.append(
-                {
+        with slack.lock:
+            for message, ephemeral in slack.shown(user, channel, MESSAGES_SHOWN):
+                key, body, words = self._drawn_message(message, ephemeral, names)
+                kind = "ephemeral" if ephemeral else "message"
+                author = "Sounding Board" if ephemeral else names.get(message.get("user", ""), "?")
+                entry = {
                     "ts": message["ts"],
                     "key": key,
                     "author": author,
                     "ephemeral": ephemeral,
-                    "source": source,
+                    "source": {"type": kind, "channel": channel, "ts": message["ts"]},
                     "html": body,
-                    "text": render.visible_text(body),
-                    "blocks": message.get("blocks", []),
-                    "files": [
-                        {"id": f.get("id"), "name": f.get("name"), "size": f.get("size")}
-                        for f in message.get("files", [])
-                    ],
                 }
-            )
+                if detail:
+                    entry["text"] = words
+                    entry["blocks"] = copy.deepcopy(message.get("blocks", []))
+                shown.append(entry)
         return shown
 
     def _modal(self, user: str, names: dict[str, str]) -> dict[str, Any] | None:
@@ -333,7 +333,7 @@ class Sandbox:
         if view is None:
             return None
         errors = world.errors.get(view["id"], {})
-        typed = world.drafts.get(view["id"], {})
+        typed = render.printable_values(world.drafts.get(view["id"], {}))
         body = render.blocks(view["blocks"], names, errors, typed)
         return {
             "id": view["id"],
@@ -345,6 +345,7 @@ class Sandbox:
             "text": render.visible_text(body),
             "blocks": view["blocks"],
             "errors": errors,
+            "values": typed,
             "depth": len(stack),
         }
 
@@ -369,8 +370,12 @@ class Sandbox:
             "team": demo.TEAM_NAME,
         }
 
-    def state(self, user: str, channel: str | None = None) -> dict[str, Any]:
-        """What `user` sees with `channel` open; opening it marks it read."""
+    def state(
+        self, user: str, channel: str | None = None, *, detail: bool = True
+    ) -> dict[str, Any]:
+        """What `user` sees with `channel` open; opening it marks it read. Without
+        `detail` the messages come as HTML only (what the page draws), without their
+        text and Block Kit (what tests and tools read)."""
         self._check_user(user)
         with self.lock:
             world = self.world
@@ -411,7 +416,7 @@ class Sandbox:
                 ],
                 "channel": channel,
                 "conversations": conversations,
-                "messages": self._messages(user, channel, names),
+                "messages": self._messages(user, channel, names, detail),
                 "home": {
                     "html": home_html,
                     "text": render.visible_text(home_html),
@@ -552,21 +557,14 @@ class Sandbox:
             view = None
             message = None
             channel = source.get("channel")
-            if kind == "message":
-                message = next(
-                    (m for m in slack.messages(channel) if m["ts"] == source.get("ts")), None
+            if kind in {"message", "ephemeral"}:
+                found = slack.find_message(
+                    str(channel), str(source.get("ts")), user if kind == "ephemeral" else None
                 )
-                if message is None:
+                if found is None:
                     raise SandboxError("that message is gone")
-                found_blocks = message.get("blocks", [])
-            elif kind == "ephemeral":
-                ephemeral = next(
-                    (e for e in slack.ephemerals_for(user, channel) if e["ts"] == source.get("ts")),
-                    None,
-                )
-                if ephemeral is None:
-                    raise SandboxError("that message is gone")
-                found_blocks = ephemeral.get("blocks", [])
+                message = found if kind == "message" else None
+                found_blocks = found.get("blocks", [])
             elif kind in {"home", "modal"}:
                 view = slack.home(user) if kind == "home" else slack.view(source.get("view_id", ""))
                 if view is None:

@@ -176,12 +176,45 @@ def page(sandbox: Sandbox) -> Iterator[Page]:
         yield Page(address)
 
 
+def texts(sandbox: Sandbox, user: str, channel: str | None = None) -> str:
+    return "\n".join(m["text"] for m in sandbox.state(user, channel)["messages"])
+
+
 def test_the_demo_program_is_seeded_through_the_rules(sandbox: Sandbox) -> None:
     assert sandbox.world.seeded is not None
     assert "36 coaches, 4 learners" in sandbox.world.seeded
     people = sandbox.state(LEARNER)["people"]
-    assert {p["role"] for p in people} == {"coach", "learner", "coordinator"}
+    assert {p["role"] for p in people} == {"coach", "learner", "newcomer", "coordinator"}
     assert len({p["id"] for p in people}) == len(people) >= 40
+
+
+def test_the_seeded_pair_has_what_slack_would_show_them(sandbox: Sandbox) -> None:
+    """The seed goes through the flows' outbox: the pair's group DM holds the intro and
+    the signed agreement, the coach's request DM says it was accepted, and the program
+    channel has its copy."""
+    coach = demo.active_coach()
+    welcome = sandbox.state(demo.ACTIVE_LEARNER)["welcome"]
+    assert welcome["group"] is not None
+    group = texts(sandbox, demo.ACTIVE_LEARNER, welcome["group"])
+    assert f"meet @{coach.name}" in group
+    assert "Statement of mutual understanding" in group and "executed" in group
+    request = sandbox.state(coach.user_id)["messages"][0]
+    assert "asked you to be their coach" in request["text"]
+    assert not any(b["type"] == "actions" for b in request["blocks"]), "Accept is still live"
+    program = next(
+        c["id"]
+        for c in sandbox.state(demo.COORDINATOR.user_id)["conversations"]
+        if c["label"] == "#program"
+    )
+    assert "Statement of mutual understanding" in texts(sandbox, demo.COORDINATOR.user_id, program)
+
+
+def test_the_newcomer_is_in_the_workspace_but_not_the_program(page: Page) -> None:
+    page.load(demo.NEWCOMER.user_id)
+    home = page.post("home")["home"]
+    assert "You haven't registered yet" in home["text"]
+    page.click("Register", where="home")
+    assert page.state["modal"] is not None, page.state["notices"]
 
 
 def test_the_whole_journey_from_search_to_the_first_check_in(page: Page) -> None:
@@ -478,25 +511,37 @@ def test_text_with_the_renderers_marker_cannot_jam_a_page(page: Page) -> None:
     assert "\x00" not in said["html"]
 
 
-def test_a_learner_named_with_the_marker_leaves_the_coachs_page_working(page: Page) -> None:
+def test_a_name_with_the_marker_is_refused_kept_and_then_reaches_the_coach_whole(
+    page: Page,
+) -> None:
+    """The forms refuse control characters (coaching/text.py), so the marker no longer
+    reaches a coach's page through a profile: the modal says why and keeps what was
+    typed, drawn without the characters that draw nothing. Submitted again as the page
+    shows it, the name and the request reach the coach's page whole."""
     page.load(LEARNER)
     page.command("/coaching-profile learner")
     assert page.state["modal"]["title"] == "Learner profile"
-    page.submit(
-        {
-            "name": f"Lena {MARKER} Ortiz",
-            "email": "lena.ortiz@example.gov",
-            "organization": "Polk County",
-            "title": "Senior Management Analyst",
-            "why_coaching": "I want to move into a deputy director role.",
-            "coaching_kinds": ["career"],
-            "frequency": "quarterly",
-        }
-    )
+    typed = {
+        "name": f"Lena {MARKER} Ortiz",
+        "email": "lena.ortiz@example.gov",
+        "organization": "Polk County",
+        "title": "Senior Management Analyst",
+        "why_coaching": "I want to move into a deputy director role.",
+        "coaching_kinds": ["career"],
+        "frequency": "quarterly",
+    }
+    page.submit(typed)
+    modal = page.state["modal"]
+    assert modal is not None and "name" in modal["errors"]
+    assert "\x00" not in modal["html"]
+    assert modal["values"]["name"] == "Lena 99 Ortiz"
+    assert modal["values"]["why_coaching"] == typed["why_coaching"]
+
+    page.submit(modal["values"])
     assert page.state["modal"] is None, page.state["modal"]["errors"]
     page.command("/find-coach budget")
     page.click("Ask for an intro")
-    page.submit({"coaching_kind": "career", "hopes": f"A plan {MARKER}.", "first_call": "video"})
+    page.submit({"coaching_kind": "career", "hopes": "A plan 99.", "first_call": "video"})
     sent = page.state["modal"]["text"]
     coach = next(p["id"] for p in page.state["people"] if f"on its way to {p['name']}" in sent)
 

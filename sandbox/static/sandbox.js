@@ -22,7 +22,9 @@ async function api(path, body) {
   }
   setBusy(1);
   try {
-    const response = await fetch("/sandbox/api/" + path, options);
+    // The page draws the HTML; it needs no text or Block Kit of the messages (?detail=0).
+  const response = await fetch("/sandbox/api/" + path + (path.includes("?") ? "&" : "?")
+    + "detail=0", options);
     const data = await response.json();
     if (!response.ok) { showNotices([data.error || "Something went wrong"]); return null; }
     return data;
@@ -73,10 +75,24 @@ function ordinal(day) {
   return day + ({ 1: "st", 2: "nd", 3: "rd" }[day % 10] || "th");
 }
 
+// Making an Intl formatter costs far more than using one: keep them.
+const formatters = new Map();
+function formatter(locale, options) {
+  const key = locale + JSON.stringify(options);
+  let found = formatters.get(key);
+  if (!found) {
+    found = options.relative ? new Intl.RelativeTimeFormat(locale, { numeric: "auto" })
+      : new Intl.DateTimeFormat(locale, options);
+    formatters.set(key, found);
+  }
+  return found;
+}
+
 function partsOf(when, zone, locale, options) {
   const parts = {};
-  for (const part of new Intl.DateTimeFormat(locale, { timeZone: zone, ...options })
-    .formatToParts(when)) parts[part.type] = part.value;
+  for (const part of formatter(locale, { timeZone: zone, ...options }).formatToParts(when)) {
+    parts[part.type] = part.value;
+  }
   return parts;
 }
 
@@ -94,32 +110,30 @@ function formatDate(seconds, template, zone, now, locale) {
     { weekday: "long", year: "numeric", month: "long", day: "numeric" });
   const day = +partsOf(when, zone, "en-US", { day: "numeric" }).day;
   const short = partsOf(when, zone, english ? "en-US" : locale, { month: "short" }).month;
-  const long = english ? `${p.weekday}, ${p.month} ${ordinal(day)}, ${p.year}`
-    : new Intl.DateTimeFormat(locale, { timeZone: zone, dateStyle: "full" }).format(when);
-  const plainDate = english ? `${p.month} ${ordinal(day)}, ${p.year}`
-    : new Intl.DateTimeFormat(locale, { timeZone: zone, dateStyle: "long" }).format(when);
-  const shortDate = english ? `${short} ${day}, ${p.year}`
-    : new Intl.DateTimeFormat(locale, { timeZone: zone, dateStyle: "medium" }).format(when);
+  const style = (dateStyle) => formatter(locale, { timeZone: zone, dateStyle }).format(when);
+  const long = english ? `${p.weekday}, ${p.month} ${ordinal(day)}, ${p.year}` : style("full");
+  const plainDate = english ? `${p.month} ${ordinal(day)}, ${p.year}` : style("long");
+  const shortDate = english ? `${short} ${day}, ${p.year}` : style("medium");
   const offset = dayNumber(when, zone) - dayNumber(now, zone);
   const relative = { "-1": "yesterday", 0: "today", 1: "tomorrow" }[offset];
   const capital = (word) => word.charAt(0).toUpperCase() + word.slice(1);
   const numeric = partsOf(when, zone, "en-US",
     { year: "numeric", month: "2-digit", day: "2-digit" });
   const sameYear = partsOf(now, zone, "en-US", { year: "numeric" }).year === p.year;
-  const clock = (withSeconds) => new Intl.DateTimeFormat(locale, {
+  const clock = (withSeconds) => formatter(locale, {
     timeZone: zone, hour: "numeric", minute: "2-digit",
     ...(withSeconds ? { second: "2-digit" } : {}),
   }).format(when);
   const ago = () => {
     const minutes = Math.round((now - when) / 60000);
-    const words = new Intl.RelativeTimeFormat(locale, { numeric: "auto" });
+    const words = formatter(locale, { relative: true });
     if (Math.abs(minutes) < 60) return words.format(-minutes, "minute");
     if (Math.abs(minutes) < 1440) return words.format(-Math.round(minutes / 60), "hour");
     return words.format(-Math.round(minutes / 1440), "day");
   };
   const tokens = {
     date_num: `${numeric.year}-${numeric.month}-${numeric.day}`,
-    date_slash: new Intl.DateTimeFormat(locale,
+    date_slash: formatter(locale,
       { timeZone: zone, day: "2-digit", month: "2-digit", year: "numeric" }).format(when),
     date: plainDate,
     date_short: shortDate,
@@ -132,14 +146,13 @@ function formatDate(seconds, template, zone, now, locale) {
     time_secs: clock(true),
     day_divider_pretty: relative ? capital(relative)
       : (sameYear ? (english ? `${p.weekday}, ${p.month} ${ordinal(day)}`
-        : new Intl.DateTimeFormat(locale, { timeZone: zone, weekday: "long", month: "long",
+        : formatter(locale, { timeZone: zone, weekday: "long", month: "long",
           day: "numeric" }).format(when)) : long),
-    ago: ago(),
   };
   let unknown = false;
   const text = template.replace(/\{([a-z_]+)\}/g, (whole, name) => {
     if (!KNOWN_TOKENS.has(name)) { unknown = true; return whole; }
-    const value = tokens[name];
+    const value = name === "ago" ? ago() : tokens[name];
     // At the start of the text a relative word is capitalised, as Slack does.
     return relative && name.endsWith("_pretty") && template.startsWith(whole)
       ? capital(value) : value;
@@ -252,10 +265,17 @@ function openConversation(channel) {
   return load();
 }
 
+const dayLabels = new Map();
 function dayLabel(seconds, state) {
   const locale = navigator.language || "en-US";
-  return formatDate(seconds, "{day_divider_pretty}", state.viewer.tz, new Date(state.clock),
-    locale);
+  const zone = state.viewer.tz;
+  const key = [dayNumber(new Date(seconds * 1000), zone), dayNumber(new Date(state.clock), zone),
+    zone, locale].join();
+  if (!dayLabels.has(key)) {
+    dayLabels.set(key, formatDate(seconds, "{day_divider_pretty}", zone, new Date(state.clock),
+      locale));
+  }
+  return dayLabels.get(key);
 }
 
 function messageElement(m, state) {
@@ -292,8 +312,10 @@ function messageElement(m, state) {
 function drawMessages(state) {
   const messages = $("messages");
   const atBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
+  const today = String(dayNumber(new Date(state.clock), state.viewer.tz));
+  // Another conversation, another reader, or another day ("today" in a message moves on).
   const channelChanged = messages.dataset.channel !== state.channel
-    || messages.dataset.user !== state.user;
+    || messages.dataset.user !== state.user || messages.dataset.today !== today;
   if (channelChanged) {
     messages.textContent = "";
     drawnMessages.clear();
@@ -345,6 +367,7 @@ function drawMessages(state) {
   }
   messages.dataset.channel = state.channel;
   messages.dataset.user = state.user;
+  messages.dataset.today = today;
   if (channelChanged || (added && atBottom)) messages.scrollTop = messages.scrollHeight;
 }
 
