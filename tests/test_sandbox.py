@@ -31,8 +31,8 @@ from bot.server import EVENTS_PATH
 from sandbox import demo, render, slack_requests
 from sandbox.cli import page_hosts
 from sandbox.serving import Serving
-from sandbox.web import build_page_app
-from sandbox.world import Sandbox
+from sandbox.web import build_page_app, content_disposition
+from sandbox.world import Sandbox, SandboxError
 from scheduling.cadence import add_months, in_working_hours
 from storage.models import Nudge, Person
 
@@ -729,3 +729,20 @@ def test_a_modal_pushed_over_a_modal_goes_back_to_it(page: Page) -> None:
     assert page.modal_id == profile and page.state["modal"]["depth"] == 1
     page.post("close", view_id=page.modal_id)
     assert page.state["modal"] is None
+
+
+def test_a_shared_files_name_cannot_break_its_download_header() -> None:
+    header = content_disposition('a"b\r\nSet-Cookie: x=1;é.csv')
+    assert "\r" not in header and "\n" not in header
+    assert header.startswith('attachment; filename="a_b__Set-Cookie_ x_1__.csv"')
+    assert "filename*=UTF-8''a%22b%0D%0ASet-Cookie%3A%20x%3D1%3B%C3%A9.csv" in header
+
+
+def test_only_a_member_of_its_conversation_may_download_a_file(sandbox: Sandbox) -> None:
+    coordinator = demo.COORDINATOR.user_id
+    sandbox.command(coordinator, sandbox.state(coordinator)["channel"], "/coaching-admin export")
+    shared = sandbox.world.slack.files[0]
+    name, content = sandbox.file(coordinator, shared["id"])
+    assert name == shared["name"] and content == shared["content"]
+    with pytest.raises(SandboxError):
+        sandbox.file(LEARNER, shared["id"])
