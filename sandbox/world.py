@@ -144,7 +144,8 @@ class Sandbox:
         self._world: World | None = None
         self.people = {person.user_id: person for person in demo.everyone()}
         self.names = {user_id: person.name for user_id, person in self.people.items()}
-        self._drawn: dict[str, str] = {}
+        self._drawn: dict[str, tuple[str, str]] = {}
+        self._read_lock = threading.Lock()
 
     # -- life cycle ---------------------------------------------------------------------
 
@@ -233,7 +234,7 @@ class Sandbox:
 
     def _write(self) -> None:
         world = self.world
-        with self.lock:
+        with self._read_lock:  # not the sandbox's lock, which stop() holds while it waits
             read = {user: dict(seen) for user, seen in world.read.items()}
         world.slack.save(self.state_path, {"clock": world.clock().isoformat(), "read": read})
 
@@ -381,7 +382,8 @@ class Sandbox:
             world = self.world
             slack = world.slack
             names = self._names()
-            seen = world.read.setdefault(user, {})
+            with self._read_lock:
+                seen = dict(world.read.get(user, {}))
             conversations = [
                 {
                     "id": c["id"],
@@ -399,7 +401,8 @@ class Sandbox:
                 if conversation["id"] == channel:
                     conversation["unread"] = 0
                     if conversation["latest"]:
-                        seen[channel] = conversation["latest"]
+                        with self._read_lock:
+                            world.read.setdefault(user, {})[channel] = conversation["latest"]
             home = slack.home(user)
             home_html = render.blocks(home["blocks"], names) if home else ""
             now = world.clock()
