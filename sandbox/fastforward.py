@@ -4,16 +4,17 @@ reminder passes a scheduler would have run on the way.
 One pass at the end of a month would send on the 31st what was due on the 1st. Instead
 the clock stops at every moment something falls due on the way (a pair's next planning
 time, an owed message's delivery time, which the planner puts in the recipient's
-working hours) and a pass runs there, as a scheduler waking often would. A month
-holds a few dozen such moments, so a jump takes a fraction of a second, not the 700-odd
-passes of an hourly walk.
+working hours) and a pass runs there, as a scheduler waking often would; and at least
+once a simulated day, so nothing waits longer than a day whatever the planner says. A
+month holds a few dozen such moments, so a jump takes a fraction of a second, not the
+700-odd passes of an hourly walk.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,6 +24,7 @@ from scheduling.outbox import RunReport
 from storage.models import Nudge, Relationship
 
 MAX_PASSES = 5000
+AT_LEAST_EVERY = timedelta(days=1)
 
 
 @dataclass
@@ -77,8 +79,9 @@ def fast_forward(
     while jump.passes < MAX_PASSES:
         now = clock()
         with sessions() as session:
-            moment = next_due(session, now)
-        if moment is None or moment >= target:
+            due = next_due(session, now)
+        moment = min(due or target, now + AT_LEAST_EVERY)
+        if moment >= target:
             break
         clock.set(moment)
         jump.add(run_pass())
