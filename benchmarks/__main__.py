@@ -45,6 +45,9 @@ def main() -> int:
     socket_mode.add_argument(
         "--no-bot", action="store_true", help="leave out the bot's own client and process"
     )
+    page = commands.add_parser("page", help="clicks on the sandbox page in headless Chromium")
+    page.add_argument("--history", type=int, default=40, help="searches made before timing")
+    page.add_argument("--rounds", type=int, default=6)
     args = parser.parse_args()
     if args.name == "search":
         from benchmarks.search import run
@@ -68,6 +71,10 @@ def main() -> int:
 
         adapters = [name for name in args.adapters.split(",") if name]
         return run_socket(adapters, args.repeats, not args.no_bot)
+    if args.name == "page":
+        from benchmarks.page import run as run_page
+
+        return run_page(args.history, args.rounds)
     return 2
 
 

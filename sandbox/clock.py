@@ -2,8 +2,8 @@
 
 The bot's runtime and the reminder run both read it, so fast-forwarding a month makes a
 monthly check-in due. A jump lands at 17:00 UTC on a weekday (late morning in the
-Americas), inside every seeded person's working hours, so what is due is sent at once
-rather than postponed to the next working morning.
+Americas), inside every seeded person's working hours; on the way, the fast-forward
+stops the clock wherever something falls due (`sandbox.fastforward`).
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
+from scheduling.cadence import add_months
+
 LANDING_HOUR_UTC = 17
-STEPS = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=31)}
+STEPS = ("day", "week", "month")
 
 
 def working_moment(when: datetime) -> datetime:
@@ -22,6 +24,18 @@ def working_moment(when: datetime) -> datetime:
     while day.weekday() >= 5:
         day += timedelta(days=1)
     return datetime(day.year, day.month, day.day, LANDING_HOUR_UTC, tzinfo=UTC)
+
+
+def landing(now: datetime, step: str) -> datetime:
+    """Where a jump by a day, a week or a calendar month from `now` lands."""
+    if step == "day":
+        return working_moment(now + timedelta(days=1))
+    if step == "week":
+        return working_moment(now + timedelta(days=7))
+    if step == "month":
+        day = add_months(now.astimezone(UTC).date(), 1)
+        return working_moment(datetime(day.year, day.month, day.day, tzinfo=UTC))
+    raise ValueError(f"step must be one of {', '.join(STEPS)}")
 
 
 class SandboxClock:
@@ -39,11 +53,3 @@ class SandboxClock:
     def set(self, when: datetime) -> None:
         with self._lock:
             self._anchor, self._since = when, time.monotonic()
-
-    def forward(self, step: str) -> datetime:
-        """Move on by a day, a week or a month (31 days), landing in working hours."""
-        if step not in STEPS:
-            raise ValueError(f"step must be one of {', '.join(STEPS)}")
-        target = working_moment(self() + STEPS[step])
-        self.set(target)
-        return target

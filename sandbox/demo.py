@@ -1,27 +1,32 @@
 """The sandbox's demo program: a state association's coaching program with a few dozen
-volunteer coaches across its regions, a handful of learners, and one pair already
-working under a signed agreement. Every name is invented; e-mails are at example.gov and
-phone numbers in the 555-01xx range set aside for fiction.
+volunteer coaches across its regions, a handful of learners, one newcomer in the
+workspace who has not registered yet, and one pair already working under a signed
+agreement. Every name is invented; e-mails are at example.gov and phone numbers in the
+555-01xx range set aside for fiction.
 
 Created through the program's own rules (coaching.profiles, coaching.intros,
-coaching.agreements), exactly as the Slack flows would create it.
+coaching.agreements), exactly as the Slack flows would create it, and the messages those
+flows owe (the coach's request DM, the pair's group DM, the signed agreement's record
+and its copy in the program channel) written to the outbox and delivered, step by step.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from coaching import agreements, intros
+from coaching import agreements, effects, intros
 from coaching.agreements import Terms
 from coaching.intros import IntroDetails
 from coaching.profiles import (
     CoachApplication,
     Contact,
     LearnerApplication,
+    find_person,
     save_coach,
     save_learner,
 )
@@ -38,7 +43,7 @@ class Person:
     user_id: str
     name: str
     title: str
-    role: str  # "coach", "learner" or "coordinator"
+    role: str  # "coach", "learner", "newcomer" (not registered) or "coordinator"
     tz: str = "America/Chicago"
     email: str = ""
     phone: str = ""
@@ -140,6 +145,12 @@ LEARNERS = (
                 "frequency": "every_other_month", "coaching_kinds": ["political"]},
     ),
 )  # fmt: skip
+NEWCOMER = Person(
+    "U0SAM", "Sam Okafor", "Management Analyst", "newcomer",
+    email="sam.okafor@example.gov", phone="(641) 555-0161",
+    organization="City of Prairie Vista", department="Administration", city="Prairie Vista",
+)  # fmt: skip
+"""In the workspace, not in the program: the person to register from scratch."""
 ACTIVE_LEARNER = "U0PRIYA"
 COACH_COUNT = 36
 
@@ -194,7 +205,7 @@ def coaches(n: int = COACH_COUNT, seed: int = 7) -> list[Person]:
 
 
 def everyone() -> list[Person]:
-    return [COORDINATOR, *LEARNERS, *coaches()]
+    return [COORDINATOR, NEWCOMER, *LEARNERS, *coaches()]
 
 
 def _contact(person: Person) -> Contact:
@@ -210,8 +221,62 @@ def _contact(person: Person) -> Contact:
     )
 
 
-def seed(session: Session, now: datetime, max_open: int = 3) -> str:
-    """Register everyone and set up the one active pair; returns a one-line summary."""
+def seed(
+    sessions: sessionmaker[Session],
+    now: datetime,
+    deliver: Callable[[], object],
+    *,
+    max_open: int = 3,
+    program_channel: str | None = PROGRAM_CHANNEL,
+) -> str:
+    """Register everyone but the newcomer and set up the one active pair, as its two
+    people would in Slack: the learner asks, the coach accepts, the learner drafts the
+    agreement and the coach signs it. After each step `deliver` sends what the step
+    wrote to the outbox. Returns a one-line summary."""
+    coach = active_coach()
+    with sessions.begin() as session:
+        coach_ids = _register(session)
+        request, _ = intros.request_intro(
+            session,
+            TEAM,
+            ACTIVE_LEARNER,
+            coach_ids[coach.user_id],
+            IntroDetails("situation", "Confidence as a new supervisor.", "video", ""),
+            "sandbox-seed-1",
+            now,
+            max_open=max_open,
+        )
+        effects.record(session, TEAM, intros.requested_effects(request), now)
+        request_id = request.id
+    deliver()
+    with sessions.begin() as session:
+        request = intros.accept(session, TEAM, request_id, coach.user_id, now)
+        effects.record(session, TEAM, intros.accepted_effects(request, now), now)
+    deliver()
+    with sessions.begin() as session:
+        agreement = agreements.draft(
+            session, TEAM, request_id, ACTIVE_LEARNER, seeded_terms(now), now
+        )
+        drafter = find_person(session, TEAM, ACTIVE_LEARNER)
+        assert drafter is not None
+        owed = agreements.drafted_effects(agreement, drafter, (None, None), "sandbox-seed")
+        effects.record(session, TEAM, owed, now)
+        agreement_id = agreement.id
+    deliver()
+    with sessions.begin() as session:
+        signed = agreements.sign(session, TEAM, agreement_id, coach.user_id, now)
+        review = (signed.agreement.review_channel, signed.agreement.review_ts)
+        owed = agreements.signed_effects(signed, review, program_channel)
+        effects.record(session, TEAM, owed, now)
+    deliver()
+    return (
+        f"{len(coach_ids)} coaches, {len(LEARNERS)} learners, {NEWCOMER.name} not registered "
+        f"yet, and {LEARNERS[1].name} working with {coach.name}"
+    )
+
+
+def _register(session: Session) -> dict[str, int]:
+    """Every coach and learner's profile; returns the coaches' person ids by Slack id."""
     coach_ids: dict[str, int] = {}
     for person in coaches():
         profile = save_coach(
@@ -234,19 +299,12 @@ def seed(session: Session, now: datetime, max_open: int = 3) -> str:
             slack_email=person.email,
         )
     session.flush()
-    coach = active_coach()
-    request, _ = intros.request_intro(
-        session,
-        TEAM,
-        ACTIVE_LEARNER,
-        coach_ids[coach.user_id],
-        IntroDetails("situation", "Confidence as a new supervisor.", "video", ""),
-        "sandbox-seed-1",
-        now,
-        max_open=max_open,
-    )
-    intros.accept(session, TEAM, request.id, coach.user_id, now)
-    terms = Terms(
+    return coach_ids
+
+
+def seeded_terms(now: datetime) -> Terms:
+    """The seeded pair's agreement."""
+    return Terms(
         confidentiality="What we discuss stays between us unless we both agree otherwise.",
         start_date=now.date().isoformat(),
         duration_months="6",
@@ -257,12 +315,6 @@ def seed(session: Session, now: datetime, max_open: int = 3) -> str:
         goals="Lead the budget team well in the first year.",
         no_fault=True,
         learner_owns_choices=True,
-    )
-    agreement = agreements.draft(session, TEAM, request.id, ACTIVE_LEARNER, terms, now)
-    agreements.sign(session, TEAM, agreement.id, coach.user_id, now)
-    return (
-        f"{len(coach_ids)} coaches, {len(LEARNERS)} learners, and {LEARNERS[1].name} working "
-        f"with {coach.name}"
     )
 
 

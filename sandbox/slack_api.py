@@ -1,33 +1,85 @@
 """The sandbox's stand-in for the Slack Web API: the strict fake the tests use, plus what
 a Slack *client* keeps that the Web API does not show (ephemeral messages answered or
-replaced through a response_url, modals replaced by a submission's response_action), and
-a snapshot so a restarted sandbox shows the same conversations."""
+replaced through a response_url, modals replaced by a submission's response_action, the
+files shared in a conversation), and a snapshot so a restarted sandbox shows the same
+conversations.
+
+Message timestamps follow the sandbox's clock, as Slack's follow the wall clock, so a
+check-in sent on a fast-forwarded day shows that day on the page."""
 
 from __future__ import annotations
 
+import base64
 import copy
 import itertools
 import json
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sandbox.fakeslack import FakeSlack
 from sandbox.fakeslack.server import _Conversation
 
+EPHEMERALS_KEPT = 200
+
 
 class SandboxSlack(FakeSlack):
+    def __init__(self, *args: Any, posted_at: Callable[[], datetime], **kwargs: Any) -> None:
+        self.posted_at = posted_at
+        self._last_second = 0
+        self._by_trigger: dict[str, list[str]] = {}
+        super().__init__(*args, **kwargs)
+
+    def _next_ts(self) -> str:
+        """`seconds.serial`: the sandbox's time, and a serial that keeps every ts unique
+        and in order (Slack's own are the wall clock's microseconds)."""
+        second = max(int(self.posted_at().timestamp()), self._last_second)
+        self._last_second = second
+        return f"{second}.{next(self._ts) % 1_000_000:06d}"
+
     def add_ephemeral(self, channel: str, user: str, content: dict[str, Any]) -> dict[str, Any]:
-        """An ephemeral message as Slack shows the answer to a slash command."""
+        """An ephemeral message as Slack shows the answer to a slash command: checked as
+        Slack checks a message (SlackError if it would refuse it), with the block_ids
+        and action_ids Slack fills in."""
         with self._lock:
+            checked = self._content(content)
             message = {
                 "channel": channel,
                 "user": user,
                 "ts": self._next_ts(),
-                "text": content.get("text", ""),
-                "blocks": content.get("blocks", []),
+                "text": checked.get("text", ""),
+                "blocks": checked.get("blocks", []),
             }
             self._ephemerals.append(message)
+            del self._ephemerals[:-EPHEMERALS_KEPT]
             return copy.deepcopy(message)
+
+    def opened_with(self, trigger_id: str) -> list[tuple[str, str]]:
+        """The modals views.open and views.push opened with this trigger, in order, as
+        (method, view id)."""
+        with self._lock:
+            return [tuple(item.split(" ", 1)) for item in self._by_trigger.pop(trigger_id, [])]  # type: ignore[misc]
+
+    def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        answer = super()._views_open(args)
+        self._by_trigger.setdefault(str(args.get("trigger_id")), []).append(
+            f"views.open {answer['view']['id']}"
+        )
+        return answer
+
+    def _views_push(self, args: dict[str, Any]) -> dict[str, Any]:
+        answer = super()._views_push(args)
+        self._by_trigger.setdefault(str(args.get("trigger_id")), []).append(
+            f"views.push {answer['view']['id']}"
+        )
+        return answer
+
+    def file(self, file_id: str) -> dict[str, Any] | None:
+        """A shared file (name, title, channels, content bytes), or None."""
+        with self._lock:
+            found = next((f for f in self._files if f["id"] == file_id), None)
+            return copy.deepcopy(found) if found else None
 
     def _respond(self, key: str, payload: Any) -> dict[str, Any]:
         """Like Slack, replace_original and delete_original also act on the ephemeral
@@ -50,7 +102,11 @@ class SandboxSlack(FakeSlack):
                     self._ephemerals.remove(original)
                     return {"ok": True}
                 content = self._content(payload, status=400)
-                original.update(text=content.get("text", ""), blocks=content.get("blocks", []))
+                original.update(
+                    text=content.get("text", ""),
+                    blocks=content.get("blocks", []),
+                    edited={"user": self.bot_user_id, "ts": self._next_ts()},
+                )
                 return {"ok": True}
         return super()._respond(key, payload)
 
@@ -61,6 +117,43 @@ class SandboxSlack(FakeSlack):
                 for e in self._ephemerals
                 if e["user"] == user and e["channel"] in (channel, None)
             ]
+
+    def shown(self, user: str, channel: str, last: int) -> list[tuple[dict[str, Any], bool]]:
+        """The `last` messages `user` sees in `channel` (its messages and the ephemeral
+        messages shown to them), oldest first, each with whether it is ephemeral. Not
+        copies: read them while holding `lock`, and change nothing."""
+        with self._lock:
+            conversation = self._conversations.get(channel)
+            found = [(m, False) for m in (conversation.messages if conversation else [])[-last:]]
+            found += [
+                (e, True)
+                for e in self._ephemerals
+                if e["user"] == user and e["channel"] in (channel, None)
+            ]
+            found.sort(key=lambda item: float(item[0]["ts"]))
+            return found[-last:]
+
+    def find_message(self, channel: str, ts: str, user: str | None = None) -> dict[str, Any] | None:
+        """A copy of one message in `channel` (an ephemeral one shown to `user`, if given)."""
+        with self._lock:
+            if user is not None:
+                found = next(
+                    (
+                        e
+                        for e in self._ephemerals
+                        if e["ts"] == ts and e["user"] == user and e["channel"] in (channel, None)
+                    ),
+                    None,
+                )
+            else:
+                conversation = self._conversations.get(channel)
+                messages = conversation.messages if conversation else []
+                found = next((m for m in messages if m["ts"] == ts), None)
+            return copy.deepcopy(found) if found is not None else None
+
+    @property
+    def lock(self) -> Any:
+        return self._lock
 
     def replace_view(self, view_id: str, view: dict[str, Any]) -> dict[str, Any]:
         """`response_action: update`: the modal now shows `view`."""
@@ -104,21 +197,28 @@ class SandboxSlack(FakeSlack):
         """A message a person typed (the bot subscribes to no message events)."""
         return self.add_message(channel, user, text)
 
-    def conversations_of(self, user: str) -> list[dict[str, Any]]:
-        """The DMs, group DMs and channels `user` is in, the app's DM first."""
+    def conversations_of(self, user: str, read: dict[str, str]) -> list[dict[str, Any]]:
+        """The DMs, group DMs and channels `user` is in, the app's DM first, each with how
+        many messages others posted after `read[id]` (the last one `user` has seen)."""
         with self._lock:
             self._im(user)
             found = []
             for conversation in self._conversations.values():
                 if user not in conversation.members:
                     continue
+                seen = float(read.get(conversation.id, "0"))
                 found.append(
                     {
                         "id": conversation.id,
                         "kind": conversation.kind,
                         "name": conversation.name,
                         "members": sorted(conversation.members),
-                        "count": len(conversation.messages),
+                        "unread": sum(
+                            1
+                            for message in conversation.messages
+                            if float(message["ts"]) > seen and message.get("user") != user
+                        ),
+                        "latest": conversation.messages[-1]["ts"] if conversation.messages else "",
                     }
                 )
             order = {"im": 0, "mpim": 1, "channel": 2}
@@ -148,7 +248,12 @@ class SandboxSlack(FakeSlack):
                 ],
                 "views": {key: self._views[key] for key in self._homes.values()},
                 "homes": self._homes,
-                "ephemerals": self._ephemerals[-200:],
+                "ephemerals": self._ephemerals[-EPHEMERALS_KEPT:],
+                "last_second": self._last_second,
+                "files": [
+                    {**f, "content": base64.b64encode(f["content"] or b"").decode()}
+                    for f in self._files
+                ],
             }
 
     def restore(self, saved: dict[str, Any]) -> None:
@@ -169,9 +274,14 @@ class SandboxSlack(FakeSlack):
             self._views.update(saved["views"])
             self._homes.update(saved["homes"])
             self._ephemerals.extend(saved["ephemerals"])
+            self._last_second = int(saved.get("last_second", 0))
+            self._files.extend(
+                {**f, "content": base64.b64decode(f["content"])} for f in saved.get("files", [])
+            )
 
     def save(self, path: Path, extra: dict[str, Any]) -> None:
-        data = json.dumps({"slack": self.snapshot(), **extra})
+        with self._lock:  # the snapshot shares the conversations' lists until dumped
+            data = json.dumps({"slack": self.snapshot(), **extra})
         temporary = path.with_suffix(path.suffix + ".tmp")
         temporary.write_text(data, encoding="utf-8")
         temporary.replace(path)

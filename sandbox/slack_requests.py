@@ -134,6 +134,18 @@ def view_submission(
     }
 
 
+def view_closed(*, user: str, team: str, view: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "view_closed",
+        "team": {"id": team, "domain": "sandbox"},
+        "user": _user(user, team),
+        "api_app_id": APP_ID,
+        "token": "sandbox-verification-token",
+        "view": view,
+        "is_cleared": False,
+    }
+
+
 def event(*, team: str, body: dict[str, Any]) -> dict[str, Any]:
     return {
         "token": "sandbox-verification-token",

@@ -1,16 +1,19 @@
 """The sandbox page and its JSON API (Flask, served by waitress like the bot).
 
 GET  /                          the page (redirects to /sandbox/)
-GET  /sandbox/api/state         ?user=U…&channel=…: what that person sees
+GET  /sandbox/api/state         ?user=U…&channel=…: what that person sees (and marks it read)
+GET  /sandbox/api/file          ?user=U…&file=F…: a file shared in one of their conversations
 POST /sandbox/api/command       {user, channel, text}: a slash command (or a plain message)
 POST /sandbox/api/home          {user}: open the App Home tab (app_home_opened)
 POST /sandbox/api/action        {user, source, block_id, action_id, selected?, values?}
 POST /sandbox/api/submit        {user, view_id, values}: submit the modal on top
 POST /sandbox/api/close         {user, view_id}: close it
-POST /sandbox/api/forward       {step: day | week | month}: move the clock, run reminders
+POST /sandbox/api/forward       {step: day | week | month}: move the clock, delivering on
+                                the way what falls due (sandbox/fastforward.py)
 POST /sandbox/api/reset         back to the freshly seeded demo program
 
-Every POST answers with the person's state (and, for forward/reset/submit, a `result`).
+Every POST answers with the person's state (and, for forward/reset/submit, a `result`);
+`?detail=0` (what the page asks) leaves out the messages' text and Block Kit.
 
 Only the page itself may use the API: the page carries a token made when the sandbox
 starts, and every API request must send it back in `X-Sandbox-Token`, as JSON when it
@@ -28,6 +31,7 @@ import secrets
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from flask import Flask, Response, abort, jsonify, redirect, request, send_from_directory
 
@@ -48,7 +52,7 @@ SECURITY_HEADERS = {
 }
 # A Host header: a name or IPv4 address, or an IPv6 address in brackets; then a port.
 _HOST = re.compile(r"(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::[0-9]{1,5})?")
-PUBLIC = {"root", "page", "static_file"}  # the page and its files: no token to show
+PUBLIC = {"root", "page", "static_file", "favicon"}  # the page and its files: no token
 REFUSED = "This request did not come from the sandbox page, or the sandbox was restarted: "
 
 
@@ -84,9 +88,17 @@ def refusal(token: str) -> str | None:
     return None
 
 
+def content_disposition(name: str) -> str:
+    """An attachment header for a file name the bot chose (RFC 6266, with an ASCII
+    fallback), so no name can break out of the header."""
+    fallback = re.sub(r"[^A-Za-z0-9._ -]", "_", name)[:100] or "file"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
 def build_page_app(sandbox: Sandbox, hosts: Iterable[str] = ()) -> Flask:
     """The page and its API; `hosts` are host names served besides the local ones."""
     web = Flask("sounding_board_sandbox", static_folder=None)
+    web.json.sort_keys = False  # type: ignore[attr-defined]  # a person's state is large
     token = secrets.token_urlsafe(32)
     allowed = {host_name(host) for host in (*LOCAL_HOSTS, *hosts)}
     index = (STATIC / "index.html").read_text(encoding="utf-8")
@@ -117,7 +129,9 @@ def build_page_app(sandbox: Sandbox, hosts: Iterable[str] = ()) -> Flask:
         return data if isinstance(data, dict) else {}
 
     def answer(user: str, channel: str | None, result: Any = None) -> Response:
-        state = sandbox.state(user, channel)
+        """The person's state; the page leaves out the messages' text and Block Kit
+        (`?detail=0`), which tests and tools read."""
+        state = sandbox.state(user, channel, detail=request.args.get("detail") != "0")
         if result is not None:
             state["result"] = result
         return jsonify(state)
@@ -134,6 +148,10 @@ def build_page_app(sandbox: Sandbox, hosts: Iterable[str] = ()) -> Flask:
     def page() -> Response:
         return Response(page_html, mimetype="text/html")
 
+    @web.get("/favicon.ico")
+    def favicon() -> Any:
+        return redirect("/sandbox/static/favicon.svg")
+
     @web.get("/sandbox/static/<path:name>")
     def static_file(name: str) -> Response:
         if name.endswith(".html"):
@@ -144,6 +162,15 @@ def build_page_app(sandbox: Sandbox, hosts: Iterable[str] = ()) -> Flask:
     def state() -> Response:
         user = request.args.get("user") or demo.LEARNERS[0].user_id
         return answer(user, request.args.get("channel"))
+
+    @web.get("/sandbox/api/file")
+    def shared_file() -> Response:
+        name, content = sandbox.file(request.args.get("user", ""), request.args.get("file", ""))
+        return Response(
+            content,
+            mimetype="application/octet-stream",
+            headers={"Content-Disposition": content_disposition(name)},
+        )
 
     @web.post("/sandbox/api/command")
     def command() -> Response:

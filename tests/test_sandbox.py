@@ -3,13 +3,16 @@ the real bot, a local stand-in for Slack, and a clock that can be moved forward.
 
 from __future__ import annotations
 
+import html
 import http.client
+import importlib
 import json
+import pkgutil
 import re
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,13 +23,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Block, BlockElement
+from sqlalchemy import select
 
+import handlers.views
 from bot.server import EVENTS_PATH
 from sandbox import demo, render, slack_requests
 from sandbox.cli import page_hosts
 from sandbox.serving import Serving
-from sandbox.web import build_page_app
-from sandbox.world import Sandbox
+from sandbox.web import build_page_app, content_disposition
+from sandbox.world import Sandbox, SandboxError
+from scheduling.cadence import add_months, in_working_hours
+from storage.models import Nudge, Person
 
 LEARNER = "U0LENA"
 
@@ -176,12 +184,45 @@ def page(sandbox: Sandbox) -> Iterator[Page]:
         yield Page(address)
 
 
+def texts(sandbox: Sandbox, user: str, channel: str | None = None) -> str:
+    return "\n".join(m["text"] for m in sandbox.state(user, channel)["messages"])
+
+
 def test_the_demo_program_is_seeded_through_the_rules(sandbox: Sandbox) -> None:
     assert sandbox.world.seeded is not None
     assert "36 coaches, 4 learners" in sandbox.world.seeded
     people = sandbox.state(LEARNER)["people"]
-    assert {p["role"] for p in people} == {"coach", "learner", "coordinator"}
+    assert {p["role"] for p in people} == {"coach", "learner", "newcomer", "coordinator"}
     assert len({p["id"] for p in people}) == len(people) >= 40
+
+
+def test_the_seeded_pair_has_what_slack_would_show_them(sandbox: Sandbox) -> None:
+    """The seed goes through the flows' outbox: the pair's group DM holds the intro and
+    the signed agreement, the coach's request DM says it was accepted, and the program
+    channel has its copy."""
+    coach = demo.active_coach()
+    welcome = sandbox.state(demo.ACTIVE_LEARNER)["welcome"]
+    assert welcome["group"] is not None
+    group = texts(sandbox, demo.ACTIVE_LEARNER, welcome["group"])
+    assert f"meet @{coach.name}" in group
+    assert "Statement of mutual understanding" in group and "executed" in group
+    request = sandbox.state(coach.user_id)["messages"][0]
+    assert "asked you to be their coach" in request["text"]
+    assert not any(b["type"] == "actions" for b in request["blocks"]), "Accept is still live"
+    program = next(
+        c["id"]
+        for c in sandbox.state(demo.COORDINATOR.user_id)["conversations"]
+        if c["label"] == "#program"
+    )
+    assert "Statement of mutual understanding" in texts(sandbox, demo.COORDINATOR.user_id, program)
+
+
+def test_the_newcomer_is_in_the_workspace_but_not_the_program(page: Page) -> None:
+    page.load(demo.NEWCOMER.user_id)
+    home = page.post("home")["home"]
+    assert "You haven't registered yet" in home["text"]
+    page.click("Register", where="home")
+    assert page.state["modal"] is not None, page.state["notices"]
 
 
 def test_the_whole_journey_from_search_to_the_first_check_in(page: Page) -> None:
@@ -478,15 +519,17 @@ def test_text_with_the_renderers_marker_cannot_jam_a_page(page: Page) -> None:
     assert "\x00" not in said["html"]
 
 
-def test_a_learner_who_types_the_marker_is_asked_to_retype_and_no_page_jams(
+def test_a_name_with_the_marker_is_refused_kept_and_then_reaches_the_coach_whole(
     page: Page,
 ) -> None:
-    """The renderer's placeholder is made of control characters, which the bot's forms
-    refuse: the learner is asked to retype, and the coach's page keeps working."""
+    """The forms refuse control characters (coaching/text.py), so the marker no longer
+    reaches a coach's page through a profile: the modal says why and keeps what was
+    typed, drawn without the characters that draw nothing. Submitted again as the page
+    shows it, the name and the request reach the coach's page whole."""
     page.load(LEARNER)
     page.command("/coaching-profile learner")
     assert page.state["modal"]["title"] == "Learner profile"
-    learner = {
+    typed = {
         "name": f"Lena {MARKER} Ortiz",
         "email": "lena.ortiz@example.gov",
         "organization": "Polk County",
@@ -495,14 +538,17 @@ def test_a_learner_who_types_the_marker_is_asked_to_retype_and_no_page_jams(
         "coaching_kinds": ["career"],
         "frequency": "quarterly",
     }
-    page.submit(learner)
-    assert "control character" in page.state["modal"]["errors"]["name"]
-    page.submit(learner | {"name": "Lena 99 Ortiz"})
+    page.submit(typed)
+    modal = page.state["modal"]
+    assert modal is not None and "name" in modal["errors"]
+    assert "\x00" not in modal["html"]
+    assert modal["values"]["name"] == "Lena 99 Ortiz"
+    assert modal["values"]["why_coaching"] == typed["why_coaching"]
+
+    page.submit(modal["values"])
     assert page.state["modal"] is None, page.state["modal"]["errors"]
     page.command("/find-coach budget")
     page.click("Ask for an intro")
-    page.submit({"coaching_kind": "career", "hopes": f"A plan {MARKER}.", "first_call": "video"})
-    assert "control character" in page.state["modal"]["errors"]["hopes"]
     page.submit({"coaching_kind": "career", "hopes": "A plan 99.", "first_call": "video"})
     sent = page.state["modal"]["text"]
     coach = next(p["id"] for p in page.state["people"] if f"on its way to {p['name']}" in sent)
@@ -524,3 +570,179 @@ def test_any_text_is_drawn_whole_with_its_mentions(text: str) -> None:
     without_markup = re.sub(r"[<>&*_~`]", "", text)
     shown = render.visible_text(render.mrkdwn(without_markup, names))
     assert shown == re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", without_markup)
+
+
+def test_a_month_fast_forwarded_delivers_each_reminder_when_it_falls_due(
+    sandbox: Sandbox,
+) -> None:
+    """What is due on the 1st arrives on the 1st, in its recipient's working hours, not
+    on the day the jump lands; and the page's summary says what was sent."""
+    start = sandbox.world.clock()
+    result = sandbox.forward("month")
+    landed = datetime.fromisoformat(result["clock"])
+    assert landed.date() >= add_months(start.date(), 1) and result["passes"] > 2
+    with sandbox.world.bot.runtime.sessions() as session:
+        sent = session.execute(
+            select(Nudge.kind, Nudge.deliver_at, Nudge.sent_at, Person.time_zone)
+            .join(Person, Person.id == Nudge.recipient_id)
+            .where(Nudge.status == "sent", Nudge.created_at > start + timedelta(minutes=1))
+        ).all()
+    assert {row.kind for row in sent} >= {"prepare", "check_in"}
+    assert result["sent"] == len(sent)
+    for kind, deliver_at, sent_at, tz in sent:
+        assert sent_at - deliver_at < timedelta(minutes=5), f"{kind} waited for the landing"
+        assert in_working_hours(sent_at, tz), f"{kind} sent at {sent_at} in {tz}"
+    assert any(row.sent_at.date() < landed.date() for row in sent), "all waited for the end"
+
+    messages = sandbox.state(demo.ACTIVE_LEARNER)["messages"]
+    check_in = next(m for m in messages if "Time for a check-in" in m["text"])
+    due = next(row.sent_at for row in sent if row.kind == "check_in")
+    assert abs(float(check_in["ts"]) - due.timestamp()) < 300, "the message shows its day"
+
+
+def test_the_fast_forward_summary_counts_failed_deliveries(sandbox: Sandbox) -> None:
+    sandbox.world.slack.fail_next("chat.postMessage", "channel_not_found", times=100)
+    result = sandbox.forward("month")
+    assert result["sent"] == 0 and result["failed"] >= 2
+    assert len(result["failures"]) == result["failed"]
+    assert all("channel_not_found" in failure for failure in result["failures"])
+
+
+def test_a_week_of_nothing_due_runs_few_passes_and_is_fast(sandbox: Sandbox) -> None:
+    sandbox.forward("month")
+    result = sandbox.forward("day")
+    assert result["failed"] == 0 and result["passes"] <= 10
+
+
+def test_slack_date_tokens_are_drawn_for_the_page_to_format() -> None:
+    drawn = render.mrkdwn("Due <!date^1798894800^{date_short_pretty} at {time}|Jan 2, 2027>.", {})
+    assert '<time class="sb-date" data-ts="1798894800"' in drawn
+    assert 'data-format="{date_short_pretty} at {time}"' in drawn
+    assert render.visible_text(drawn) == "Due Jan 2, 2027."
+    linked = render.mrkdwn("<!date^1798894800^{date}^https://example.gov/x|Jan 2>", {})
+    assert '<a href="https://example.gov/x"' in linked and "sb-date" in linked
+    assert "href" not in render.mrkdwn("<!date^1798894800^{date}^javascript:alert(1)|x>", {})
+    assert "@today" not in render.visible_text(drawn)
+    assert render.visible_text(render.mrkdwn("<!here> look", {})).strip() == "@here look"
+
+
+def test_quotes_and_code_blocks_are_drawn_as_slack_draws_them() -> None:
+    drawn = render.mrkdwn("asked:\n> first line\n&gt; second *bold*\nafter", {})
+    assert drawn == (
+        'asked:<blockquote class="sb-quote">first line<br>second <b>bold</b></blockquote>after'
+    )
+    rest = render.mrkdwn("intro\n>>> all\nof this", {})
+    assert rest.endswith('<blockquote class="sb-quote">all<br>of this</blockquote>')
+    code = render.mrkdwn("```\n*not bold* <@U1>\n```", {"U1": "Carl"})
+    assert "<pre" in code and "<b>" not in code
+    assert render.mrkdwn("a > b", {}) == "a &gt; b"
+
+
+def view_element_types() -> set[str]:
+    """Every Block Kit block and element type the bot's view builders use."""
+    found: set[str] = set()
+    for module in pkgutil.iter_modules(handlers.views.__path__):
+        loaded = importlib.import_module(f"handlers.views.{module.name}")
+        for value in vars(loaded).values():
+            if (
+                isinstance(value, type)
+                and issubclass(value, BlockElement | Block)
+                and isinstance(getattr(value, "type", None), str)
+            ):
+                found.add(value.type)
+    return found
+
+
+def sample(kind: str) -> dict[str, Any]:
+    option = {"text": {"type": "plain_text", "text": "One"}, "value": "one"}
+    confirm = {
+        "title": {"type": "plain_text", "text": "Sure?"},
+        "text": {"type": "plain_text", "text": "Really."},
+        "confirm": {"type": "plain_text", "text": "Go"},
+        "deny": {"type": "plain_text", "text": "Stop"},
+    }
+    element: dict[str, Any] = {"type": kind, "action_id": f"do_{kind}", "confirm": confirm}
+    if kind == "button":
+        element["text"] = {"type": "plain_text", "text": "Press"}
+    if kind in {"static_select", "multi_static_select", "radio_buttons", "checkboxes", "overflow"}:
+        element["options"] = [option]
+    return element
+
+
+def test_every_element_the_bots_views_use_is_drawn_and_can_be_used(sandbox: Sandbox) -> None:
+    """Whatever the view builders import from slack_sdk is drawn (never "unsupported"),
+    in an actions block, as an accessory and in an input; a confirm dialog is drawn with
+    its words; and the sandbox can send Slack's action for a choice on it."""
+    kinds = view_element_types()
+    assert {"button", "static_select", "users_select", "datepicker", "checkboxes"} <= kinds
+    blocks_only = {"actions", "context", "divider", "header", "input", "section", "image"}
+    names = {"U0LENA": "Lena Ortiz"}
+    for kind in sorted(kinds - blocks_only):
+        element = sample(kind)
+        if kind.endswith("_input"):
+            drawn = render.block({"type": "input", "block_id": "b", "element": element}, names)
+            assert "sb-unsupported" not in drawn, kind
+            continue
+        for holder in (
+            {"type": "actions", "block_id": "b", "elements": [element]},
+            {"type": "section", "block_id": "b", "text": "t", "accessory": element},
+        ):
+            drawn = render.block(holder, names)
+            assert "sb-unsupported" not in drawn and "Really." in html.unescape(drawn), kind
+        choice = {
+            "button": None,
+            "users_select": "U0LENA",
+            "datepicker": "2027-01-04",
+            "checkboxes": ["one"],
+            "multi_static_select": ["one"],
+        }.get(kind, "one")
+        action = sandbox._action_for(element, "b", choice)
+        assert action["action_id"] == f"do_{kind}" and action["type"] == kind
+        if kind not in {"button", "overflow"}:
+            drawn = render.block({"type": "input", "block_id": "b", "element": element}, names)
+            assert "sb-unsupported" not in drawn, kind
+
+
+def test_remove_their_data_works_from_the_coordinators_ephemeral_message(page: Page) -> None:
+    page.load(demo.COORDINATOR.user_id)
+    page.command(f"/coaching-admin remove @{demo.LEARNERS[0].name}")
+    page.click("Remove their data")
+    assert page.state["notices"] == []
+    assert f"Removed @{demo.LEARNERS[0].name}" in page.text()
+
+
+def test_a_modal_pushed_over_a_modal_goes_back_to_it(page: Page) -> None:
+    """View profile opens a modal; Ask for an intro in it pushes the form over it; the
+    submission's `update` shows the confirmation there; closing it goes back to the
+    profile, and closing that leaves no modal."""
+    page.load(LEARNER)
+    page.command("/find-coach budget")
+    page.click("View profile")
+    profile = page.modal_id
+    assert page.state["modal"]["depth"] == 1
+    page.click("Ask for an intro", where="modal")
+    assert page.modal_id != profile and page.state["modal"]["depth"] == 2
+    assert page.state["modal"]["title"] == "Ask for an intro"
+    page.submit({"coaching_kind": "career", "hopes": "A plan.", "first_call": "video"})
+    assert "on its way to" in page.state["modal"]["text"]
+    page.post("close", view_id=page.modal_id)
+    assert page.modal_id == profile and page.state["modal"]["depth"] == 1
+    page.post("close", view_id=page.modal_id)
+    assert page.state["modal"] is None
+
+
+def test_a_shared_files_name_cannot_break_its_download_header() -> None:
+    header = content_disposition('a"b\r\nSet-Cookie: x=1;é.csv')
+    assert "\r" not in header and "\n" not in header
+    assert header.startswith('attachment; filename="a_b__Set-Cookie_ x_1__.csv"')
+    assert "filename*=UTF-8''a%22b%0D%0ASet-Cookie%3A%20x%3D1%3B%C3%A9.csv" in header
+
+
+def test_only_a_member_of_its_conversation_may_download_a_file(sandbox: Sandbox) -> None:
+    coordinator = demo.COORDINATOR.user_id
+    sandbox.command(coordinator, sandbox.state(coordinator)["channel"], "/coaching-admin export")
+    shared = sandbox.world.slack.files[0]
+    name, content = sandbox.file(coordinator, shared["id"])
+    assert name == shared["name"] and content == shared["content"]
+    with pytest.raises(SandboxError):
+        sandbox.file(LEARNER, shared["id"])
