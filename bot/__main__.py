@@ -56,7 +56,7 @@ def run(settings_env: dict[str, str]) -> int:
     if settings.scheduler_enabled:
         from scheduling.scheduler import start_scheduler
 
-        scheduler = start_scheduler(bot.reminders, retention_months=settings.retention_months)
+        scheduler = start_scheduler(bot.reminders)
         logger.info("Reminders are on (SCHEDULER=off to serve Slack without them)")
     if settings.socket_mode:
         from bot.socket_mode import serve_socket_mode

@@ -9,6 +9,7 @@ from concurrent.futures import Executor
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
@@ -19,7 +20,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy.exc import SQLAlchemyError
 
 import handlers
-from bot.runtime import Runtime
+from handlers.runtime import Runtime
 from handlers.views.notices import notice
 
 logger = logging.getLogger(__name__)
@@ -34,37 +35,46 @@ DATABASE_BUSY = (
 )
 
 
-def build_client(token: str, base_url: str | None = None) -> WebClient:
-    """The Web API client every listener and scheduled job uses, with Slack's own retry
-    handlers for dropped connections, 429 rate limits (honouring Retry-After) and 5xx."""
+def build_client(
+    token: str | None, base_url: str | None = None, *, wait_out_rate_limits: bool = True
+) -> WebClient:
+    """A Web API client with Slack's own retry handlers for dropped connections, 5xx and
+    (unless the caller handles them itself, as the outbox does: a workspace that is rate
+    limited must not hold up the others) 429 rate limits, honouring Retry-After. Without
+    a token it is the template Bolt copies for each workspace's requests."""
     client = WebClient(token=token, base_url=base_url or WebClient.BASE_URL, timeout=10)
-    client.retry_handlers.extend(
-        [
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=3),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ]
-    )
+    client.retry_handlers.append(ConnectionErrorRetryHandler(max_retry_count=2))
+    if wait_out_rate_limits:
+        client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
+    client.retry_handlers.append(ServerErrorRetryHandler(max_retry_count=2))
     return client
 
 
 def build_app(
-    runtime: Runtime, client: WebClient, *, listener_executor: Executor | None = None
+    runtime: Runtime,
+    client: WebClient,
+    signing_secret: str,
+    *,
+    listener_executor: Executor | None = None,
+    oauth_settings: OAuthSettings | None = None,
 ) -> App:
     """The Bolt app. Its own request verification is off: over HTTP every request comes
     through the door (`bot.server`, `bot.door`), which checks the signature before Bolt
     sees the request, as Bolt's documentation allows for "a proxy that verifies request
     signature in front of the Bolt app". Bolt's verifier would check it a second time and
     log the whole body of every request it refuses. Socket Mode has no signatures to
-    check. So serve this app over HTTP only through `bot.server.build_web_app`."""
-    settings = runtime.settings
+    check. So serve this app over HTTP only through `bot.server.build_web_app`.
+
+    With `oauth_settings` the app serves every workspace that installed it, each request
+    with that workspace's token; else the one token `client` carries."""
     app = App(
         client=client,
-        signing_secret=settings.slack_signing_secret,
+        signing_secret=signing_secret,
         name="Sounding Board",
         raise_error_for_unhandled_request=False,
         request_verification_enabled=False,
         listener_executor=listener_executor,
+        oauth_settings=oauth_settings,
     )
     app.use(keep_acknowledgements)
     app.use(skip_timed_out_retries)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, request
+from slack_bolt.adapter.flask import SlackRequestHandler
 from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
 from bot.door import MAX_BODY_BYTES, Door
@@ -25,6 +26,18 @@ def build_web_app(bot: Bot, *, scheduler: Any | None = None) -> Flask:
     @web.post(EVENTS_PATH)
     def slack_events() -> Response | tuple[str, int]:
         return door(request)
+
+    if bot.app.oauth_flow is not None:
+        installing = SlackRequestHandler(bot.app)
+        flow = bot.app.oauth_flow
+
+        @web.get(flow.install_path)
+        def install() -> Response:
+            return installing.handle(request)
+
+        @web.get(flow.redirect_uri_path)
+        def oauth_redirect() -> Response:
+            return installing.handle(request)
 
     return web
 

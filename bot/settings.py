@@ -29,10 +29,30 @@ class SettingsError(ValueError):
         super().__init__(f"{variable} {problem}: {fix}")
 
 
+DEFAULT_SCOPES = (
+    "chat:write",
+    "commands",
+    "files:read",
+    "files:write",
+    "im:history",
+    "im:write",
+    "mpim:write",
+    "users:read",
+    "users:read.email",
+)
+"""The bot scopes manifest.yml asks for (a test checks they agree)."""
+DEFAULT_AUTHORIZE_URL = "https://slack.com/oauth/v2/authorize"
+
+
 @dataclass(frozen=True)
 class Settings:
-    slack_bot_token: str = field(repr=False)
+    slack_bot_token: str | None = field(repr=False)
+    """Single-workspace mode; None when the app is installed with OAuth (below)."""
     slack_signing_secret: str = field(repr=False)
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = field(default=None, repr=False)
+    slack_scopes: tuple[str, ...] = DEFAULT_SCOPES
+    slack_authorize_url: str = DEFAULT_AUTHORIZE_URL
     slack_app_token: str | None = field(default=None, repr=False)
     slack_api_url: str | None = None
     database_url: str = DEFAULT_DATABASE_URL
@@ -51,6 +71,11 @@ class Settings:
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
 
+    @property
+    def oauth(self) -> bool:
+        """Many workspaces, each installed with "Add to Slack", rather than one token."""
+        return self.slack_client_id is not None
+
 
 def read_environment(env_file: str | Path | None = ".env") -> dict[str, str]:
     """The process environment laid over `.env` (the environment wins, as python-dotenv does)."""
@@ -66,15 +91,25 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         value = env.get(name, "").strip()
         return value or None
 
+    client_id, client_secret = get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET")
+    if (client_id is None) != (client_secret is None):
+        missing = "SLACK_CLIENT_SECRET" if client_secret is None else "SLACK_CLIENT_ID"
+        raise SettingsError(
+            missing,
+            "is not set",
+            f"copy the Client ID and Client Secret from {SLACK_APP_PAGE} > your app > "
+            "Basic Information into .env (both, for installing with Add to Slack)",
+        )
     bot_token = get("SLACK_BOT_TOKEN")
-    if bot_token is None:
+    if bot_token is None and client_id is None:
         raise SettingsError(
             "SLACK_BOT_TOKEN",
             "is not set",
             f"copy the Bot User OAuth Token (xoxb-...) from {SLACK_APP_PAGE} > your app > "
-            "OAuth & Permissions into .env",
+            "OAuth & Permissions into .env (or set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET "
+            "to install it in many workspaces with Add to Slack)",
         )
-    if not bot_token.startswith("xoxb-"):
+    if bot_token is not None and not bot_token.startswith("xoxb-"):
         raise SettingsError(
             "SLACK_BOT_TOKEN",
             "is not a bot token",
@@ -112,6 +147,11 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     return Settings(
         slack_bot_token=bot_token,
         slack_signing_secret=signing_secret,
+        slack_client_id=client_id,
+        slack_client_secret=client_secret,
+        slack_scopes=_scopes(get("SLACK_SCOPES")),
+        slack_authorize_url=_url("SLACK_AUTHORIZE_URL", get("SLACK_AUTHORIZE_URL"))
+        or DEFAULT_AUTHORIZE_URL,
         slack_app_token=app_token,
         slack_api_url=api_url,
         database_url=database_url,
@@ -157,6 +197,18 @@ def log_format(env: Mapping[str, str]) -> str:
             f"is neither text nor json ({env.get('LOG_FORMAT', '').strip()!r})",
             "use LOG_FORMAT=json for one JSON object per line, or leave it unset",
         )
+    return raw
+
+
+def _scopes(raw: str | None) -> tuple[str, ...]:
+    if raw is None:
+        return DEFAULT_SCOPES
+    return tuple(scope for scope in re.split(r"[,\s]+", raw) if scope)
+
+
+def _url(name: str, raw: str | None) -> str | None:
+    if raw is not None and not re.match(r"^https?://[^/\s]+", raw):
+        raise SettingsError(name, f"is not a URL ({raw!r})", "give the whole https:// address")
     return raw
 
 

@@ -11,10 +11,13 @@ from sqlalchemy import Engine
 
 import handlers
 from bot.app import build_app, build_client
+from bot.install import oauth_settings, register_uninstall
 from bot.metrics import Metrics
-from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.workspaces import Workspaces, installation_store, state_store
 from coaching.clock import Clock, system_clock
+from coaching.programs import ProgramSettings
+from handlers.runtime import Runtime
 from scheduling.outbox import Outbox
 from scheduling.reminders import ReminderRun
 from storage.db import make_engine, make_sessionmaker, migrate
@@ -29,6 +32,7 @@ class Bot:
     app: App
     reminders: ReminderRun
     metrics: Metrics
+    workspaces: Workspaces
 
 
 def open_database(settings: Settings | str) -> Engine:
@@ -36,6 +40,19 @@ def open_database(settings: Settings | str) -> Engine:
     engine = make_engine(settings if isinstance(settings, str) else settings.database_url)
     migrate(engine)
     return engine
+
+
+def program_defaults(settings: Settings) -> ProgramSettings:
+    """What a new program starts with. In single-workspace mode the environment names
+    its coordinators and channel (seeded once; the database wins after); a workspace
+    that installs with Add to Slack starts with its installer as coordinator."""
+    return ProgramSettings(
+        coordinators=frozenset() if settings.oauth else settings.program_admins,
+        channel=None if settings.oauth else settings.program_channel,
+        channel_copy=settings.program_channel_copy,
+        max_open_requests=settings.max_open_requests,
+        retention_months=settings.retention_months,
+    )
 
 
 def assemble(
@@ -50,21 +67,40 @@ def assemble(
     courier = handlers.courier()
     outbox = Outbox(sessions, clock, courier)
     outbox.release_dead_claims()
-    runtime = Runtime(settings=settings, sessions=sessions, clock=clock, outbox=outbox)
-    client = build_client(settings.slack_bot_token, settings.slack_api_url)
+    runtime = Runtime(
+        sessions=sessions, clock=clock, outbox=outbox, defaults=program_defaults(settings)
+    )
+    api_url = settings.slack_api_url
+    client = build_client(settings.slack_bot_token, api_url)
+
+    def for_sends(token: str) -> WebClient:
+        return build_client(token, api_url, wait_out_rate_limits=False)
+
+    store = installation_store(settings.slack_client_id, engine) if settings.oauth else None
+    workspaces = Workspaces(for_sends, token=settings.slack_bot_token, store=store)
+    oauth = oauth_settings(settings, store, state_store(engine), runtime) if store else None
+    app = build_app(
+        runtime,
+        client,
+        settings.slack_signing_secret,
+        listener_executor=listener_executor,
+        oauth_settings=oauth,
+    )
+    register_uninstall(app, runtime, store)
     return Bot(
         settings=settings,
         engine=engine,
         runtime=runtime,
         client=client,
-        app=build_app(runtime, client, listener_executor=listener_executor),
+        app=app,
         reminders=ReminderRun(
             sessions,
-            client,
+            workspaces.for_team,
             clock,
             courier=courier,
-            coordinators=lambda _team: settings.program_admins,
+            coordinators=lambda session, team: runtime.program(session, team).coordinators,
             worker=outbox.worker,
         ),
         metrics=Metrics(sessions, clock),
+        workspaces=workspaces,
     )

@@ -37,10 +37,6 @@ AT_RISK_MISSED = 2
 NOTE_LIMIT = 1000
 
 
-class NotACoordinator(PermissionError):
-    """Refused; says nothing about the program."""
-
-
 @dataclass(frozen=True)
 class Figures:
     coaches: int
@@ -462,11 +458,6 @@ def teams(session: Session) -> list[str]:
     return sorted(session.scalars(select(Person.team_id).distinct()))
 
 
-def check_coordinator(user_id: str, admins: frozenset[str]) -> None:
-    if user_id not in admins:
-        raise NotACoordinator("This is for the program's coordinators.")
-
-
 def remove_person(
     session: Session, team_id: str, slack_user_id: str, removed_by: str, now: datetime
 ) -> int:
@@ -526,16 +517,16 @@ def remove_person(
     return removed
 
 
-def apply_retention(session: Session, now: datetime, months: int) -> int:
-    """Delete debrief answers older than `months`, and the details of relationships that
-    concluded longer ago than that (agreements, conversations, notes); the bare
-    relationship row stays for the program's figures."""
+def apply_retention(session: Session, team_id: str, now: datetime, months: int) -> int:
+    """Delete the program's debrief answers older than `months`, and the details of its
+    relationships that concluded longer ago than that (agreements, conversations,
+    notes); the bare relationship row stays for the program's figures."""
     cutoff = add_months(now.date(), -months)
     cutoff_at = datetime.combine(cutoff, datetime.min.time(), tzinfo=now.tzinfo)
     removed = (
         session.execute(
             delete(Debrief)
-            .where(Debrief.created_at < cutoff_at)
+            .where(Debrief.team_id == team_id, Debrief.created_at < cutoff_at)
             .execution_options(synchronize_session=False)
         ).rowcount
         or 0
@@ -543,7 +534,9 @@ def apply_retention(session: Session, now: datetime, months: int) -> int:
     old = list(
         session.scalars(
             select(Relationship.id).where(
-                Relationship.state == State.CONCLUDED, Relationship.ended_at < cutoff_at
+                Relationship.team_id == team_id,
+                Relationship.state == State.CONCLUDED,
+                Relationship.ended_at < cutoff_at,
             )
         )
     )

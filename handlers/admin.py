@@ -9,17 +9,17 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot.runtime import runtime_of
-from coaching import effects, identity, program, relationships
+from coaching import effects, identity, program, programs, relationships
 from coaching.cadence import in_working_hours, next_working_instant
 from coaching.effects import Kind
 from coaching.identity import IdentityRefused
-from coaching.program import NotACoordinator
+from coaching.programs import NotACoordinator, check_coordinator
 from handlers import ids
 from handlers.delivery import Composer, deliver
 from handlers.forms import clicked_id, input_values, mentioned_email, mentioned_user, text
 from handlers.home import publish_home
 from handlers.members import slack_addresses
+from handlers.runtime import runtime_of
 from handlers.views import admin as views
 from handlers.views import nudges as nudge_views
 from handlers.views.notices import notice
@@ -36,6 +36,7 @@ def register(app: App) -> None:
     app.action(ids.ADMIN_RETRY)(retry_button)
     app.action(ids.ADMIN_HANDLED)(handled_button)
     app.action(ids.AT_RISK_MESSAGE)(note_button)
+    app.view(ids.ADMIN_SETTINGS_VIEW)(submit_settings)
     app.view(ids.PAIR_NOTE_VIEW)(submit_note)
     app.event("user_change")(member_changed)
 
@@ -61,7 +62,7 @@ def admin_command(
     runtime = runtime_of(context)
     user_id = command["user_id"]
     try:
-        program.check_coordinator(user_id, runtime.settings.program_admins)
+        check_coordinator(runtime.program_of(context.team_id or ""), user_id)
     except NotACoordinator:
         ack(response_type="ephemeral", text=views.REFUSED)
         return
@@ -73,6 +74,11 @@ def admin_command(
         case "export":
             ack(response_type="ephemeral", text="Preparing the export; it will arrive in a DM.")
             send_export(client, context, user_id)
+        case "settings":
+            ack()
+            current = runtime.program_of(context.team_id or "")
+            view = views.settings_form(current).to_dict()
+            client.views_open(trigger_id=command["trigger_id"], view=view)
         case "links":
             ack(response_type="ephemeral", text="Comparing everyone's address with Slack's…")
             respond(response_type="ephemeral", text="Links", blocks=_mismatches(client, context))
@@ -140,7 +146,7 @@ def unlink_button(ack: Ack, body: dict[str, Any], context: BoltContext, respond:
     ack()
     user_id = body["user"]["id"]
     try:
-        program.check_coordinator(user_id, runtime_of(context).settings.program_admins)
+        check_coordinator(runtime_of(context).program_of(context.team_id or ""), user_id)
     except NotACoordinator:
         respond(response_type="ephemeral", replace_original=False, text=views.REFUSED)
         return
@@ -161,7 +167,8 @@ def send_export(client: WebClient, context: BoltContext, user_id: str) -> None:
 def _coordinator_click(body: dict[str, Any], context: BoltContext, respond: Respond) -> bool:
     """Whether the clicker is a coordinator; anyone else is told no."""
     try:
-        program.check_coordinator(body["user"]["id"], runtime_of(context).settings.program_admins)
+        settings = runtime_of(context).program_of(context.team_id or "")
+        check_coordinator(settings, body["user"]["id"])
     except NotACoordinator:
         respond(response_type="ephemeral", replace_original=False, text=views.REFUSED)
         return False
@@ -200,6 +207,27 @@ def handled_button(
     publish_home(client, context, user_id)
 
 
+def submit_settings(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Saved before acknowledging, so problems show on their fields; each change is
+    recorded with who made it."""
+    runtime, user_id = runtime_of(context), body["user"]["id"]
+    team_id, now = context.team_id or "", runtime.clock()
+    try:
+        new = programs.cleaned(input_values(view))
+        with runtime.sessions.begin() as session:
+            changed = programs.update(session, team_id, user_id, new, runtime.defaults, now)
+    except programs.InvalidSettings as invalid:
+        ack(response_action="errors", errors=invalid.errors)
+        return
+    except NotACoordinator:
+        ack(response_action="errors", errors={"coordinators": views.REFUSED})
+        return
+    ack(response_action="update", view=notice("Settings", views.settings_saved(changed)).to_dict())
+    publish_home(client, context, user_id)
+
+
 def note_button(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
@@ -220,7 +248,7 @@ def submit_note(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     runtime, user_id = runtime_of(context), body["user"]["id"]
-    if not runtime.is_admin(user_id):
+    if not runtime.is_admin(context.team_id or "", user_id):
         ack(response_action="errors", errors={"note": views.REFUSED})
         return
     team_id, now = context.team_id or "", runtime.clock()
@@ -250,7 +278,7 @@ def member_changed(event: dict[str, Any], client: WebClient, context: BoltContex
     team_id, now = context.team_id or "", runtime.clock()
     with runtime.sessions.begin() as session:
         owed = relationships.coach_left(
-            session, team_id, str(user["id"]), now, runtime.settings.program_admins
+            session, team_id, str(user["id"]), now, runtime.program(session, team_id).coordinators
         )
         written = effects.record(session, team_id, owed, now)
     deliver(client, context, written)
@@ -323,7 +351,7 @@ def export_button(
     ack()
     user_id = body["user"]["id"]
     try:
-        program.check_coordinator(user_id, runtime_of(context).settings.program_admins)
+        check_coordinator(runtime_of(context).program_of(context.team_id or ""), user_id)
     except NotACoordinator:
         return
     send_export(client, context, user_id)
@@ -336,7 +364,7 @@ def confirm_removal(
     runtime = runtime_of(context)
     user_id = body["user"]["id"]
     try:
-        program.check_coordinator(user_id, runtime.settings.program_admins)
+        check_coordinator(runtime.program_of(context.team_id or ""), user_id)
     except NotACoordinator:
         respond(response_type="ephemeral", replace_original=False, text=views.REFUSED)
         return

@@ -11,7 +11,6 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.runtime import runtime_of
 from coaching import agreements, effects
 from coaching.agreements import AgreementRefused, InvalidTerms, Terms
 from coaching.effects import Kind
@@ -21,6 +20,7 @@ from handlers import ids
 from handlers.delivery import Composer, Recorder, deliver
 from handlers.forms import choices, clicked_id, input_values, mentioned_user, text
 from handlers.home import refresh_homes
+from handlers.runtime import runtime_of
 from handlers.views import agreements as views
 from scheduling.outbox import Outcome, Post, PostToGroup, Skip, Update
 from storage.models import Agreement, Nudge, Person, Relationship
@@ -64,8 +64,8 @@ def _form(
         if relationship.learner.slack_user_id == user_id
         else relationship.learner
     )
-    settings = runtime_of(context).settings
-    note = views.channel_note(settings.program_channel, settings.program_channel_copy)
+    settings = runtime_of(context).program(session, context.team_id or "")
+    note = views.channel_note(settings.channel, settings.channel_copy)
     return views.agreement_form(terms, relationship_id, other.name, note).to_dict()
 
 
@@ -204,15 +204,16 @@ def sign_button(
 ) -> None:
     ack()
     runtime = runtime_of(context)
-    team_id, settings = context.team_id or "", runtime.settings
+    team_id = context.team_id or ""
     try:
         with runtime.sessions.begin() as session:
             signed = agreements.sign(
                 session, team_id, clicked_id(body), body["user"]["id"], runtime.clock()
             )
             review = (signed.agreement.review_channel, signed.agreement.review_ts)
+            settings = runtime.program(session, team_id)
             owed = agreements.signed_effects(
-                session, signed, review, settings.program_channel, settings.program_channel_copy
+                session, signed, review, settings.channel, settings.channel_copy
             )
             written = effects.record(session, team_id, owed, runtime.clock())
             pair = signed.agreement.relationship
@@ -238,7 +239,7 @@ def view_button(
                 context.team_id or "",
                 clicked_id(body),
                 body["user"]["id"],
-                runtime.settings.program_admins,
+                runtime.program(session, context.team_id or "").coordinators,
             )
             draft = agreements.current_draft(session, agreement.relationship_id)
             shown = ([draft] if draft else []) + agreements.versions(

@@ -11,7 +11,6 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot.runtime import runtime_of
 from coaching import checkins, effects
 from coaching.checkins import CheckinRefused, DebriefAnswers, InvalidEntry
 from coaching.effects import Kind
@@ -22,6 +21,7 @@ from handlers import agreements, ids, relationships
 from handlers.delivery import Composer, deliver
 from handlers.forms import clicked_id, input_values, mentioned_user, text
 from handlers.home import refresh_homes
+from handlers.runtime import runtime_of
 from handlers.views import checkins as views
 from scheduling.outbox import Outcome, Post, Skip
 from storage.models import ActionItem, Conversation, Nudge, Person, Preparation

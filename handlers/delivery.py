@@ -19,8 +19,9 @@ from slack_sdk import WebClient
 from slack_sdk.models.basic_objects import SlackObjectFormationError
 from sqlalchemy.orm import Session
 
-from bot.runtime import runtime_of
+from coaching import programs
 from coaching.effects import Kind
+from handlers.runtime import runtime_of
 from handlers.views.surface import broken_rule
 from scheduling.outbox import Outcome, Post, PostToGroup, Refuse, Skip, Update
 from storage.models import Nudge, Person
@@ -40,6 +41,8 @@ class SlackCourier:
         composer = self.composers.get(nudge.kind)
         if composer is None:
             return Skip(f"no message is known for {nudge.kind}")
+        if not programs.is_installed(session, nudge.team_id):
+            return Skip("the app was removed from this workspace")
         try:
             outcome = composer(session, nudge, recipient, now)
         except SlackObjectFormationError as error:

@@ -25,6 +25,10 @@ def input_values(view: dict[str, Any]) -> dict[str, str | list[str]]:
             values[block_id] = state["selected_date"] or ""
         elif "selected_user" in state:
             values[block_id] = state["selected_user"] or ""
+        elif "selected_users" in state:
+            values[block_id] = list(state["selected_users"] or [])
+        elif "selected_conversation" in state:
+            values[block_id] = state["selected_conversation"] or ""
         else:
             values[block_id] = state.get("value") or ""
     return values

@@ -10,7 +10,6 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot.runtime import runtime_of
 from coaching import coachability, effects
 from coaching.coachability import Answers, InvalidReflection, ReflectionRefused
 from coaching.effects import Kind
@@ -18,6 +17,7 @@ from coaching.profiles import find_person
 from handlers import ids
 from handlers.delivery import Composer, deliver
 from handlers.forms import input_values, text
+from handlers.runtime import runtime_of
 from handlers.views import guide as views
 from handlers.views.notices import notice
 from scheduling.outbox import Outcome, Post, Skip

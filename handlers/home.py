@@ -10,13 +10,13 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.runtime import runtime_of
 from coaching import gallery, program
 from coaching.home import home_data
 from coaching.matching import Filters
 from coaching.profiles import NotACoach, profile_summary, set_paused
 from handlers import ids
 from handlers.members import recognise_newcomer
+from handlers.runtime import runtime_of
 from handlers.views import home as views
 from handlers.views import profiles as profile_views
 from handlers.views import search as search_views
@@ -38,7 +38,7 @@ def publish_home(client: WebClient, context: BoltContext, user_id: str) -> None:
     team_id = context.team_id or ""
     with runtime.sessions.begin() as session:
         data = home_data(session, team_id, user_id, runtime.clock().date())
-        admin = runtime.is_admin(user_id)
+        admin = user_id in runtime.program(session, team_id).coordinators
         desk = program.figures(session, team_id, runtime.clock().date()) if admin else None
         failures = program.failed_deliveries(session, team_id) if admin else None
     try:

@@ -82,13 +82,14 @@ COACHABILITY = Command(
 
 ADMIN = Command(
     name="/coaching-admin",
-    description="For program coordinators: figures, overdue pairs, export, links, removal",
-    usage_hint="[stats | overdue | export | links | link @person address | unlink @person | "
-    "remove @person]",
+    description="For program coordinators: figures, overdue pairs, export, settings, removal",
+    usage_hint="[stats | overdue | export | settings | links | link @person address | "
+    "unlink @person | remove @person]",
     examples=(
         "/coaching-admin",
         "/coaching-admin overdue",
         "/coaching-admin export",
+        "/coaching-admin settings",
         "/coaching-admin links",
         "/coaching-admin link @a member their.address@example.gov",
         "/coaching-admin unlink @a member",
@@ -211,6 +212,7 @@ HOME_PROFILE = "home_profile"
 ADMIN_EXPORT = "admin_export"
 ADMIN_REMOVE_CONFIRM = "admin_remove_confirm"
 ADMIN_UNLINK = "admin_unlink"
+ADMIN_SETTINGS_VIEW = "admin_settings_form"
 ADMIN_RETRY = "admin_retry_delivery"
 AT_RISK_MESSAGE = "at_risk_message"
 PAIR_NOTE_VIEW = "pair_note_form"

@@ -15,7 +15,6 @@ from slack_sdk.models.views import View
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy.orm import Session
 
-from bot.runtime import runtime_of
 from coaching import effects, gallery, intros
 from coaching.effects import Kind
 from coaching.intros import IntroDetails, IntroRefused, InvalidIntro
@@ -26,6 +25,7 @@ from handlers import ids
 from handlers.delivery import Composer, Recorder, deliver
 from handlers.forms import choices, clicked_id, input_values, mentioned_user, text
 from handlers.home import refresh_homes
+from handlers.runtime import runtime_of
 from handlers.views import agreements as agreement_views
 from handlers.views import guide as guide_views
 from handlers.views import intros as views
@@ -61,7 +61,11 @@ def _intro_form(
     `reply` is the response_url of the search message the learner asked from."""
     runtime = runtime_of(context)
     learner = intros.check_can_request(
-        session, context.team_id or "", learner_user, coach, runtime.settings.max_open_requests
+        session,
+        context.team_id or "",
+        learner_user,
+        coach,
+        runtime.program(session, context.team_id or "").max_open_requests,
     )
     assert coach is not None and coach.coach is not None and learner.learner is not None
     metadata = json.dumps(
@@ -168,7 +172,7 @@ def submit_intro(
                 details,
                 request_key=view["id"],
                 now=runtime.clock(),
-                max_open=runtime.settings.max_open_requests,
+                max_open=runtime.program(session, context.team_id or "").max_open_requests,
             )
             coach_user, coach_name = request.coach.slack_user_id, request.coach.name
             owed = intros.requested_effects(request) if new else []

@@ -10,9 +10,9 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.runtime import runtime_of
 from coaching import identity
 from coaching.profiles import Contact, find_person
+from handlers.runtime import runtime_of
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,6 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot.runtime import runtime_of
 from coaching import effects, profiles
 from coaching.effects import Kind
 from coaching.profiles import (
@@ -27,6 +26,7 @@ from handlers.delivery import Composer, deliver
 from handlers.forms import choices, input_values, text
 from handlers.home import refresh_homes
 from handlers.members import SlackMember
+from handlers.runtime import runtime_of
 from handlers.views import guide as guide_views
 from handlers.views import profiles as views
 from scheduling.outbox import Outcome, Post, Skip

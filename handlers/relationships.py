@@ -9,7 +9,6 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot.runtime import runtime_of
 from coaching import effects, gallery, relationships
 from coaching.effects import Kind
 from coaching.lifecycle import IllegalTransition, Transition, describe
@@ -20,6 +19,7 @@ from handlers import ids
 from handlers.delivery import Composer, deliver
 from handlers.forms import clicked_id, input_values, text
 from handlers.home import refresh_homes
+from handlers.runtime import runtime_of
 from handlers.views import nudges as nudge_views
 from handlers.views import relationships as views
 from handlers.views import search as search_views

@@ -7,10 +7,10 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.runtime import runtime_of
 from coaching import gallery, text
 from coaching.matching import Filters, Slot
 from handlers import ids
+from handlers.runtime import runtime_of
 from handlers.views import search as views
 
 

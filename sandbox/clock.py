@@ -12,7 +12,7 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
-from scheduling.cadence import add_months
+from coaching.cadence import add_months
 
 LANDING_HOUR_UTC = 17
 STEPS = ("day", "week", "month")

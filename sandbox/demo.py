@@ -266,7 +266,7 @@ def seed(
     with sessions.begin() as session:
         signed = agreements.sign(session, TEAM, agreement_id, coach.user_id, now)
         review = (signed.agreement.review_channel, signed.agreement.review_ts)
-        owed = agreements.signed_effects(signed, review, program_channel)
+        owed = agreements.signed_effects(session, signed, review, program_channel)
         effects.record(session, TEAM, owed, now)
     deliver()
     return (

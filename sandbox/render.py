@@ -213,7 +213,7 @@ def _chosen(element: dict[str, Any], value: Any = None) -> set[str]:
     chosen = {o["value"] for o in element.get("initial_options", [])}
     if element.get("initial_option"):
         chosen.add(element["initial_option"]["value"])
-    for key in ("initial_user", "initial_date", "initial_time"):
+    for key in ("initial_user", "initial_conversation", "initial_date", "initial_time"):
         if element.get(key):
             chosen.add(element[key])
     chosen.update(element.get("initial_users", []))
@@ -230,7 +230,17 @@ def _select(
 ) -> str:
     chosen = _chosen(element, value)
     if element["type"] in {"users_select", "multi_users_select"}:
-        listed = [{"value": uid, "text": {"text": name}} for uid, name in names.items()]
+        listed = [
+            {"value": uid, "text": {"text": name}}
+            for uid, name in names.items()
+            if not name.startswith("#")
+        ]
+    elif element["type"] == "conversations_select":
+        listed = [
+            {"value": cid, "text": {"text": name}}
+            for cid, name in names.items()
+            if name.startswith("#")
+        ]
     else:
         listed = options(element)
     parts = []
@@ -290,6 +300,7 @@ _CONTROLS = {
     "users_select",
     "multi_static_select",
     "multi_users_select",
+    "conversations_select",
     "overflow",
     "datepicker",
     "timepicker",
@@ -356,7 +367,7 @@ def _input(
         field_type = "date" if kind == "datepicker" else "time"
         shown = typed if typed is not None else element.get(f"initial_{field_type}", "")
         field = f'<input type="{field_type}"{_attrs(name=name, value=shown)}>'
-    elif kind in {"static_select", "users_select"}:
+    elif kind in {"static_select", "users_select", "conversations_select"}:
         field = _select(element, names, _attrs(name=name), value=value)
     elif kind in {"multi_static_select", "multi_users_select"}:
         field = _select(element, names, _attrs(name=name), multiple=True, value=value)

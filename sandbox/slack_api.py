@@ -197,6 +197,11 @@ class SandboxSlack(FakeSlack):
         """A message a person typed (the bot subscribes to no message events)."""
         return self.add_message(channel, user, text)
 
+    def channels(self) -> dict[str, str]:
+        """Every channel's id and name, for the page's conversation menus."""
+        with self._lock:
+            return {c.id: c.name for c in self._conversations.values() if c.kind == "channel"}
+
     def conversations_of(self, user: str, read: dict[str, str]) -> list[dict[str, Any]]:
         """The DMs, group DMs and channels `user` is in, the app's DM first, each with how
         many messages others posted after `read[id]` (the last one `user` has seen)."""

@@ -169,6 +169,10 @@ def _input_state(element: dict[str, Any], value: Any) -> dict[str, Any]:
         return {"type": kind, "selected_option": options[value] if value else None}
     if kind == "users_select":
         return {"type": kind, "selected_user": value or None}
+    if kind == "multi_users_select":
+        return {"type": kind, "selected_users": list(value or [])}
+    if kind == "conversations_select":
+        return {"type": kind, "selected_conversation": value or None}
     if kind == "datepicker":
         return {"type": kind, "selected_date": value or None}
     return {"type": kind, "value": value if value not in ("", None) else None}
@@ -192,6 +196,10 @@ def view_state(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
             value = element["initial_date"]
         elif "initial_user" in element:
             value = element["initial_user"]
+        elif "initial_users" in element:
+            value = element["initial_users"]
+        elif "initial_conversation" in element:
+            value = element["initial_conversation"]
         else:
             value = element.get("initial_value", "")
         state[block["block_id"]] = {element["action_id"]: _input_state(element, value)}

@@ -285,7 +285,10 @@ class Sandbox:
         return ", ".join(others) or conversation["name"]
 
     def _names(self) -> dict[str, str]:
-        return {**self.names, self.world.slack.bot_user_id: "Sounding Board"}
+        """People's names by id, the app's, and each channel's `#name` (the page's
+        conversation menus list those)."""
+        channels = {cid: f"#{name}" for cid, name in self.world.slack.channels().items()}
+        return {**self.names, self.world.slack.bot_user_id: "Sounding Board", **channels}
 
     def _drawn_message(
         self, message: dict[str, Any], ephemeral: bool, names: dict[str, str]
@@ -643,6 +646,10 @@ class Sandbox:
             action["selected_user"] = selected
         elif kind == "multi_users_select":
             action["selected_users"] = [value for value in many if value in self.people]
+        elif kind == "conversations_select":
+            if selected not in self.world.slack.channels():
+                raise SandboxError(f"no such channel in the sandbox: {selected!r}")
+            action["selected_conversation"] = selected
         elif kind == "datepicker":
             action["selected_date"] = selected or None
         elif kind == "timepicker":

@@ -140,6 +140,21 @@ class Refuse:
 Outcome = Post | Update | PostToGroup | Upload | Skip | Postpone | Refuse
 
 
+Clients = Callable[[str], WebClient | None]
+"""The Web API client of a workspace, by team id; None when the app is not installed
+there now."""
+
+
+def _retry_after(failure: SlackApiError) -> timedelta | None:
+    """A rate limit's Retry-After: this workspace's row waits, others go on meanwhile."""
+    if failure.response.status_code != 429:
+        return None
+    headers = {k.lower(): v for k, v in (failure.response.headers or {}).items()}
+    value = headers.get("retry-after")
+    value = value[0] if isinstance(value, list) else value
+    return timedelta(seconds=int(value)) if str(value).isdigit() else timedelta(seconds=30)
+
+
 class Courier(Protocol):
     """The Slack side of delivery: what a row says now, and what its delivery records."""
 
@@ -307,10 +322,13 @@ class Outbox:
 
     def deliver(
         self,
-        client: WebClient,
+        clients: WebClient | Clients,
         only: Sequence[int] | None = None,
         report: RunReport | None = None,
     ) -> RunReport:
+        """Send what is due (or just `only`), each row with its workspace's client (one
+        client for all, or a function of the team id; None: not installed there now)."""
+        client_for = (lambda _team: clients) if isinstance(clients, WebClient) else clients
         report = report or RunReport()
         if only is not None and not only:
             return report
@@ -319,7 +337,7 @@ class Outbox:
             with self.sessions.begin() as session:
                 claimed = claim(session, now, self.worker, self.batch, only)
             for nudge_id in claimed:
-                self._deliver_one(client, nudge_id, now, report)
+                self._deliver_one(client_for, nudge_id, now, report)
             if not claimed:
                 return report
 
@@ -337,19 +355,22 @@ class Outbox:
             own.execute(statement)
 
     def _deliver_one(
-        self, client: WebClient, nudge_id: int, now: datetime, report: RunReport
+        self, client_for: Clients, nudge_id: int, now: datetime, report: RunReport
     ) -> None:
         with self.sessions.begin() as session:
             nudge = session.get(Nudge, nudge_id)
             if nudge is None or nudge.status != "claimed" or nudge.claimed_by != self.worker:
                 return
+            client = client_for(nudge.team_id)
             recipient = (
                 session.get(Person, nudge.recipient_id) if nudge.recipient_id is not None else None
             )
-            if nudge.recipient_id is not None and (
+            if client is None:
+                outcome: Outcome = Skip("the app is not installed in this workspace")
+            elif nudge.recipient_id is not None and (
                 recipient is None or recipient.slack_user_id is None
             ):
-                outcome: Outcome = Skip("the recipient is not in Slack")
+                outcome = Skip("the recipient is not in Slack")
             else:
                 outcome = self.courier.compose(session, nudge, recipient, now)
             kind, attempts, follow_through = nudge.kind, nudge.attempts, nudge.channel_key
@@ -367,11 +388,13 @@ class Outbox:
             logger.warning("A %s message broke a Block Kit rule: %s", kind, outcome.rule)
             self._failed(nudge_id, kind, attempts, f"{INVALID_BLOCKS}: {outcome.rule}", now, report)
             return
+        assert client is not None
         try:
             channel, ts = _perform(client, outcome)
         except SlackApiError as failure:
             error = str(failure.response.get("error", "unknown_error"))
-            self._failed(nudge_id, kind, attempts, error, now, report, follow_through)
+            wait = _retry_after(failure)
+            self._failed(nudge_id, kind, attempts, error, now, report, follow_through, wait)
             return
         except OSError as failure:
             self._failed(
@@ -404,10 +427,12 @@ class Outbox:
         now: datetime,
         report: RunReport,
         follow_through: str | None = None,
+        wait: timedelta | None = None,
     ) -> None:
         """Permanent failures are recorded with their reason and not retried; others are
-        tried again later with growing delays, a limited number of times."""
-        attempts += 1
+        tried again later with growing delays (or when Slack's Retry-After says, `wait`),
+        a limited number of times (a rate limit is not counted as an attempt)."""
+        attempts += 0 if wait else 1
         code = error.split(":", 1)[0]
         limit = MAX_FOLLOW_THROUGH_ATTEMPTS if follow_through else MAX_ATTEMPTS
         if code in PERMANENT_ERRORS or attempts >= limit:
@@ -417,7 +442,7 @@ class Outbox:
             self._record(nudge_id, status="failed", error=error[:200], attempts=attempts)
             return
         report.retried += 1
-        delay = (
+        delay = wait or (
             min(timedelta(seconds=30) * 2 ** (attempts - 1), timedelta(hours=1))
             if follow_through
             else timedelta(minutes=5 * 2**attempts)

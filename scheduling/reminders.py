@@ -23,7 +23,7 @@ from coaching import effects, relationships
 from coaching.cadence import delivery_time, zone
 from coaching.effects import Effect, Kind
 from coaching.lifecycle import State, Transition, next_state
-from scheduling.outbox import Courier, Outbox, RunReport
+from scheduling.outbox import Clients, Courier, Outbox, RunReport
 from scheduling.plan import PairFacts, plan_pair
 from storage.models import Agreement, Conversation, Nudge, Person, Relationship
 
@@ -136,11 +136,11 @@ def _expire(session: Session, relationship_id: int, now: datetime) -> list[dict[
     return []
 
 
-Coordinators = Callable[[str], Iterable[str]]
-"""A program's coordinators (Slack member ids), by team."""
+Coordinators = Callable[[Session, str], Iterable[str]]
+"""A program's coordinators (Slack member ids), by team, read in the run's session."""
 
 
-def no_coordinators(team_id: str) -> Iterable[str]:
+def no_coordinators(session: Session, team_id: str) -> Iterable[str]:
     return ()
 
 
@@ -176,7 +176,7 @@ def plan_due(
         if plan.conclude:
             team = teams[facts.relationship_id]
             owed = relationships.conclude_unrenewed(
-                session, facts.relationship_id, now, coordinators(team)
+                session, facts.relationship_id, now, coordinators(session, team)
             )
             effects.record(session, team, owed, now)
             next_at[facts.relationship_id] = now
@@ -215,7 +215,7 @@ def plan_digests(session: Session, now: datetime, coordinators: Coordinators) ->
     ).all()
     owed = 0
     for team in teams:
-        for coordinator in coordinators(team):
+        for coordinator in coordinators(session, team):
             tz = session.scalar(
                 select(Person.time_zone).where(
                     Person.team_id == team, Person.slack_user_id == coordinator
@@ -246,7 +246,7 @@ class ReminderRun:
     def __init__(
         self,
         sessions: sessionmaker[Session],
-        client: WebClient,
+        client: WebClient | Clients,
         clock: Callable[[], datetime],
         *,
         courier: Courier,

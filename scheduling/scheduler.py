@@ -13,7 +13,7 @@ from datetime import UTC
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
-from coaching import program
+from coaching import program, programs
 from coaching.clock import Clock
 from scheduling.reminders import ReminderRun
 
@@ -36,18 +36,20 @@ def run_reminders(run: ReminderRun) -> None:
         )
 
 
-def apply_retention(sessions: sessionmaker[Session], clock: Clock, months: int) -> None:
+def apply_retention(sessions: sessionmaker[Session], clock: Clock) -> None:
+    """Each program's retention, as its coordinators set it (none: keep everything)."""
     with sessions.begin() as session:
-        removed = program.apply_retention(session, clock(), months)
-    if removed:
-        logger.info("Retention: removed %d row(s) older than %d months", removed, months)
+        for team_id, settings in programs.all_settings(session).items():
+            months = settings.retention_months
+            if not months:
+                continue
+            removed = program.apply_retention(session, team_id, clock(), months)
+            if removed:
+                logger.info("Retention: removed %d row(s) older than %d months", removed, months)
 
 
 def start_scheduler(
-    run: ReminderRun,
-    interval_seconds: int = INTERVAL_SECONDS,
-    *,
-    retention_months: int | None = None,
+    run: ReminderRun, interval_seconds: int = INTERVAL_SECONDS
 ) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(
         timezone=UTC,
@@ -61,14 +63,13 @@ def start_scheduler(
         replace_existing=True,
         args=[run],
     )
-    if retention_months:
-        scheduler.add_job(
-            apply_retention,
-            "cron",
-            hour=3,
-            id=RETENTION_JOB_ID,
-            replace_existing=True,
-            args=[run.sessions, run.clock, retention_months],
-        )
+    scheduler.add_job(
+        apply_retention,
+        "cron",
+        hour=3,
+        id=RETENTION_JOB_ID,
+        replace_existing=True,
+        args=[run.sessions, run.clock],
+    )
     scheduler.start()
     return scheduler

@@ -435,6 +435,40 @@ class IdentityLink(Base):
     at: Mapped[datetime]
 
 
+class Program(Base):
+    """One workspace's program: its settings, edited by its coordinators in Slack, and
+    whether the app is installed there now."""
+
+    __tablename__ = "programs"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    coordinators: Mapped[list[str]] = mapped_column(default=list)
+    channel: Mapped[str | None] = mapped_column(String(32))
+    channel_copy: Mapped[str] = mapped_column(String(16), default="notice")
+    max_open_requests: Mapped[int] = mapped_column(Integer, default=3)
+    retention_months: Mapped[int | None] = mapped_column(Integer)
+    installed_at: Mapped[datetime | None]
+    uninstalled_at: Mapped[datetime | None]
+    """Set while the app is not installed: nothing is sent to the workspace."""
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str | None] = mapped_column(String(32))
+
+
+class ProgramChange(Base):
+    """Who changed which program setting, when, from what to what."""
+
+    __tablename__ = "program_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    changed_by: Mapped[str] = mapped_column(String(32))
+    changed_at: Mapped[datetime]
+    setting: Mapped[str] = mapped_column(String(32))
+    before: Mapped[str] = mapped_column(Text, default="")
+    after: Mapped[str] = mapped_column(Text, default="")
+
+
 class Removal(Base):
     """The record that a coordinator removed a person's data on request. It names who
     asked for the removal and when, not what was removed."""

@@ -19,10 +19,10 @@ from slack_bolt.listener import thread_runner
 from sqlalchemy import make_url, select
 
 from bot.app import DATABASE_BUSY
-from bot.runtime import Runtime
 from coaching import intros
 from coaching.intros import IntroDetails
 from handlers import ids
+from handlers.runtime import Runtime
 from handlers.views import profiles as profile_views
 from storage.db import make_engine, make_sessionmaker, migrate
 from storage.models import CoachProfile, Person, Relationship

@@ -235,7 +235,7 @@ def test_retention_deletes_old_debriefs_and_concluded_details(bot: BotHarness) -
             bot.bot.runtime.clock(),
             reason="private",
         )
-        assert apply_retention(session, later, 12) > 0
+        assert apply_retention(session, TEAM, later, 12) > 0
     with bot.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Debrief)) == 0
         ended = session.get(Relationship, ids_["active"])

@@ -56,3 +56,19 @@ def test_every_manifest_command_reaches_a_handler(
         assert response.status == 200, f"{entry['command']} has no handler"
         answered = response.body or len(bot.fake.calls) > before
         assert answered, f"{entry['command']} answered nothing"
+
+
+def test_the_manifest_asks_for_the_scopes_the_install_asks_for(manifest: dict[str, Any]) -> None:
+    from bot.settings import DEFAULT_SCOPES
+
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == set(DEFAULT_SCOPES)
+    [redirect] = manifest["oauth_config"]["redirect_urls"]
+    assert redirect.endswith("/slack/oauth_redirect")
+
+
+def test_the_manifest_subscribes_to_every_event_the_code_listens_to(
+    manifest: dict[str, Any],
+) -> None:
+    events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    assert {"app_home_opened", "app_uninstalled", "tokens_revoked", "user_change"} <= events
+    assert "message.im" in events, "coordinators send a roster file in a DM"

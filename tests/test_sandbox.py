@@ -28,12 +28,12 @@ from sqlalchemy import select
 
 import handlers.views
 from bot.server import EVENTS_PATH
+from coaching.cadence import add_months, in_working_hours
 from sandbox import demo, render, slack_requests
 from sandbox.cli import page_hosts
 from sandbox.serving import Serving
 from sandbox.web import build_page_app, content_disposition
 from sandbox.world import Sandbox, SandboxError
-from scheduling.cadence import add_months, in_working_hours
 from storage.models import Nudge, Person
 
 LEARNER = "U0LENA"
@@ -214,7 +214,9 @@ def test_the_seeded_pair_has_what_slack_would_show_them(sandbox: Sandbox) -> Non
         for c in sandbox.state(demo.COORDINATOR.user_id)["conversations"]
         if c["label"] == "#program"
     )
-    assert "Statement of mutual understanding" in texts(sandbox, demo.COORDINATOR.user_id, program)
+    assert "signed version 1 of their agreement" in texts(
+        sandbox, demo.COORDINATOR.user_id, program
+    )
 
 
 def test_the_newcomer_is_in_the_workspace_but_not_the_program(page: Page) -> None:
@@ -674,9 +676,9 @@ def test_every_element_the_bots_views_use_is_drawn_and_can_be_used(sandbox: Sand
     in an actions block, as an accessory and in an input; a confirm dialog is drawn with
     its words; and the sandbox can send Slack's action for a choice on it."""
     kinds = view_element_types()
-    assert {"button", "static_select", "users_select", "datepicker", "checkboxes"} <= kinds
+    assert {"button", "static_select", "multi_users_select", "datepicker", "checkboxes"} <= kinds
     blocks_only = {"actions", "context", "divider", "header", "input", "section", "image"}
-    names = {"U0LENA": "Lena Ortiz"}
+    names = {"U0LENA": "Lena Ortiz", "C0PROGRAM": "#program"}
     for kind in sorted(kinds - blocks_only):
         element = sample(kind)
         if kind.endswith("_input"):
@@ -692,6 +694,8 @@ def test_every_element_the_bots_views_use_is_drawn_and_can_be_used(sandbox: Sand
         choice = {
             "button": None,
             "users_select": "U0LENA",
+            "multi_users_select": ["U0LENA"],
+            "conversations_select": "C0PROGRAM",
             "datepicker": "2027-01-04",
             "checkboxes": ["one"],
             "multi_static_select": ["one"],

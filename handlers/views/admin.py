@@ -8,14 +8,20 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     ConfirmObject,
     ContextBlock,
+    ConversationSelectElement,
     HeaderBlock,
+    InputBlock,
     MarkdownTextObject,
+    Option,
+    RadioButtonsElement,
     SectionBlock,
+    UserMultiSelectElement,
 )
 from slack_sdk.models.views import View
 
 from coaching.identity import Mismatch
 from coaching.program import NOTE_LIMIT, FailedDelivery, Figures, OverduePair
+from coaching.programs import ProgramSettings
 from handlers import ids
 from handlers.views.inputs import text_input
 from handlers.views.text import counted, date_token, listed, mrkdwn
@@ -224,6 +230,88 @@ def _export_actions() -> ActionsBlock:
     return ActionsBlock(
         elements=[ButtonElement(text="Export CSV", action_id=ids.ADMIN_EXPORT, value="all")]
     )
+
+
+def settings_form(current: ProgramSettings) -> View:
+    """The program's settings, for its coordinators."""
+    copies = [
+        Option(value="notice", text="A short notice that the pair signed"),
+        Option(value="full", text="The whole agreement"),
+    ]
+    return View(
+        type="modal",
+        callback_id=ids.ADMIN_SETTINGS_VIEW,
+        title="Program settings",
+        submit="Save",
+        close="Cancel",
+        blocks=[
+            text_input(
+                "name",
+                "The program's name",
+                limit=200,
+                value=current.name,
+                optional=True,
+                multiline=False,
+            ),
+            InputBlock(
+                block_id="coordinators",
+                label="Coordinators",
+                hint="They see the program's figures, export it and change these settings. "
+                "A program always keeps at least one.",
+                element=UserMultiSelectElement(
+                    action_id=ids.INPUT, initial_users=sorted(current.coordinators) or None
+                ),
+            ),
+            InputBlock(
+                block_id="channel",
+                label="Program channel",
+                optional=True,
+                hint="Told when a pair signs. Invite the bot to it; everyone in it can read "
+                "what it gets.",
+                element=ConversationSelectElement(
+                    action_id=ids.INPUT, initial_conversation=current.channel
+                ),
+            ),
+            InputBlock(
+                block_id="channel_copy",
+                label="What the program channel gets",
+                element=RadioButtonsElement(
+                    action_id=ids.INPUT,
+                    options=copies,
+                    initial_option=next(o for o in copies if o.value == current.channel_copy),
+                ),
+            ),
+            text_input(
+                "max_open_requests",
+                "Intro requests a learner may have waiting at once",
+                limit=2,
+                value=str(current.max_open_requests),
+                multiline=False,
+            ),
+            text_input(
+                "retention_months",
+                "Delete what ended after this many months (empty: keep)",
+                limit=3,
+                value=str(current.retention_months or ""),
+                optional=True,
+                multiline=False,
+            ),
+        ],
+    )
+
+
+def settings_saved(changed: list[str]) -> str:
+    if not changed:
+        return "Nothing changed."
+    labels = {
+        "name": "the name",
+        "coordinators": "the coordinators",
+        "channel": "the program channel",
+        "channel_copy": "what the channel gets",
+        "max_open_requests": "the cap on waiting requests",
+        "retention_months": "how long to keep what ended",
+    }
+    return "Saved: " + ", ".join(labels.get(name, name) for name in changed) + ". Recorded."
 
 
 def desk(

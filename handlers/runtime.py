@@ -1,0 +1,45 @@
+"""What every listener needs besides the Slack payload, handed over in Bolt's context:
+the database, the clock, the outbox, and each program's settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from coaching import programs
+from coaching.clock import Clock
+from coaching.programs import ProgramSettings
+from scheduling.outbox import Outbox
+
+CONTEXT_KEY = "runtime"
+
+
+@dataclass(frozen=True)
+class Runtime:
+    sessions: sessionmaker[Session]
+    clock: Clock
+    outbox: Outbox
+    defaults: ProgramSettings
+    """What a program starts with (from the environment in single-workspace mode)."""
+
+    def program(self, session: Session, team_id: str) -> ProgramSettings:
+        return programs.settings_for(session, team_id, self.defaults, self.clock())
+
+    def program_of(self, team_id: str) -> ProgramSettings:
+        with self.sessions.begin() as session:
+            return self.program(session, team_id)
+
+    def is_admin(self, team_id: str, user_id: str | None) -> bool:
+        return user_id in self.program_of(team_id).coordinators
+
+    def middleware(self, context: dict[str, Any], next: Callable[[], None]) -> None:
+        """Bolt global middleware: put this runtime in every listener's context."""
+        context[CONTEXT_KEY] = self
+        next()
+
+
+def runtime_of(context: Mapping[str, Any]) -> Runtime:
+    return context[CONTEXT_KEY]
