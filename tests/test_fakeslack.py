@@ -1285,6 +1285,30 @@ def test_a_grid_workspace_names_its_enterprise_in_auth_test(fake: FakeSlack) -> 
     assert answer["is_enterprise_install"] is False
 
 
+def test_concurrent_calls_from_two_workspaces_each_land_in_their_own(
+    fake: FakeSlack, client: WebClient, county: Workspace, county_client: WebClient
+) -> None:
+    def post(sender: WebClient, channel: str, worker: int) -> None:
+        for n in range(10):
+            sender.chat_postMessage(channel=channel, text=f"{channel}-{worker}-{n}")
+
+    threads = [
+        threading.Thread(target=post, args=(sender, channel, worker))
+        for worker in range(4)
+        for sender, channel in ((client, CHANNEL), (county_client, COUNTY_CHANNEL))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    ours, theirs = fake.messages(CHANNEL), county.messages(COUNTY_CHANNEL)
+    assert len(ours) == len(theirs) == 40
+    assert all(m["text"].startswith(CHANNEL) and m["team"] == "T0TEAM" for m in ours)
+    assert all(m["text"].startswith(COUNTY_CHANNEL) and m["team"] == COUNTY for m in theirs)
+    assert {c.team_id for c in county.calls} == {COUNTY} and len(county.calls) == 40
+
+
 # -- rate limits per workspace -------------------------------------------------------------
 
 
@@ -1592,6 +1616,19 @@ def test_an_org_wide_install_has_no_team_and_reaches_no_workspace_yet(
         "team_access_not_granted"
     )
     assert grid.bot_token is None
+
+
+def test_installing_in_a_grid_workspace_names_its_enterprise(fake: FakeSlack) -> None:
+    fake.enable_oauth(CLIENT_ID, CLIENT_SECRET, [REDIRECT], org_deploy=True)
+    grid = fake.add_workspace("T0EAST", team_name="East", enterprise_id="E0STATE")
+    grid.add_user("W100", real_name="Wes Workspace")
+
+    code = query_of(fake.authorize(authorize_url(fake), "T0EAST", "W100"))["code"]
+    answer = exchange(fake, code)
+
+    assert answer["team"] == {"id": "T0EAST", "name": "East"}
+    assert answer["enterprise"] == {"id": "E0STATE", "name": "E0STATE"}
+    assert answer["is_enterprise_install"] is False and answer["access_token"] == grid.bot_token
 
 
 def test_org_wide_installs_need_a_grid_workspace_and_an_org_ready_app(
