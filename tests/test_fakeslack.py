@@ -6,20 +6,30 @@ against it mean something against Slack and against other people's emulators.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy
+from slack_bolt.oauth.oauth_flow import OAuthFlow
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.webhook import WebhookClient
 
-from sandbox.fakeslack import Call, FakeSlack
+from sandbox.fakeslack import Call, FakeSlack, OAuthPageError, Workspace
 
 TOKEN = "xoxb-fake-test-token"
 ADA, GRACE, GONE, ROBOT = "U100", "U200", "U300", "U400"
@@ -83,6 +93,21 @@ def raw_post(
             return response.status, dict(response.headers), json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), json.loads(error.read())
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def browse(url: str, form: bytes | None = None) -> tuple[int, dict[str, str], str]:
+    """What a browser gets for a GET (or a form POST) of `url`, redirects not followed."""
+    opener = urllib.request.build_opener(_NoRedirects)
+    try:
+        with opener.open(url, data=form, timeout=5) as response:
+            return response.status, dict(response.headers), response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read().decode()
 
 
 def modal(*blocks: dict[str, Any], **fields: Any) -> dict[str, Any]:
@@ -1067,3 +1092,577 @@ def test_the_server_is_quiet_and_stops_cleanly(capfd: pytest.CaptureFixture[str]
     assert capfd.readouterr().err == ""
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(url + "auth.test", timeout=2)
+
+
+# -- several workspaces --------------------------------------------------------------------
+
+COUNTY, COUNTY_TOKEN, COUNTY_BOT = "T0COUNTY", "xoxb-county-token", "UCOUNTYBOT"
+CAL, COUNTY_CHANNEL = "U900", "C900"
+
+
+@pytest.fixture
+def county(fake: FakeSlack) -> Workspace:
+    """A second workspace behind the same API, with the app installed."""
+    county = fake.add_workspace(
+        COUNTY, COUNTY_TOKEN, team_name="Travis County", bot_user_id=COUNTY_BOT
+    )
+    county.add_user(CAL, real_name="Cal Clerk", email="cal@county.example.gov")
+    county.add_channel(COUNTY_CHANNEL, members=[CAL])
+    return county
+
+
+@pytest.fixture
+def county_client(fake: FakeSlack, county: Workspace) -> WebClient:
+    return WebClient(base_url=fake.url, token=COUNTY_TOKEN)
+
+
+def test_each_token_acts_in_its_own_workspace(
+    client: WebClient, county: Workspace, county_client: WebClient
+) -> None:
+    first, second = client.auth_test(), county_client.auth_test()
+
+    assert (first["team_id"], first["user_id"]) == ("T0TEAM", "UBOT")
+    assert (second["team_id"], second["user_id"], second["team"]) == (
+        COUNTY,
+        COUNTY_BOT,
+        "Travis County",
+    )
+    assert second["bot_id"] == county.bot_id != first["bot_id"]
+    assert second["url"] == "https://travis-county.slack.com/"
+    assert county_client.team_info()["team"]["id"] == COUNTY
+    assert error_of(county_client.team_info, team="T0TEAM") == "team_not_found"
+    assert [m["id"] for m in county_client.users_list()["members"]] == [COUNTY_BOT, CAL]
+    assert county_client.users_info(user=CAL)["user"]["team_id"] == COUNTY
+
+
+def test_another_workspaces_ids_are_not_found(
+    fake: FakeSlack, client: WebClient, county_client: WebClient
+) -> None:
+    posted = client.chat_postMessage(channel=CHANNEL, text="first workspace only")["ts"]
+    home = client.views_publish(user_id=ADA, view={"type": "home", "blocks": [section("Hi")]})
+    pending = client.files_getUploadURLExternal(filename="a.txt", length=3)["file_id"]
+    modal_view = modal(section("x"))
+
+    refusals = {
+        "users.info": error_of(county_client.users_info, user=ADA),
+        "users.lookupByEmail": error_of(county_client.users_lookupByEmail, email="ada@example.gov"),
+        "conversations.open": error_of(county_client.conversations_open, users=ADA),
+        "conversations.info": error_of(county_client.conversations_info, channel=CHANNEL),
+        "conversations.members": error_of(county_client.conversations_members, channel=CHANNEL),
+        "chat.postMessage to a channel": error_of(
+            county_client.chat_postMessage, channel=CHANNEL, text="x"
+        ),
+        "chat.postMessage to a user": error_of(
+            county_client.chat_postMessage, channel=ADA, text="x"
+        ),
+        "chat.postEphemeral": error_of(
+            county_client.chat_postEphemeral, channel=COUNTY_CHANNEL, user=ADA, text="x"
+        ),
+        "chat.update": error_of(county_client.chat_update, channel=CHANNEL, ts=posted, text="x"),
+        "chat.delete": error_of(county_client.chat_delete, channel=CHANNEL, ts=posted),
+        "views.open": error_of(
+            county_client.views_open, trigger_id=fake.issue_trigger_id(), view=modal_view
+        ),
+        "views.update": error_of(
+            county_client.views_update, view_id=home["view"]["id"], view=modal_view
+        ),
+        "views.publish": error_of(
+            county_client.views_publish, user_id=ADA, view={"type": "home", "blocks": []}
+        ),
+        "files.completeUploadExternal": error_of(
+            county_client.files_completeUploadExternal, files=[{"id": pending}]
+        ),
+    }
+
+    assert refusals == {
+        "users.info": "user_not_found",
+        "users.lookupByEmail": "users_not_found",
+        "conversations.open": "user_not_found",
+        "conversations.info": "channel_not_found",
+        "conversations.members": "channel_not_found",
+        "chat.postMessage to a channel": "channel_not_found",
+        "chat.postMessage to a user": "channel_not_found",
+        "chat.postEphemeral": "user_not_in_channel",
+        "chat.update": "channel_not_found",
+        "chat.delete": "channel_not_found",
+        "views.open": "invalid_trigger_id",
+        "views.update": "not_found",
+        "views.publish": "invalid_arguments",
+        "files.completeUploadExternal": "file_not_found",
+    }
+    assert [m["text"] for m in fake.messages(CHANNEL)] == ["first workspace only"]
+
+
+def test_each_workspace_keeps_its_own_messages_homes_views_and_files(
+    fake: FakeSlack, client: WebClient, county: Workspace, county_client: WebClient
+) -> None:
+    client.chat_postMessage(channel=ADA, text="for Ada")
+    county_client.chat_postMessage(channel=CAL, text="for Cal")
+    county_client.views_publish(user_id=CAL, view={"type": "home", "blocks": [section("Cal")]})
+    opened = county_client.views_open(
+        trigger_id=county.issue_trigger_id(), view=modal(section("county modal"))
+    )["view"]
+    county_client.chat_postEphemeral(channel=COUNTY_CHANNEL, user=CAL, text="psst")
+    county_client.files_upload_v2(channel=COUNTY_CHANNEL, content=b"a,b\n", filename="r.csv")
+
+    assert [m["text"] for m in county.messages(CAL)] == ["for Cal"]
+    assert county.messages(CAL)[0]["team"] == COUNTY
+    assert county.messages(CAL)[0]["user"] == COUNTY_BOT
+    assert [m["text"] for m in fake.messages(ADA)] == ["for Ada"]
+    assert county.home(CAL)["blocks"][0]["text"]["text"] == "Cal"
+    assert fake.home(CAL) is None
+    assert opened["team_id"] == COUNTY and list(county.views) == [
+        county.home(CAL)["id"],
+        opened["id"],
+    ]
+    assert fake.views == {}
+    assert [e["text"] for e in county.ephemerals] == ["psst"] and fake.ephemerals == []
+    assert [f["name"] for f in county.files] == ["r.csv"] and fake.files == []
+
+
+def test_calls_say_which_workspace_they_acted_in(
+    fake: FakeSlack, client: WebClient, county: Workspace, county_client: WebClient
+) -> None:
+    client.auth_test()
+    county_client.auth_test()
+    slack_error(WebClient(base_url=fake.url, token="xoxb-nobody").auth_test)
+
+    assert [(call.method, call.team_id) for call in fake.calls] == [
+        ("auth.test", "T0TEAM"),
+        ("auth.test", COUNTY),
+        ("auth.test", None),
+    ]
+    assert [call.team_id for call in county.calls] == [COUNTY]
+    assert county.last("auth.test").response["team_id"] == COUNTY
+    county.reset_calls()
+    assert county.calls == [] and [call.team_id for call in fake.calls] == ["T0TEAM", None]
+
+
+def test_trigger_ids_and_response_urls_belong_to_their_workspace(
+    fake: FakeSlack, client: WebClient, county: Workspace, county_client: WebClient
+) -> None:
+    assert error_of(
+        client.views_open, trigger_id=county.issue_trigger_id(), view=modal(section("x"))
+    ) == ("invalid_trigger_id")
+
+    hook = WebhookClient(county.response_url(channel=COUNTY_CHANNEL, user=CAL))
+    assert hook.send(text="Everyone here sees this", response_type="in_channel").status_code == 200
+
+    assert [m["text"] for m in county.messages(COUNTY_CHANNEL)] == ["Everyone here sees this"]
+    assert county.messages(COUNTY_CHANNEL)[0]["user"] == COUNTY_BOT
+    assert fake.last("response_url").team_id == COUNTY
+
+
+def test_user_and_channel_ids_are_unique_across_workspaces_but_grid_members_share_theirs(
+    fake: FakeSlack, county: Workspace
+) -> None:
+    with pytest.raises(ValueError, match="in workspace T0TEAM"):
+        county.add_user(ADA, real_name="Ada again")
+    with pytest.raises(ValueError, match="in workspace T0TEAM"):
+        county.add_channel(CHANNEL)
+    with pytest.raises(ValueError, match="already"):
+        fake.add_workspace(COUNTY, "xoxb-another")
+    with pytest.raises(ValueError, match="another workspace"):
+        fake.add_workspace("T0THIRD", COUNTY_TOKEN)
+    east = fake.add_workspace("T0EAST", "xoxb-east", enterprise_id="E0STATE")
+    west = fake.add_workspace("T0WEST", "xoxb-west", enterprise_id="E0STATE")
+
+    east.add_user("W100", real_name="Grid Member")
+    west.add_user("W100", real_name="Grid Member")
+
+    assert fake.workspace("T0WEST").messages("W100") == []
+    assert east.dm_channel("W100") != west.dm_channel("W100")
+    with pytest.raises(KeyError):
+        fake.workspace("T0NOWHERE")
+
+
+def test_a_grid_workspace_names_its_enterprise_in_auth_test(fake: FakeSlack) -> None:
+    fake.add_workspace("T0EAST", "xoxb-east", enterprise_id="E0STATE")
+
+    answer = WebClient(base_url=fake.url, token="xoxb-east").auth_test()
+
+    assert (answer["team_id"], answer["enterprise_id"]) == ("T0EAST", "E0STATE")
+    assert answer["is_enterprise_install"] is False
+
+
+def test_concurrent_calls_from_two_workspaces_each_land_in_their_own(
+    fake: FakeSlack, client: WebClient, county: Workspace, county_client: WebClient
+) -> None:
+    def post(sender: WebClient, channel: str, worker: int) -> None:
+        for n in range(10):
+            sender.chat_postMessage(channel=channel, text=f"{channel}-{worker}-{n}")
+
+    threads = [
+        threading.Thread(target=post, args=(sender, channel, worker))
+        for worker in range(4)
+        for sender, channel in ((client, CHANNEL), (county_client, COUNTY_CHANNEL))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    ours, theirs = fake.messages(CHANNEL), county.messages(COUNTY_CHANNEL)
+    assert len(ours) == len(theirs) == 40
+    assert all(m["text"].startswith(CHANNEL) and m["team"] == "T0TEAM" for m in ours)
+    assert all(m["text"].startswith(COUNTY_CHANNEL) and m["team"] == COUNTY for m in theirs)
+    assert {c.team_id for c in county.calls} == {COUNTY} and len(county.calls) == 40
+
+
+# -- rate limits per workspace -------------------------------------------------------------
+
+
+def test_one_workspace_is_rate_limited_while_the_other_goes_through(
+    fake: FakeSlack, client: WebClient, county: Workspace, county_client: WebClient
+) -> None:
+    county.fail_next("chat.postMessage", retry_after=30, times=2)
+
+    limited = [slack_error(county_client.chat_postMessage, channel=CAL, text="x") for _ in "ab"]
+    meanwhile = client.chat_postMessage(channel=ADA, text="not held up")
+
+    assert [(e.response.status_code, e.response.headers["Retry-After"]) for e in limited] == [
+        (429, "30")
+    ] * 2
+    assert meanwhile["ok"] and [c.http_status for c in fake.calls_to("chat.postMessage")] == [
+        429,
+        429,
+        200,
+    ]
+    assert county_client.chat_postMessage(channel=CAL, text="now")["ok"]
+
+
+def test_fail_next_on_the_fake_fails_the_next_call_from_any_workspace(
+    fake: FakeSlack, client: WebClient, county_client: WebClient
+) -> None:
+    fake.fail_next("users.info", status=503)
+
+    assert slack_error(county_client.users_info, user=CAL).response.status_code == 503
+    assert client.users_info(user=ADA)["ok"] and county_client.users_info(user=CAL)["ok"]
+
+
+def test_per_minute_rate_limits_are_counted_in_each_workspace(clock: ManualClock) -> None:
+    with FakeSlack(bot_token=TOKEN, clock=clock, rate_limits={"chat.postMessage": 1}) as limited:
+        limited.add_user(ADA, real_name="Ada")
+        limited.add_workspace(COUNTY, COUNTY_TOKEN).add_user(CAL, real_name="Cal")
+        first = WebClient(base_url=limited.url, token=TOKEN)
+        second = WebClient(base_url=limited.url, token=COUNTY_TOKEN)
+
+        assert first.chat_postMessage(channel=ADA, text="1")["ok"]
+        assert second.chat_postMessage(channel=CAL, text="1")["ok"]
+        error = slack_error(first.chat_postMessage, channel=ADA, text="2")
+        assert (error.response.status_code, error.response.headers["Retry-After"]) == (429, "60")
+
+
+# -- installing with OAuth v2 --------------------------------------------------------------
+
+CLIENT_ID, CLIENT_SECRET = "1234.5678", "client-secret-value"
+REDIRECT = "https://bot.example.gov/slack/oauth_redirect"
+NEW_TEAM, INSTALLER = "T0NEWCOUNTY", "U500"
+SCOPES = "chat:write,commands,users:read"
+
+
+@pytest.fixture
+def newcomer(fake: FakeSlack) -> Workspace:
+    """A workspace where the app is not installed yet, and the app ready for OAuth."""
+    fake.enable_oauth(CLIENT_ID, CLIENT_SECRET, [REDIRECT])
+    workspace = fake.add_workspace(NEW_TEAM, team_name="New County")
+    workspace.add_user(INSTALLER, real_name="Ines Installer")
+    return workspace
+
+
+def authorize_url(fake: FakeSlack, **params: str) -> str:
+    query = {"client_id": CLIENT_ID, "scope": SCOPES, "state": "s-1", **params}
+    return fake.authorize_url + "?" + urllib.parse.urlencode(query)
+
+
+def query_of(url: str) -> dict[str, str]:
+    return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
+
+
+def exchange(fake: FakeSlack, code: str, **fields: Any) -> Any:
+    client = WebClient(base_url=fake.url)
+    fields = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, **fields}
+    return client.oauth_v2_access(code=code, **fields)
+
+
+def bolt_oauth(fake: FakeSlack, tmp_path: Path) -> tuple[OAuthFlow, SQLAlchemyInstallationStore]:
+    """Bolt's OAuth flow for the app, with slack_sdk's SQLAlchemy stores on SQLite."""
+    engine = sqlalchemy.create_engine(f"sqlite:///{tmp_path / 'oauth.db'}")
+    installations = SQLAlchemyInstallationStore(CLIENT_ID, engine)
+    installations.create_tables()
+    states = SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine)
+    states.metadata.create_all(engine)
+    settings = OAuthSettings(
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        scopes=SCOPES.split(","),
+        user_scopes=[],
+        redirect_uri=REDIRECT,
+        authorization_url=fake.authorize_url,
+        install_page_rendering_enabled=False,
+        installation_store=installations,
+        state_store=states,
+    )
+    return OAuthFlow(client=WebClient(base_url=fake.url), settings=settings), installations
+
+
+def test_bolts_oauth_flow_installs_the_app_in_another_workspace(
+    fake: FakeSlack, newcomer: Workspace, tmp_path: Path
+) -> None:
+    flow, installations = bolt_oauth(fake, tmp_path)
+
+    start = flow.handle_installation(BoltRequest(body="", query="", headers={}))
+    redirect = fake.authorize(start.headers["location"][0], NEW_TEAM, INSTALLER)
+    cookie = start.headers["set-cookie"][0].split(";")[0]
+    callback = BoltRequest(
+        body="", query=urllib.parse.urlsplit(redirect).query, headers={"cookie": cookie}
+    )
+    done = flow.handle_callback(callback)
+
+    assert start.status == 302 and redirect.startswith(REDIRECT + "?code=")
+    assert done.status == 200, done.body
+    installation = installations.find_installation(enterprise_id=None, team_id=NEW_TEAM)
+    assert installation is not None
+    assert installation.bot_token == newcomer.bot_token
+    assert installation.bot_token.startswith("xoxb-")
+    assert (installation.bot_user_id, installation.bot_id) == (
+        newcomer.bot_user_id,
+        newcomer.bot_id,
+    )
+    assert (installation.user_id, installation.app_id) == (INSTALLER, fake.app_id)
+    assert installation.bot_scopes == SCOPES.split(",")
+    assert (installation.team_name, installation.enterprise_id) == ("New County", None)
+    installed = WebClient(base_url=fake.url, token=installation.bot_token)
+    answer = installed.auth_test()
+    assert answer["team_id"] == NEW_TEAM and answer.headers["x-oauth-scopes"] == SCOPES
+    assert installed.chat_postMessage(channel=INSTALLER, text="Thanks for installing")["ok"]
+    assert [m["text"] for m in newcomer.messages(INSTALLER)] == ["Thanks for installing"]
+
+
+def test_oauth_v2_access_answers_what_slack_documents(fake: FakeSlack, newcomer: Workspace) -> None:
+    redirect = fake.authorize(authorize_url(fake), NEW_TEAM, INSTALLER)
+
+    answer = exchange(fake, query_of(redirect)["code"]).data
+
+    assert answer == {
+        "ok": True,
+        "app_id": fake.app_id,
+        "authed_user": {"id": INSTALLER},
+        "scope": SCOPES,
+        "token_type": "bot",
+        "access_token": newcomer.bot_token,
+        "bot_user_id": newcomer.bot_user_id,
+        "team": {"id": NEW_TEAM, "name": "New County"},
+        "enterprise": None,
+        "is_enterprise_install": False,
+    }
+    assert query_of(redirect)["state"] == "s-1"
+    assert fake.last("oauth.v2.access").team_id is None
+
+
+def test_cancel_sends_the_browser_back_with_access_denied(
+    fake: FakeSlack, newcomer: Workspace
+) -> None:
+    redirect = fake.authorize(authorize_url(fake), NEW_TEAM, INSTALLER, allow=False)
+
+    assert redirect.startswith(REDIRECT + "?")
+    assert query_of(redirect) == {"error": "access_denied", "state": "s-1"}
+    assert newcomer.bot_token is None
+
+
+def test_a_code_is_exchanged_once_and_within_ten_minutes(
+    fake: FakeSlack, newcomer: Workspace, clock: ManualClock
+) -> None:
+    first = query_of(fake.authorize(authorize_url(fake), NEW_TEAM, INSTALLER))["code"]
+    assert exchange(fake, first)["ok"]
+    stale = query_of(fake.authorize(authorize_url(fake), NEW_TEAM, INSTALLER))["code"]
+    clock.advance(600)
+    on_time = query_of(fake.authorize(authorize_url(fake), NEW_TEAM, INSTALLER))["code"]
+    clock.advance(1)
+
+    assert error_of(exchange, fake, first) == "invalid_code"
+    assert error_of(exchange, fake, stale) == "invalid_code"
+    assert error_of(exchange, fake, "1.2.not-a-code") == "invalid_code"
+    assert exchange(fake, on_time)["ok"]
+
+
+def test_oauth_v2_access_checks_the_client_and_the_redirect_uri(
+    fake: FakeSlack, newcomer: Workspace
+) -> None:
+    def code(**params: str) -> str:
+        return query_of(fake.authorize(authorize_url(fake, **params), NEW_TEAM, INSTALLER))["code"]
+
+    with_redirect = code(redirect_uri=REDIRECT)
+
+    assert error_of(exchange, fake, code(), client_id="9999.9999") == "invalid_client_id"
+    assert error_of(exchange, fake, code(), client_secret="wrong") == "bad_client_secret"
+    assert error_of(exchange, fake, code(), redirect_uri=REDIRECT + "/other") == (
+        "bad_redirect_uri"
+    )
+    assert error_of(exchange, fake, code(), grant_type="refresh_token") == ("invalid_refresh_token")
+    assert exchange(fake, with_redirect)["ok"], "one Redirect URL: it may be left out"
+    fake.enable_oauth(CLIENT_ID, CLIENT_SECRET, [REDIRECT, REDIRECT + "/second"])
+    sent_second = code(redirect_uri=REDIRECT + "/second")
+    assert error_of(exchange, fake, sent_second) == "bad_redirect_uri"
+    assert exchange(fake, sent_second, redirect_uri=REDIRECT + "/second")["ok"]
+
+
+def test_client_credentials_may_come_as_form_fields(fake: FakeSlack, newcomer: Workspace) -> None:
+    code = query_of(fake.authorize(authorize_url(fake), NEW_TEAM, INSTALLER))["code"]
+    form = urllib.parse.urlencode(
+        {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "code": code}
+    ).encode()
+
+    status, _, answer = raw_post(
+        fake.url + "oauth.v2.access", form, {"Content-Type": "application/x-www-form-urlencoded"}
+    )
+
+    assert (status, answer["ok"], answer["team"]["id"]) == (200, True, NEW_TEAM)
+
+
+@pytest.mark.parametrize(
+    ("params", "page"),
+    [
+        ({"client_id": "9999.9999"}, "Invalid client_id parameter"),
+        (
+            {"redirect_uri": "https://evil.example/steal"},
+            "redirect_uri did not match any configured URIs",
+        ),
+        ({"scope": ""}, "Invalid permissions requested"),
+        ({"scope": "chat:write,Not A Scope"}, "Invalid permissions requested"),
+    ],
+)
+def test_slack_shows_an_error_page_instead_of_redirecting(
+    fake: FakeSlack, newcomer: Workspace, params: dict[str, str], page: str
+) -> None:
+    url = authorize_url(fake, **params)
+
+    with pytest.raises(OAuthPageError, match=page):
+        fake.authorize(url, NEW_TEAM, INSTALLER)
+    status, headers, body = browse(url)
+    assert (status, "Location" in headers) == (400, False)
+    assert page in html.unescape(body)
+
+
+def test_the_authorize_page_asks_and_redirects_like_slack(
+    fake: FakeSlack, newcomer: Workspace
+) -> None:
+    url = authorize_url(fake, redirect_uri=REDIRECT)
+
+    status, _, page = browse(url)
+    form = {
+        "authorize_url": html.unescape(re.search(r'name="authorize_url" value="([^"]*)"', page)[1]),
+        "member": f"{NEW_TEAM} {INSTALLER}",
+        "decision": "allow",
+    }
+    allowed = browse(fake.authorize_url, urllib.parse.urlencode(form).encode())
+    cancelled = browse(
+        fake.authorize_url, urllib.parse.urlencode({**form, "decision": "cancel"}).encode()
+    )
+
+    assert status == 200 and "Ines Installer in New County" in page and "Allow" in page
+    assert allowed[0] == 302 and exchange(fake, query_of(allowed[1]["Location"])["code"])["ok"]
+    assert cancelled[0] == 302 and query_of(cancelled[1]["Location"])["error"] == "access_denied"
+
+
+def test_installing_again_keeps_the_token_and_adds_scopes(
+    fake: FakeSlack, newcomer: Workspace
+) -> None:
+    first = exchange(
+        fake, query_of(fake.authorize(authorize_url(fake), NEW_TEAM, INSTALLER))["code"]
+    )
+    more = authorize_url(fake, scope="chat:write,im:history")
+    again = exchange(fake, query_of(fake.authorize(more, NEW_TEAM, INSTALLER))["code"])
+
+    assert again["access_token"] == first["access_token"]
+    assert again["scope"] == SCOPES + ",im:history"
+
+
+def test_authorize_is_only_for_people_of_the_workspace_and_bot_scopes(
+    fake: FakeSlack, newcomer: Workspace
+) -> None:
+    with pytest.raises(ValueError, match="not a person"):
+        fake.authorize(authorize_url(fake), NEW_TEAM, ADA)
+    with pytest.raises(ValueError, match="not a person"):
+        fake.authorize(authorize_url(fake), NEW_TEAM, newcomer.bot_user_id)
+    with pytest.raises(NotImplementedError, match="user tokens"):
+        fake.authorize(authorize_url(fake, user_scope="search:read"), NEW_TEAM, INSTALLER)
+    with pytest.raises(ValueError, match="not this fake's"):
+        fake.authorize("https://slack.com/oauth/v2/authorize?client_id=1", NEW_TEAM, INSTALLER)
+
+
+def test_an_org_wide_install_has_no_team_and_reaches_no_workspace_yet(
+    fake: FakeSlack, tmp_path: Path
+) -> None:
+    fake.enable_oauth(CLIENT_ID, CLIENT_SECRET, [REDIRECT], org_deploy=True)
+    grid = fake.add_workspace(
+        "T0EAST", team_name="East", enterprise_id="E0STATE", enterprise_name="State Association"
+    )
+    grid.add_user("W100", real_name="Olive Orgadmin")
+    flow, _ = bolt_oauth(fake, tmp_path)
+    code = query_of(fake.authorize(authorize_url(fake), "T0EAST", "W100", org_wide=True))["code"]
+
+    installation = flow.run_installation(code)
+
+    assert installation is not None and installation.is_enterprise_install is True
+    assert (installation.team_id, installation.enterprise_id) == (None, "E0STATE")
+    assert installation.enterprise_name == "State Association"
+    assert installation.enterprise_url == "https://state-association.enterprise.slack.com/"
+    answer = fake.last("oauth.v2.access").response
+    assert (answer["team"], answer["is_enterprise_install"]) == (None, True)
+    assert answer["enterprise"] == {"id": "E0STATE", "name": "State Association"}
+    org_client = WebClient(base_url=fake.url, token=installation.bot_token)
+    assert error_of(org_client.chat_postMessage, channel="W100", text="hi") == (
+        "team_access_not_granted"
+    )
+    assert grid.bot_token is None
+
+
+def test_installing_in_a_grid_workspace_names_its_enterprise(fake: FakeSlack) -> None:
+    fake.enable_oauth(CLIENT_ID, CLIENT_SECRET, [REDIRECT], org_deploy=True)
+    grid = fake.add_workspace("T0EAST", team_name="East", enterprise_id="E0STATE")
+    grid.add_user("W100", real_name="Wes Workspace")
+
+    code = query_of(fake.authorize(authorize_url(fake), "T0EAST", "W100"))["code"]
+    answer = exchange(fake, code)
+
+    assert answer["team"] == {"id": "T0EAST", "name": "East"}
+    assert answer["enterprise"] == {"id": "E0STATE", "name": "E0STATE"}
+    assert answer["is_enterprise_install"] is False and answer["access_token"] == grid.bot_token
+
+
+def test_org_wide_installs_need_a_grid_workspace_and_an_org_ready_app(
+    fake: FakeSlack, newcomer: Workspace
+) -> None:
+    grid = fake.add_workspace("T0EAST", enterprise_id="E0STATE")
+    grid.add_user("W100", real_name="Olive Orgadmin")
+
+    with pytest.raises(ValueError, match="org-ready app"):
+        fake.authorize(authorize_url(fake), NEW_TEAM, INSTALLER, org_wide=True)
+    with pytest.raises(ValueError, match="org-ready app"):
+        fake.authorize(authorize_url(fake), "T0EAST", "W100", org_wide=True)
+
+
+# -- uninstalling --------------------------------------------------------------------------
+
+
+def test_uninstalled_tokens_are_account_inactive_then_invalid_after_a_new_install(
+    fake: FakeSlack, client: WebClient, county: Workspace, county_client: WebClient
+) -> None:
+    fake.enable_oauth(CLIENT_ID, CLIENT_SECRET, [REDIRECT])
+
+    county.uninstall()
+
+    assert error_of(county_client.auth_test) == "account_inactive"
+    assert error_of(county_client.chat_postMessage, channel=CAL, text="x") == "account_inactive"
+    assert [(c.method, c.error) for c in county.calls][-1] == (
+        "chat.postMessage",
+        "account_inactive",
+    )
+    assert client.chat_postMessage(channel=ADA, text="the other workspace is fine")["ok"]
+    assert county.bot_token is None
+    code = query_of(fake.authorize(authorize_url(fake), COUNTY, CAL))["code"]
+    reinstalled = exchange(fake, code)["access_token"]
+    assert reinstalled != COUNTY_TOKEN and county.bot_token == reinstalled
+    assert error_of(county_client.auth_test) == "invalid_auth"
+    assert WebClient(base_url=fake.url, token=reinstalled).auth_test()["team_id"] == COUNTY

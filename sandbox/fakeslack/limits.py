@@ -81,3 +81,6 @@ RESPONSE_URL_TTL_SECONDS: Final = 30 * 60.0
 RESPONSE_URL_USES: Final = 5
 
 RATE_LIMIT_WINDOW_SECONDS: Final = 60.0
+
+OAUTH_CODE_TTL_SECONDS: Final = 10 * 60.0
+"""An OAuth code from /oauth/v2/authorize can be exchanged once, within ten minutes."""

@@ -7,6 +7,12 @@ Block Kit's limits and schemas; methods that Slack only accepts form-encoded ign
 body, and a token is only read from the Authorization header or a form field. `fail_next`
 and `rate_limits` make a method answer 429 with Retry-After, or a server error.
 
+Like Slack behind its one API URL, it hosts several workspaces side by side
+(`add_workspace`): each call acts only inside the workspace of the token it carries, so
+another workspace's users, channels, views, messages and files do not exist for it. The
+app can be installed with OAuth v2 (`enable_oauth`, `authorize`, oauth.v2.access) and
+uninstalled (`uninstall`), after which its tokens answer as Slack's do.
+
 Where Slack's documentation names no error for a case, the closest documented one is used
 and the choice is written next to the code.
 """
@@ -19,16 +25,18 @@ import contextlib
 import copy
 import email.parser
 import email.policy
+import functools
 import itertools
 import json
 import math
+import re
 import secrets
 import sys
 import threading
 import time
 import traceback
 import urllib.parse
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -39,11 +47,23 @@ from .blockkit import validate_message_blocks, validate_view, with_defaults
 from .limits import (
     MAX_CHARS,
     MAX_ITEMS,
+    OAUTH_CODE_TTL_SECONDS,
     RATE_LIMIT_WINDOW_SECONDS,
     RESPONSE_URL_TTL_SECONDS,
     RESPONSE_URL_USES,
     TRIGGER_TTL_SECONDS,
     VIEW_PAYLOAD_BYTES,
+)
+from .oauth import (
+    AUTHORIZE_PATH,
+    AuthorizeRequest,
+    OAuthApp,
+    OAuthPageError,
+    client_credentials,
+    consent_page,
+    error_page,
+    parse_authorize,
+    with_query,
 )
 
 JSON_ENCODED_ARGS = ("blocks", "attachments", "view", "files", "user_ids", "metadata")
@@ -58,6 +78,7 @@ JSON_BODY_METHODS = frozenset(
         "chat.delete",
         "conversations.open",
         "files.completeUploadExternal",
+        "oauth.v2.access",
         "views.open",
         "views.push",
         "views.update",
@@ -71,6 +92,13 @@ APP_LEVEL_METHODS = frozenset({"apps.connections.open"})
 """Methods that take an app-level token (xapp-) and no other, read from the Authorization
 header only: Slack's reference for apps.connections.open says a token passed as a POST
 parameter is an error."""
+
+CLIENT_AUTH_METHODS = frozenset({"oauth.v2.access"})
+"""Methods authenticated by the app's client_id and client_secret (HTTP Basic or form
+fields) rather than a token."""
+
+APP_NAME = "Sounding Board"
+"""The app's name, which its bot user has in every workspace."""
 
 SERVER_ERRORS = {500: "internal_error", 502: "fatal_error", 503: "service_unavailable"}
 TIMEZONE_LABELS = {
@@ -125,6 +153,11 @@ class Call:
     error: str | None
     http_status: int
     response: dict[str, Any]
+    team_id: str | None = None
+    """The workspace of the bot token the call carried (one Slack refused as revoked
+    too), or of its response_url; None for a call with no token Slack knows, with an
+    org-wide token, or with the app's own credentials (oauth.v2.access,
+    apps.connections.open)."""
 
 
 @dataclass
@@ -176,6 +209,69 @@ class _Upload:
 
 
 @dataclass
+class _Workspace:
+    """One workspace (a Slack team) and everything in it the app can see."""
+
+    team_id: str
+    team_name: str
+    team_domain: str
+    bot_user_id: str
+    bot_id: str
+    enterprise_id: str | None = None
+    enterprise_name: str | None = None
+    bot_token: str | None = None
+    """The app's bot token here while it is installed."""
+    scopes: tuple[str, ...] | None = None
+    """The bot token's scopes when known (answered in the `x-oauth-scopes` header)."""
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    conversations: dict[str, _Conversation] = field(default_factory=dict)
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)
+    stacks: list[list[str]] = field(default_factory=list)
+    homes: dict[str, str] = field(default_factory=dict)
+    triggers: dict[str, _Trigger] = field(default_factory=dict)
+    response_urls: dict[str, _ResponseUrl] = field(default_factory=dict)
+    uploads: dict[str, _Upload] = field(default_factory=dict)
+    files: list[dict[str, Any]] = field(default_factory=list)
+    ephemerals: list[dict[str, Any]] = field(default_factory=list)
+    failures: dict[str, list[_Failure]] = field(default_factory=dict)
+    recent: dict[str, list[float]] = field(default_factory=dict)
+
+
+@dataclass
+class _OrgInstall:
+    """The app installed across an Enterprise Grid organization (an org-wide install)."""
+
+    enterprise_id: str
+    enterprise_name: str
+    token: str
+    bot_user_id: str
+    bot_id: str
+    scopes: tuple[str, ...]
+
+
+@dataclass
+class _Grant:
+    """What a bot token opens: one workspace, or (org-wide) an enterprise."""
+
+    team_id: str | None
+    enterprise_id: str | None = None
+    refused: str | None = None
+    """The error Slack answers once the token no longer works."""
+
+
+@dataclass
+class _Code:
+    """A one-use OAuth code, issued when a person allowed the app's install."""
+
+    request: AuthorizeRequest
+    team_id: str
+    user_id: str
+    org_wide: bool
+    issued: float
+    used: bool = False
+
+
+@dataclass
 class _Request:
     verb: str
     path: str
@@ -198,8 +294,38 @@ def _decode_json_args(args: dict[str, Any]) -> dict[str, Any]:
     return args
 
 
+def _field(holder: str, name: str, doc: str) -> property:
+    """Field `name` of the workspace at attribute `holder`: `_ws`, the one a call or
+    helper is acting in, or a Workspace's `state`."""
+    return property(lambda owner: getattr(getattr(owner, holder), name), doc=doc)
+
+
 class FakeSlack:
-    """The fake Slack workspace and its Web API, served on 127.0.0.1 while started."""
+    """Slack's Web API, served on 127.0.0.1 while started, with the workspaces behind it.
+
+    The constructor makes the first workspace, with the app installed under `bot_token`;
+    `add_workspace` adds more. Outside a call, the workspace helpers here (`add_user`,
+    `messages`, `issue_trigger_id`, ...) act in that first workspace; `workspace(team_id)`
+    gives a `Workspace` whose helpers act in another. `calls` holds every call made to the
+    API, each with its `team_id`.
+    """
+
+    team_id = _field("_ws", "team_id", "The workspace's team id.")
+    team_name = _field("_ws", "team_name", "The workspace's name.")
+    team_domain = _field("_ws", "team_domain", "The workspace's domain (<domain>.slack.com).")
+    bot_token = _field("_ws", "bot_token", "The app's bot token there, None while not installed.")
+    bot_user_id = _field("_ws", "bot_user_id", "The app's bot user there.")
+    bot_id = _field("_ws", "bot_id", "The app's bot id there.")
+    _users = _field("_ws", "users", "Members, by user id.")
+    _conversations = _field("_ws", "conversations", "Channels, DMs and group DMs, by id.")
+    _views = _field("_ws", "views", "Modals and Home tabs, by view id.")
+    _stacks = _field("_ws", "stacks", "Modal stacks, each a list of view ids, oldest first.")
+    _homes = _field("_ws", "homes", "Home tab view ids, by user id.")
+    _triggers = _field("_ws", "triggers", "trigger_ids issued with interactions.")
+    _response_urls = _field("_ws", "response_urls", "response_urls issued, by key.")
+    _uploads = _field("_ws", "uploads", "files.getUploadURLExternal uploads, by file id.")
+    _files = _field("_ws", "files", "Completed uploads.")
+    _ephemerals = _field("_ws", "ephemerals", "Ephemeral messages shown.")
 
     def __init__(
         self,
@@ -214,30 +340,22 @@ class FakeSlack:
         bot_id: str = "B0SOUNDING",
         app_id: str = "A0SOUNDING",
     ) -> None:
-        self.team_id = team_id
-        self.bot_token = bot_token
-        self.bot_user_id = bot_user_id
         self.clock = clock
         self.rate_limits = dict(rate_limits or {})
-        self.team_name = team_name
-        self.team_domain = team_domain
-        self.bot_id = bot_id
+        """Calls allowed per method per minute, in each workspace (Slack's limits are
+        per app per workspace)."""
         self.app_id = app_id
         self._lock = threading.RLock()
+        self._local = threading.local()
+        self._workspaces: dict[str, _Workspace] = {}
+        self._grants: dict[str, _Grant] = {}
+        self._orgs: dict[str, _OrgInstall] = {}
+        self._oauth: OAuthApp | None = None
+        self._codes: dict[str, _Code] = {}
         self._calls: list[Call] = []
         self._errors: list[str] = []
-        self._users: dict[str, dict[str, Any]] = {}
-        self._conversations: dict[str, _Conversation] = {}
-        self._views: dict[str, dict[str, Any]] = {}
-        self._stacks: list[list[str]] = []
-        self._homes: dict[str, str] = {}
-        self._triggers: dict[str, _Trigger] = {}
-        self._response_urls: dict[str, _ResponseUrl] = {}
         self._failures: dict[str, list[_Failure]] = {}
         self._recent: dict[str, list[float]] = {}
-        self._uploads: dict[str, _Upload] = {}
-        self._files: list[dict[str, Any]] = []
-        self._ephemerals: list[dict[str, Any]] = []
         self._ids = itertools.count(1)
         self._epoch = int(time.time())
         self._ts = itertools.count(1)
@@ -265,8 +383,16 @@ class FakeSlack:
             "files.getUploadURLExternal": self._files_get_upload_url_external,
             "files.completeUploadExternal": self._files_complete_upload_external,
             "apps.connections.open": self._apps_connections_open,
+            "oauth.v2.access": self._oauth_v2_access,
         }
-        self.add_user(bot_user_id, real_name="Sounding Board", is_bot=True)
+        self._first = self._new_workspace(
+            team_id,
+            bot_token,
+            team_name=team_name,
+            team_domain=team_domain,
+            bot_user_id=bot_user_id,
+            bot_id=bot_id,
+        )
 
     # -- life cycle -------------------------------------------------------------------
 
@@ -310,6 +436,110 @@ class FakeSlack:
     def url(self) -> str:
         """The Web API base URL, for `WebClient(base_url=...)`."""
         return self.root + "api/"
+
+    # -- workspaces -------------------------------------------------------------------
+
+    def add_workspace(
+        self,
+        team_id: str,
+        bot_token: str | None = None,
+        *,
+        team_name: str | None = None,
+        team_domain: str | None = None,
+        bot_user_id: str | None = None,
+        bot_id: str | None = None,
+        enterprise_id: str | None = None,
+        enterprise_name: str | None = None,
+        scopes: Iterable[str] | None = None,
+    ) -> Workspace:
+        """Another workspace behind the same API. With `bot_token` the app is installed
+        there already; without, it is installed by OAuth (`enable_oauth`, `authorize`).
+        `enterprise_id` puts the workspace in an Enterprise Grid organization."""
+        with self._lock:
+            workspace = self._new_workspace(
+                team_id,
+                bot_token,
+                team_name=team_name or team_id,
+                team_domain=team_domain or _slug(team_name or team_id),
+                bot_user_id=bot_user_id or self._new_id("U"),
+                bot_id=bot_id or self._new_id("B"),
+                enterprise_id=enterprise_id,
+                enterprise_name=enterprise_name or enterprise_id,
+                scopes=scopes,
+            )
+            return Workspace(self, workspace)
+
+    def workspace(self, team_id: str) -> Workspace:
+        """The workspace `team_id`, to set up and inspect."""
+        with self._lock:
+            found = self._workspaces.get(team_id)
+            if found is None:
+                raise KeyError(f"no workspace {team_id}; add it with add_workspace")
+            return Workspace(self, found)
+
+    def _new_workspace(
+        self,
+        team_id: str,
+        bot_token: str | None,
+        *,
+        team_name: str,
+        team_domain: str,
+        bot_user_id: str,
+        bot_id: str,
+        enterprise_id: str | None = None,
+        enterprise_name: str | None = None,
+        scopes: Iterable[str] | None = None,
+    ) -> _Workspace:
+        if team_id in self._workspaces:
+            raise ValueError(f"there is a workspace {team_id} already")
+        if bot_token is not None and bot_token in self._grants:
+            raise ValueError("that bot token belongs to another workspace")
+        workspace = _Workspace(
+            team_id=team_id,
+            team_name=team_name,
+            team_domain=team_domain,
+            bot_user_id=bot_user_id,
+            bot_id=bot_id,
+            enterprise_id=enterprise_id,
+            enterprise_name=enterprise_name,
+            bot_token=bot_token,
+            scopes=tuple(scopes) if scopes is not None else None,
+        )
+        self._workspaces[team_id] = workspace
+        if bot_token is not None:
+            self._grants[bot_token] = _Grant(team_id=team_id)
+        with self._inside(workspace):
+            self.add_user(bot_user_id, real_name=APP_NAME, is_bot=True)
+        return workspace
+
+    @property
+    def _ws(self) -> _Workspace:
+        """The workspace being acted in: a call's (set while it is answered, in its
+        thread), a `Workspace` helper's, or else the first one."""
+        return getattr(self._local, "workspace", None) or self._first
+
+    @contextlib.contextmanager
+    def _inside(self, workspace: _Workspace | None) -> Iterator[None]:
+        """Act in `workspace` in this thread until the block ends (None: in no workspace
+        in particular, so `calls` and `fail_next` are the whole API's)."""
+        previous = getattr(self._local, "workspace", None)
+        self._local.workspace = workspace
+        try:
+            yield
+        finally:
+            self._local.workspace = previous
+
+    def _check_unique(self, kind: str, item_id: str, *, grid_shared: bool = False) -> None:
+        """Slack's user and channel ids are unique across workspaces (an Enterprise Grid
+        org's members keep one id in each of its workspaces): refuse a test set-up that
+        would let a call succeed in the wrong workspace."""
+        here = self._ws
+        for other in self._workspaces.values():
+            if other is here or item_id not in getattr(other, kind):
+                continue
+            if grid_shared and here.enterprise_id and here.enterprise_id == other.enterprise_id:
+                continue
+            raise ValueError(f"{item_id} is in workspace {other.team_id} already")
 
     # -- the workspace ----------------------------------------------------------------
 
@@ -384,6 +614,7 @@ class FakeSlack:
             "who_can_share_contact_card": "EVERYONE",
         }
         with self._lock:
+            self._check_unique("users", user_id, grid_shared=True)
             self._users[user_id] = user
         return user
 
@@ -399,6 +630,7 @@ class FakeSlack:
     ) -> None:
         """Add a public (or private) channel; the bot is a member unless told otherwise."""
         with self._lock:
+            self._check_unique("conversations", channel_id)
             joined = set(members) | ({self.bot_user_id} if bot_member else set())
             self._conversations[channel_id] = _Conversation(
                 id=channel_id,
@@ -459,7 +691,7 @@ class FakeSlack:
         is posted there; with `message_ts` replace_original and delete_original act on
         that message."""
         with self._lock:
-            key = f"T{next(self._ids):08d}/{secrets.token_hex(12)}"
+            key = f"{self.team_id}/{next(self._ids)}/{secrets.token_hex(12)}"
             self._response_urls[key] = _ResponseUrl(
                 issued=self.clock(), channel=channel, user=user, message_ts=message_ts
             )
@@ -476,13 +708,16 @@ class FakeSlack:
     ) -> None:
         """The next `times` calls of `method` fail: `ratelimited` with HTTP 429 and
         Retry-After, a 5xx `status` as that server error, anything else as HTTP 200
-        `{"ok": false, "error": error}`."""
+        `{"ok": false, "error": error}`. Here, calls from any workspace; through a
+        `Workspace`, only that workspace's calls (the others go through)."""
         if status is None:
             status = 429 if error == "ratelimited" else 200
         elif status >= 500 and error == "ratelimited":
             error = SERVER_ERRORS.get(status, "fatal_error")
         with self._lock:
-            self._failures.setdefault(method, []).append(
+            scoped = getattr(self._local, "workspace", None)
+            failures = scoped.failures if scoped is not None else self._failures
+            failures.setdefault(method, []).append(
                 _Failure(error=error, status=status, retry_after=retry_after, times=times)
             )
 
@@ -496,16 +731,133 @@ class FakeSlack:
             self.app_token = app_token
             self._socket_mode_url = open_url
 
+    # -- installing and uninstalling the app ----------------------------------------------
+
+    def enable_oauth(
+        self,
+        client_id: str,
+        client_secret: str,
+        redirect_urls: Iterable[str],
+        *,
+        org_deploy: bool = False,
+    ) -> None:
+        """Let the app be installed with OAuth v2: its client id and secret and its
+        Redirect URLs, as on its OAuth & Permissions page. `org_deploy` lets an org admin
+        install it across an Enterprise Grid organization."""
+        with self._lock:
+            self._oauth = OAuthApp(client_id, client_secret, tuple(redirect_urls), org_deploy)
+
+    def _authorize_page(self, request: _Request) -> tuple[int, str]:
+        """GET /oauth/v2/authorize: Slack's page asking to allow the install, or its
+        error page."""
+        with self._lock:
+            try:
+                authorize = parse_authorize(request.query, self._oauth)
+            except OAuthPageError as refused:
+                return 400, error_page(str(refused))
+            members = [
+                (workspace.team_id, workspace.team_name, user["id"], user["real_name"])
+                for workspace in self._workspaces.values()
+                for user in workspace.users.values()
+                if not user["deleted"] and not user["is_bot"]
+            ]
+            org_wide = bool(
+                self._oauth
+                and self._oauth.org_deploy
+                and any(w.enterprise_id for w in self._workspaces.values())
+            )
+            url = f"{AUTHORIZE_PATH}?{urllib.parse.urlencode(request.query)}"
+            return 200, consent_page(url, authorize, members, org_wide=org_wide)
+
+    def _authorize_decision(self, request: _Request) -> tuple[int, str, str | None]:
+        """POST /oauth/v2/authorize, from the consent page: the redirect `authorize`
+        gives, or an error page."""
+        form = dict(urllib.parse.parse_qsl(request.body.decode("utf-8", "replace")))
+        team_id, _, user_id = form.get("member", "").partition(" ")
+        url = self.root.rstrip("/") + form.get("authorize_url", "")
+        try:
+            location = self.authorize(
+                url,
+                team_id,
+                user_id,
+                allow=form.get("decision") == "allow",
+                org_wide=form.get("org_wide") == "1",
+            )
+        except (OAuthPageError, ValueError, NotImplementedError) as refused:
+            return 400, error_page(str(refused)), None
+        return 302, "", location
+
+    @property
+    def authorize_url(self) -> str:
+        """Slack's authorize URL on this fake (https://slack.com/oauth/v2/authorize)."""
+        return self.root.rstrip("/") + AUTHORIZE_PATH
+
+    def authorize(
+        self,
+        authorize_url: str,
+        team_id: str,
+        user_id: str,
+        *,
+        allow: bool = True,
+        org_wide: bool = False,
+    ) -> str:
+        """What happens when `user_id` of `team_id`, signed in to Slack, opens the app's
+        `authorize_url` and clicks Allow (or Cancel, `allow=False`): the URL the browser
+        is sent to next, the app's redirect URL with `code` and `state` (or
+        `error=access_denied` and `state`). `org_wide` installs the app across the
+        workspace's Enterprise Grid org. Raises OAuthPageError where Slack shows an error
+        page instead (wrong client_id or redirect_uri, no scopes)."""
+        parts = urllib.parse.urlsplit(authorize_url)
+        if parts.path != AUTHORIZE_PATH or f"{parts.scheme}://{parts.netloc}/" != self.root:
+            raise ValueError(f"{authorize_url} is not this fake's {self.authorize_url}")
+        query = dict(urllib.parse.parse_qsl(parts.query, keep_blank_values=True))
+        with self._lock:
+            request = parse_authorize(query, self._oauth)
+            workspace = self._workspaces.get(team_id)
+            user = workspace.users.get(user_id) if workspace is not None else None
+            if workspace is None or user is None or user["deleted"] or user["is_bot"]:
+                raise ValueError(f"{user_id} is not a person who can sign in to {team_id}")
+            if request.user_scopes:
+                raise NotImplementedError("the fake issues no user tokens (user_scope)")
+            if org_wide and not (
+                workspace.enterprise_id and self._oauth and self._oauth.org_deploy
+            ):
+                raise ValueError("only an org-ready app installs org-wide, from a Grid workspace")
+            if not allow:
+                return with_query(request.redirect_to, error="access_denied", state=request.state)
+            code = f"{next(self._ids)}.{next(self._ids)}.{secrets.token_hex(32)}"
+            self._codes[code] = _Code(request, team_id, user_id, org_wide, self.clock())
+            return with_query(request.redirect_to, code=code, state=request.state)
+
+    def uninstall(self, team_id: str) -> None:
+        """The app is removed from workspace `team_id` (or, given an enterprise id, from
+        its org-wide install): its tokens stop working at once. Slack then answers
+        `account_inactive` for them, and `invalid_auth` once the app has been installed
+        again with a new token. The events Slack sends (`app_uninstalled`,
+        `tokens_revoked`) are the test's to send."""
+        with self._lock:
+            org = self._orgs.pop(team_id, None)
+            workspace = self._workspaces.get(team_id)
+            if org is None and workspace is None:
+                raise KeyError(f"no workspace or org-wide install {team_id}")
+            for grant in self._grants.values():
+                if grant.refused is None and team_id in (grant.team_id, grant.enterprise_id):
+                    grant.refused = "account_inactive"
+            if workspace is not None:
+                workspace.bot_token = None
+                workspace.scopes = None
+
     # -- inspection -----------------------------------------------------------------------
 
     @property
     def calls(self) -> list[Call]:
+        """Every call answered, in order (through a `Workspace`: that workspace's)."""
         with self._lock:
-            return list(self._calls)
+            return self._recorded()
 
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
-            return [call for call in self._calls if call.method == method]
+            return [call for call in self._recorded() if call.method == method]
 
     def last(self, method: str) -> Call:
         calls = self.calls_to(method)
@@ -516,7 +868,17 @@ class FakeSlack:
 
     def reset_calls(self) -> None:
         with self._lock:
-            self._calls.clear()
+            scoped = getattr(self._local, "workspace", None)
+            if scoped is None:
+                self._calls.clear()
+            else:
+                self._calls[:] = [call for call in self._calls if call.team_id != scoped.team_id]
+
+    def _recorded(self) -> list[Call]:
+        scoped = getattr(self._local, "workspace", None)
+        if scoped is None:
+            return list(self._calls)
+        return [call for call in self._calls if call.team_id == scoped.team_id]
 
     def messages(self, channel: str) -> list[dict[str, Any]]:
         """The messages now in a conversation (a user id means the bot's DM with them)."""
@@ -562,6 +924,7 @@ class FakeSlack:
         sent, accepted, token, parse_error = self._read_arguments(method, request)
         with self._lock:
             headers: dict[str, str] = {}
+            workspace: _Workspace | None = None
             try:
                 handler = self._methods.get(method)
                 if handler is None:
@@ -570,19 +933,55 @@ class FakeSlack:
                     raise parse_error
                 if method in APP_LEVEL_METHODS:
                     self._check_app_level_token(request)
-                elif not token:
-                    raise SlackError("not_authed")
-                elif token != self.bot_token:
-                    raise SlackError("invalid_auth")
-                self._throttle(method)
-                status, body = 200, {"ok": True, **handler(accepted)}
+                elif method not in CLIENT_AUTH_METHODS:
+                    grant = self._grant(token)
+                    if grant.team_id is None:
+                        handler = self._org_method(method, grant)
+                    else:
+                        workspace = self._workspaces[grant.team_id]
+                with self._inside(workspace):
+                    self._throttle(method)
+                    status, body = 200, {"ok": True, **handler(accepted)}
             except SlackError as failure:
                 status, headers = failure.status, failure.headers
                 body = {"ok": False, "error": failure.error, **failure.extra}
+            if workspace is not None and workspace.scopes is not None:
+                headers = {**headers, "x-oauth-scopes": ",".join(workspace.scopes)}
+            carried = self._grants.get(token or "")
+            by_token = method not in APP_LEVEL_METHODS | CLIENT_AUTH_METHODS
+            team_id = carried.team_id if carried is not None and by_token else None
             self._calls.append(
-                Call(method, sent, body["ok"], body.get("error"), status, copy.deepcopy(body))
+                Call(
+                    method,
+                    sent,
+                    body["ok"],
+                    body.get("error"),
+                    status,
+                    copy.deepcopy(body),
+                    team_id,
+                )
             )
             return status, body, headers
+
+    def _grant(self, token: str | None) -> _Grant:
+        """What a bot token opens, or the error Slack answers for it."""
+        if not token:
+            raise SlackError("not_authed")
+        grant = self._grants.get(token)
+        if grant is None:
+            raise SlackError("invalid_auth")
+        if grant.refused is not None:
+            raise SlackError(grant.refused)
+        return grant
+
+    def _org_method(self, method: str, grant: _Grant) -> Callable[[dict[str, Any]], dict[str, Any]]:
+        """An org-wide install's token. Right after the install the app is in none of the
+        org's workspaces (an org admin adds it to them later), so auth.test is the one
+        call it can make here; any other is `team_access_not_granted`."""
+        if method != "auth.test":
+            raise SlackError("team_access_not_granted")
+        org = self._orgs[grant.enterprise_id or ""]
+        return lambda args: self._org_auth_test(org)
 
     def _check_app_level_token(self, request: _Request) -> None:
         """apps.connections.open takes an app-level token in the Authorization header and
@@ -648,28 +1047,37 @@ class FakeSlack:
             accepted = _decode_json_args(dict(query))
         else:
             accepted = _decode_json_args({**query, **body})
+        credentials = client_credentials(request.authorization)
+        if method in CLIENT_AUTH_METHODS and credentials is not None:
+            accepted["client_id"], accepted["client_secret"] = credentials
         return sent, accepted, token, problem
 
     def _throttle(self, method: str) -> None:
-        failures = self._failures.get(method)
-        if failures:
-            failure = failures[0]
-            failure.times -= 1
-            if failure.times <= 0:
-                failures.pop(0)
-            headers = {"Retry-After": str(failure.retry_after)} if failure.status == 429 else {}
-            raise SlackError(failure.error, status=failure.status, headers=headers)
+        """The failures `fail_next` queued (the workspace's own first, then those for any
+        workspace), then the per-minute `rate_limits`, counted in each workspace."""
+        scoped = getattr(self._local, "workspace", None)
+        queues = [self._failures] if scoped is None else [scoped.failures, self._failures]
+        for queue in queues:
+            failures = queue.get(method)
+            if failures:
+                failure = failures[0]
+                failure.times -= 1
+                if failure.times <= 0:
+                    failures.pop(0)
+                headers = {"Retry-After": str(failure.retry_after)} if failure.status == 429 else {}
+                raise SlackError(failure.error, status=failure.status, headers=headers)
         limit = self.rate_limits.get(method)
         if limit is None:
             return
+        counted = self._recent if scoped is None else scoped.recent
         now = self.clock()
-        recent = [t for t in self._recent.get(method, []) if now - t < RATE_LIMIT_WINDOW_SECONDS]
+        recent = [t for t in counted.get(method, []) if now - t < RATE_LIMIT_WINDOW_SECONDS]
         if len(recent) >= limit:
             wait = max(1, math.ceil(RATE_LIMIT_WINDOW_SECONDS - (now - recent[0])))
-            self._recent[method] = recent
+            counted[method] = recent
             raise SlackError("ratelimited", status=429, headers={"Retry-After": str(wait)})
         recent.append(now)
-        self._recent[method] = recent
+        counted[method] = recent
 
     def _serve_response_url(
         self, key: str, request: _Request
@@ -681,14 +1089,24 @@ class FakeSlack:
         with self._lock:
             args = payload if isinstance(payload, dict) else {"raw": request.body.decode("latin-1")}
             headers: dict[str, str] = {}
+            workspace = self._workspaces.get(key.partition("/")[0])
+            if workspace is not None and key not in workspace.response_urls:
+                workspace = None
             try:
-                status, body = 200, self._respond(key, payload)
+                with self._inside(workspace):
+                    status, body = 200, self._respond(key, payload)
             except SlackError as failure:
                 status, headers = failure.status, failure.headers
                 body = {"ok": False, "error": failure.error, **failure.extra}
             self._calls.append(
                 Call(
-                    "response_url", args, body["ok"], body.get("error"), status, copy.deepcopy(body)
+                    "response_url",
+                    args,
+                    body["ok"],
+                    body.get("error"),
+                    status,
+                    copy.deepcopy(body),
+                    workspace.team_id if workspace is not None else None,
                 )
             )
             return status, body, headers
@@ -731,7 +1149,10 @@ class FakeSlack:
 
     def _upload(self, file_id: str, content: bytes) -> tuple[int, str]:
         with self._lock:
-            upload = self._uploads.get(file_id)
+            upload = next(
+                (w.uploads[file_id] for w in self._workspaces.values() if file_id in w.uploads),
+                None,
+            )
             if upload is None or upload.completed:
                 return 404, "file not found"
             upload.content = content
@@ -756,7 +1177,7 @@ class FakeSlack:
             if conversation.kind == "im" and conversation.user == user_id:
                 return conversation
         channel_id = "D" + user_id[1:]
-        if channel_id in self._conversations:
+        if any(channel_id in w.conversations for w in self._workspaces.values()):
             channel_id = self._new_id("D")
         conversation = _Conversation(
             id=channel_id, kind="im", members={user_id, self.bot_user_id}, user=user_id
@@ -984,6 +1405,7 @@ class FakeSlack:
     # -- Web API methods --------------------------------------------------------------------
 
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        grid = {"enterprise_id": self._ws.enterprise_id} if self._ws.enterprise_id else {}
         return {
             "url": f"https://{self.team_domain}.slack.com/",
             "team": self.team_name,
@@ -991,8 +1413,110 @@ class FakeSlack:
             "team_id": self.team_id,
             "user_id": self.bot_user_id,
             "bot_id": self.bot_id,
+            **grid,
             "is_enterprise_install": False,
         }
+
+    def _org_auth_test(self, org: _OrgInstall) -> dict[str, Any]:
+        """Slack's reference shows no auth.test answer for an org-wide token; here the
+        organization stands where a workspace would, and `enterprise_id` and
+        `is_enterprise_install` say which it is."""
+        return {
+            "url": f"https://{_slug(org.enterprise_name)}.enterprise.slack.com/",
+            "team": org.enterprise_name,
+            "user": _slug(APP_NAME).replace("-", "."),
+            "team_id": org.enterprise_id,
+            "user_id": org.bot_user_id,
+            "bot_id": org.bot_id,
+            "enterprise_id": org.enterprise_id,
+            "is_enterprise_install": True,
+        }
+
+    def _oauth_v2_access(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Exchange a code from `authorize` for the app's bot token, installing the app.
+        Slack documents `invalid_code` for a code it does not know, and answers it too
+        for one already exchanged, expired (after ten minutes) or issued to another app.
+        Token rotation is not modelled: any refresh token is `invalid_refresh_token`."""
+        app = self._oauth
+        if app is None or args.get("client_id") != app.client_id:
+            raise SlackError("invalid_client_id")
+        if args.get("client_secret") != app.client_secret:
+            raise SlackError("bad_client_secret")
+        grant_type = args.get("grant_type") or "authorization_code"
+        if grant_type == "refresh_token":
+            raise SlackError("invalid_refresh_token")
+        if grant_type != "authorization_code":
+            raise SlackError("invalid_grant_type")
+        code = self._codes.get(args.get("code") or "")
+        if (
+            code is None
+            or code.used
+            or code.request.client_id != app.client_id
+            or self.clock() - code.issued > OAUTH_CODE_TTL_SECONDS
+        ):
+            raise SlackError("invalid_code")
+        if not _redirect_matches(code.request, args.get("redirect_uri"), app):
+            raise SlackError("bad_redirect_uri")
+        code.used = True
+        workspace = self._workspaces[code.team_id]
+        if code.org_wide:
+            return self._install_org(workspace, code)
+        token = self._install(workspace, code.request.scopes)
+        return {
+            "app_id": self.app_id,
+            "authed_user": {"id": code.user_id},
+            "scope": ",".join(workspace.scopes or ()),
+            "token_type": "bot",
+            "access_token": token,
+            "bot_user_id": workspace.bot_user_id,
+            "team": {"id": workspace.team_id, "name": workspace.team_name},
+            "enterprise": _enterprise(workspace),
+            "is_enterprise_install": False,
+        }
+
+    def _install(self, workspace: _Workspace, scopes: Iterable[str]) -> str:
+        """The app installed in `workspace` with at least `scopes`. Installing again keeps
+        the bot token and adds scopes; after an uninstall there is a new token, and the
+        old ones, `account_inactive` until now, become `invalid_auth`."""
+        if workspace.bot_token is None:
+            for grant in self._grants.values():
+                if grant.team_id == workspace.team_id and grant.refused == "account_inactive":
+                    grant.refused = "invalid_auth"
+            workspace.bot_token = self._new_token()
+            self._grants[workspace.bot_token] = _Grant(team_id=workspace.team_id)
+        workspace.scopes = tuple(dict.fromkeys((*(workspace.scopes or ()), *scopes)))
+        return workspace.bot_token
+
+    def _install_org(self, workspace: _Workspace, code: _Code) -> dict[str, Any]:
+        enterprise_id = workspace.enterprise_id or ""
+        org = self._orgs.get(enterprise_id)
+        if org is None:
+            token = self._new_token()
+            self._grants[token] = _Grant(team_id=None, enterprise_id=enterprise_id)
+            org = _OrgInstall(
+                enterprise_id=enterprise_id,
+                enterprise_name=workspace.enterprise_name or enterprise_id,
+                token=token,
+                bot_user_id=self._new_id("W"),
+                bot_id=self._new_id("B"),
+                scopes=(),
+            )
+            self._orgs[enterprise_id] = org
+        org.scopes = tuple(dict.fromkeys((*org.scopes, *code.request.scopes)))
+        return {
+            "app_id": self.app_id,
+            "authed_user": {"id": code.user_id},
+            "scope": ",".join(org.scopes),
+            "token_type": "bot",
+            "access_token": org.token,
+            "bot_user_id": org.bot_user_id,
+            "team": None,
+            "enterprise": _enterprise(workspace),
+            "is_enterprise_install": True,
+        }
+
+    def _new_token(self) -> str:
+        return f"xoxb-{next(self._ids)}-{next(self._ids)}-{secrets.token_urlsafe(18)}"
 
     def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
         if self._socket_mode_url is None:
@@ -1303,6 +1827,97 @@ class FakeSlack:
         return {"files": shared}
 
 
+def _in_workspace(helper: Callable[..., Any]) -> Callable[..., Any]:
+    """FakeSlack's method `helper` (or a property's getter), acting in the Workspace's
+    workspace; a subclass's override of it is the one called."""
+    name = helper.__name__
+
+    @functools.wraps(helper)
+    def call(self: Workspace, *args: Any, **kwargs: Any) -> Any:
+        found = getattr(type(self.fake), name)
+        method = found.fget if isinstance(found, property) else found
+        with self.fake._inside(self.state):
+            return method(self.fake, *args, **kwargs)
+
+    return call
+
+
+def _workspace_property(prop: property) -> property:
+    assert prop.fget is not None
+    return property(_in_workspace(prop.fget), doc=prop.__doc__)
+
+
+class Workspace:
+    """One workspace behind a FakeSlack: its helpers act only there, and its `calls` are
+    the calls made with its token or its response_urls.
+
+        county = fake.add_workspace("T0COUNTY", "xoxb-county", team_name="County")
+        county.add_user("U0C1", real_name="Cal Clerk")
+        county.fail_next("chat.postMessage", retry_after=30)  # only here
+        assert county.messages("U0C1")[-1]["text"] == "Welcome"
+    """
+
+    def __init__(self, fake: FakeSlack, state: _Workspace) -> None:
+        self.fake = fake
+        self.state = state
+
+    def __repr__(self) -> str:
+        return f"<Workspace {self.state.team_id}>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Workspace) and other.state is self.state
+
+    def __hash__(self) -> int:
+        return hash(self.state.team_id)
+
+    team_id = _field("state", "team_id", "The workspace's team id.")
+    team_name = _field("state", "team_name", "The workspace's name.")
+    enterprise_id = _field("state", "enterprise_id", "Its Enterprise Grid org, if any.")
+    bot_token = _field("state", "bot_token", "The app's bot token, None while not installed.")
+    bot_user_id = _field("state", "bot_user_id", "The app's bot user here.")
+    bot_id = _field("state", "bot_id", "The app's bot id here.")
+
+    def uninstall(self) -> None:
+        self.fake.uninstall(self.state.team_id)
+
+    add_user = _in_workspace(FakeSlack.add_user)
+    add_channel = _in_workspace(FakeSlack.add_channel)
+    add_message = _in_workspace(FakeSlack.add_message)
+    dm_channel = _in_workspace(FakeSlack.dm_channel)
+    issue_trigger_id = _in_workspace(FakeSlack.issue_trigger_id)
+    response_url = _in_workspace(FakeSlack.response_url)
+    fail_next = _in_workspace(FakeSlack.fail_next)
+    calls = _workspace_property(FakeSlack.calls)
+    calls_to = _in_workspace(FakeSlack.calls_to)
+    last = _in_workspace(FakeSlack.last)
+    reset_calls = _in_workspace(FakeSlack.reset_calls)
+    messages = _in_workspace(FakeSlack.messages)
+    views = _workspace_property(FakeSlack.views)
+    home = _in_workspace(FakeSlack.home)
+    files = _workspace_property(FakeSlack.files)
+    ephemerals = _workspace_property(FakeSlack.ephemerals)
+
+
+def _redirect_matches(request: AuthorizeRequest, sent: Any, app: OAuthApp) -> bool:
+    """oauth.v2.access's `redirect_uri` "must match the originally submitted URI (if
+    one was sent)"; it may be left out when the app has just that one Redirect URL."""
+    if request.redirect_uri is None:
+        return not sent or sent == request.redirect_to
+    if not sent:
+        return app.redirect_urls == (request.redirect_uri,)
+    return bool(sent == request.redirect_uri)
+
+
+def _enterprise(workspace: _Workspace) -> dict[str, str] | None:
+    if workspace.enterprise_id is None:
+        return None
+    return {"id": workspace.enterprise_id, "name": workspace.enterprise_name or ""}
+
+
+def _slug(name: str) -> str:
+    return "-".join(re.findall(r"[a-z0-9]+", name.lower())) or "workspace"
+
+
 def _cursor(kind: str, position: int) -> str:
     return base64.b64encode(f"{kind}:{position}".encode()).decode()
 
@@ -1385,6 +2000,13 @@ class _Handler(BaseHTTPRequestHandler):
                 key = request.path.removeprefix("/response/")
                 status, answer, headers = fake._serve_response_url(key, request)
                 self._send_json(status, answer, headers)
+            elif request.path == AUTHORIZE_PATH and self.command == "GET":
+                status, page = fake._authorize_page(request)
+                self._send(status, page.encode(), "text/html; charset=utf-8", {})
+            elif request.path == AUTHORIZE_PATH and self.command == "POST":
+                status, page, location = fake._authorize_decision(request)
+                redirect = {"Location": location} if location else {}
+                self._send(status, page.encode(), "text/html; charset=utf-8", redirect)
             elif request.path.startswith("/upload/v1/") and self.command == "POST":
                 status, text = fake._upload(request.path.rsplit("/", 1)[1], body)
                 self._send(status, text.encode(), "text/plain; charset=utf-8", {})
