@@ -1,4 +1,5 @@
 # The README's two quick-start commands: `make run` and `make test`.
+# `make test` runs ruff, the import-layer contract (pyproject.toml) and pytest.
 # Both create .venv if missing and (re)install the project whenever pyproject.toml is newer
 # than the last install. `make test PYTEST_ARGS='-k intro -x'` passes arguments to pytest.
 PYTHON ?= python3
@@ -18,12 +19,19 @@ $(STAMP): pyproject.toml $(VENV)/bin/python
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $@
 
+# With Slack credentials (environment or .env) the bot; without, the sandbox.
 run: $(STAMP)
-	$(VENV)/bin/python -m bot
+	@if $(VENV)/bin/python -m bot configured; then \
+	  exec $(VENV)/bin/python -m bot; \
+	else \
+	  echo "Starting the sandbox instead (python -m sandbox)"; \
+	  exec $(VENV)/bin/python -m sandbox; \
+	fi
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

@@ -36,14 +36,32 @@ def _parser() -> argparse.ArgumentParser:
     )
     exporter.add_argument("--out", default=".", help="the folder to write them to")
     exporter.add_argument("--team", help="the Slack team ID (default: the bot's own workspace)")
-    from sandbox.cli import add_arguments as sandbox_arguments
-
-    sandbox_arguments(
-        commands.add_parser(
-            "sandbox", help="try the bot without Slack: a local page that plays Slack"
-        )
+    commands.add_parser(
+        "configured",
+        help="say whether Slack credentials are set (exit 0) or not (exit 1); `make run` "
+        "starts the sandbox when they are not",
     )
     return parser
+
+
+NO_CREDENTIALS = (
+    "No Slack credentials are set (SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for one "
+    "workspace, or SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET for Add to "
+    "Slack; from https://api.slack.com/apps, see .env.example)"
+)
+CREDENTIALS = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
+    "SLACK_APP_TOKEN",
+)
+
+
+def has_credentials(env: dict[str, str]) -> bool:
+    """Whether any Slack credential is set; with only some, starting the bot names the
+    missing one."""
+    return any(env.get(name, "").strip() for name in CREDENTIALS)
 
 
 def run(settings_env: dict[str, str]) -> int:
@@ -128,22 +146,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             return import_coaches(env, args.file, args.team)
         if args.command == "export":
             return export_program(env, args.out, args.team)
-        if args.command == "sandbox" or (
-            args.command is None
-            and not env.get("SLACK_BOT_TOKEN", "").strip()
-            and not env.get("SLACK_SIGNING_SECRET", "").strip()
-        ):
-            from sandbox.cli import run_sandbox
-
-            if args.command is None:
-                print(
-                    "No Slack credentials are set (SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, "
-                    "from https://api.slack.com/apps; see .env.example): starting the sandbox "
-                    "instead",
-                    flush=True,
-                )
-                args = _parser().parse_args(["sandbox"])
-            return run_sandbox(args)
+        if args.command == "configured":
+            if has_credentials(env):
+                return 0
+            print(NO_CREDENTIALS, flush=True)
+            return 1
+        if not has_credentials(env):
+            print(
+                f"sounding-board: {NO_CREDENTIALS}. To try the bot without Slack: "
+                "python -m sandbox (make run starts it when nothing is set)",
+                file=sys.stderr,
+            )
+            return 2
         return run(env)
     except SettingsError as error:
         print(f"sounding-board: {error}", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""`python -m bot sandbox`: the bot with a local stand-in for Slack and a page to play it."""
+"""`python -m sandbox`: the bot with a local stand-in for Slack and a page to play it."""
 
 from __future__ import annotations
 

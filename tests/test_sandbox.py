@@ -1,4 +1,4 @@
-"""The sandbox (`python -m bot sandbox`) driven through its HTTP API, as its page does:
+"""The sandbox (`python -m sandbox`) driven through its HTTP API, as its page does:
 the real bot, a local stand-in for Slack, and a clock that can be moved forward."""
 
 from __future__ import annotations

@@ -14,11 +14,13 @@ import pytest
 ROOT = Path(__file__).parent.parent
 
 
-def start(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def start(
+    env: dict[str, str], cwd: Path, args: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
     clean = {key: value for key, value in os.environ.items() if not key.startswith("SLACK_")}
     clean.pop("DATABASE_URL", None)
     return subprocess.run(
-        [sys.executable, "-m", "bot"],
+        [sys.executable, "-m", "bot", *args],
         env={**clean, **env, "PYTHONPATH": str(ROOT)},
         cwd=cwd,
         capture_output=True,
@@ -27,14 +29,14 @@ def start(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def spawn(args: list[str], cwd: Path) -> subprocess.Popen[str]:
-    """`python -m bot ARGS` left running, without Slack credentials or a real database."""
+def spawn(command: list[str], cwd: Path) -> subprocess.Popen[str]:
+    """`python -m COMMAND` left running, without Slack credentials or a real database."""
     clean = {key: value for key, value in os.environ.items() if not key.startswith("SLACK_")}
     env = {**clean, "PYTHONPATH": str(ROOT), "SANDBOX_PORT": "0"}
     env.pop("DATABASE_URL", None)
     env.pop("SANDBOX_DATABASE_URL", None)
     return subprocess.Popen(
-        [sys.executable, "-m", "bot", *args],
+        [sys.executable, "-m", *command],
         env=env,
         cwd=cwd,
         stdout=subprocess.PIPE,
@@ -43,12 +45,36 @@ def spawn(args: list[str], cwd: Path) -> subprocess.Popen[str]:
     )
 
 
-def test_without_slack_credentials_it_says_so_and_starts_the_sandbox(tmp_path: Path) -> None:
-    process = spawn([], tmp_path)
+def test_without_slack_credentials_the_bot_says_so_and_points_to_the_sandbox(
+    tmp_path: Path,
+) -> None:
+    result = start({}, tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "No Slack credentials are set (SLACK_BOT_TOKEN and SLACK_SIGNING" in lines[0]
+    assert "https://api.slack.com/apps" in lines[0] and "python -m sandbox" in lines[0]
+
+
+def test_make_run_starts_the_sandbox_only_when_no_credential_is_set(tmp_path: Path) -> None:
+    """`make run` asks `python -m bot configured`: any credential means the bot (which
+    then names what is missing); none means the sandbox, with the reason said."""
+    bare = start({}, tmp_path, ("configured",))
+    assert bare.returncode == 1
+    assert bare.stdout.startswith("No Slack credentials are set")
+    for name in ("SLACK_BOT_TOKEN", "SLACK_CLIENT_ID", "SLACK_SIGNING_SECRET"):
+        assert start({name: "x"}, tmp_path, ("configured",)).returncode == 0, name
+    (tmp_path / ".env").write_text("SLACK_CLIENT_ID=from-dotenv\n")
+    assert start({}, tmp_path, ("configured",)).returncode == 0
+    make = (ROOT / "Makefile").read_text()
+    assert "-m bot configured" in make and "-m sandbox" in make
+
+
+def test_python_m_sandbox_starts_the_sandbox_without_credentials(tmp_path: Path) -> None:
+    process = spawn(["sandbox"], tmp_path)
     try:
         assert process.stdout is not None
-        first = process.stdout.readline()
-        lines = [first]
+        lines = [process.stdout.readline()]
         while "Sounding Board sandbox: http://127.0.0.1:" not in lines[-1]:
             line = process.stdout.readline()
             assert line, "the sandbox stopped before printing its address"
@@ -56,8 +82,6 @@ def test_without_slack_credentials_it_says_so_and_starts_the_sandbox(tmp_path: P
     finally:
         process.terminate()
         _out, errors = process.communicate(timeout=30)
-    assert first.startswith("No Slack credentials are set (SLACK_BOT_TOKEN and SLACK_SIGNING")
-    assert "https://api.slack.com/apps" in first
     assert "Traceback" not in errors
 
 
