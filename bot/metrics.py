@@ -29,6 +29,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.models import Nudge
+from storage.states import NudgeStatus
 
 PREFIX = "sounding_board"
 ACK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0)
@@ -93,12 +94,12 @@ class OutboxCollector(Collector):
             ).all()
             failures = session.execute(
                 select(Nudge.team_id, Nudge.error, func.count())
-                .where(Nudge.status == "failed")
+                .where(Nudge.status == NudgeStatus.FAILED)
                 .group_by(Nudge.team_id, Nudge.error)
             ).all()
             due = session.execute(
                 select(Nudge.team_id, func.count(), func.min(Nudge.deliver_at))
-                .where(Nudge.status == "pending", Nudge.deliver_at <= now)
+                .where(Nudge.status == NudgeStatus.PENDING, Nudge.deliver_at <= now)
                 .group_by(Nudge.team_id)
             ).all()
 
@@ -114,7 +115,7 @@ class OutboxCollector(Collector):
         )
         for team_id, status, count in by_status:
             messages.add_metric([team_id, status], count)
-            if status == "sent":
+            if status == NudgeStatus.SENT:
                 sent.add_metric([team_id], count)
 
         tally: Tally[tuple[str, str]] = Tally()

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from storage.states import ChannelCopy
+
 DEFAULT_DATABASE_URL = "sqlite:///sounding-board.db"
 SLACK_APP_PAGE = "https://api.slack.com/apps"
 
@@ -59,7 +61,7 @@ class Settings:
     port: int = 3000
     program_admins: frozenset[str] = frozenset()
     program_channel: str | None = None
-    program_channel_copy: str = "notice"
+    program_channel_copy: ChannelCopy = ChannelCopy.NOTICE
     """What the program channel gets when a pair signs: a short `notice`, or the `full`
     text of the agreement."""
     max_open_requests: int = 3
@@ -158,8 +160,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         port=_port(get("PORT")),
         program_admins=_ids("PROGRAM_ADMINS", get("PROGRAM_ADMINS"), _USER_ID, "U0123ABCD"),
         program_channel=_channel(get("PROGRAM_CHANNEL")),
-        program_channel_copy=_choice(
-            "PROGRAM_CHANNEL_COPY", get("PROGRAM_CHANNEL_COPY"), ("notice", "full")
+        program_channel_copy=ChannelCopy(
+            _choice("PROGRAM_CHANNEL_COPY", get("PROGRAM_CHANNEL_COPY"), tuple(ChannelCopy))
         ),
         max_open_requests=_positive_int("MAX_OPEN_REQUESTS", get("MAX_OPEN_REQUESTS"), 3),
         scheduler_enabled=_switch("SCHEDULER", get("SCHEDULER")),

@@ -15,11 +15,11 @@ from bot.install import oauth_settings, register_uninstall
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.workspaces import Workspaces, installation_store, state_store
-from coaching.clock import Clock, system_clock
 from coaching.programs import ProgramSettings
 from handlers.runtime import Runtime
 from scheduling.outbox import Outbox
 from scheduling.reminders import ReminderRun
+from storage.clock import Clock, system_clock
 from storage.db import make_engine, make_sessionmaker, migrate
 
 
@@ -63,7 +63,7 @@ def assemble(
 ) -> Bot:
     """`listener_executor` runs Bolt's listeners after the ack (Bolt's own pool by default)."""
     engine = open_database(settings)
-    sessions = make_sessionmaker(engine)
+    sessions = make_sessionmaker(engine, clock)
     courier = handlers.courier()
     outbox = Outbox(sessions, clock, courier)
     outbox.release_dead_claims()

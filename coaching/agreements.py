@@ -24,6 +24,7 @@ from coaching.profiles import LONG_TEXT, find_person
 from coaching.vocabulary import Frequency, MeetingForm
 from storage.models import Agreement, Person, Relationship
 from storage.queries import get_in_team
+from storage.states import AgreementStatus, ChannelCopy
 
 MIN_MONTHS, MAX_MONTHS = 1, 24
 COACH_TIME_LIMIT = text.SHORT
@@ -48,12 +49,6 @@ class Role(StrEnum):
             "facilitate": "Facilitate learning",
             "resources": "Suggest or provide resources",
         }[self.value]
-
-
-class Status(StrEnum):
-    DRAFT = "draft"
-    EXECUTED = "executed"
-    SUPERSEDED = "superseded"
 
 
 class AgreementRefused(ValueError):
@@ -148,7 +143,7 @@ def _relationship_for(
 def current_draft(session: Session, relationship_id: int) -> Agreement | None:
     return session.scalar(
         select(Agreement).where(
-            Agreement.relationship_id == relationship_id, Agreement.status == Status.DRAFT
+            Agreement.relationship_id == relationship_id, Agreement.status == AgreementStatus.DRAFT
         )
     )
 
@@ -156,7 +151,8 @@ def current_draft(session: Session, relationship_id: int) -> Agreement | None:
 def executed(session: Session, relationship_id: int) -> Agreement | None:
     return session.scalar(
         select(Agreement).where(
-            Agreement.relationship_id == relationship_id, Agreement.status == Status.EXECUTED
+            Agreement.relationship_id == relationship_id,
+            Agreement.status == AgreementStatus.EXECUTED,
         )
     )
 
@@ -258,7 +254,7 @@ def draft(
         )
         agreement = Agreement(team_id=team_id, relationship=relationship, version=(latest or 0) + 1)
         session.add(agreement)
-    agreement.status = Status.DRAFT
+    agreement.status = AgreementStatus.DRAFT
     agreement.confidentiality = terms.confidentiality
     agreement.start_date = date.fromisoformat(terms.start_date)
     agreement.duration_months = int(terms.duration_months)
@@ -288,7 +284,7 @@ def sign(session: Session, team_id: str, agreement_id: int, user_id: str, now: d
     agreement = visible_agreement(session, team_id, agreement_id, user_id, admins=frozenset())
     person = find_person(session, team_id, user_id)
     assert person is not None
-    if agreement.status != Status.DRAFT:
+    if agreement.status != AgreementStatus.DRAFT:
         raise AgreementRefused(f"Version {agreement.version} is already {agreement.status}.")
     if _signed_by(agreement, person.id):
         raise AgreementRefused(
@@ -301,7 +297,11 @@ def sign(session: Session, team_id: str, agreement_id: int, user_id: str, now: d
     )
     changed = session.execute(
         update(Agreement)
-        .where(Agreement.id == agreement.id, Agreement.status == Status.DRAFT, column.is_(None))
+        .where(
+            Agreement.id == agreement.id,
+            Agreement.status == AgreementStatus.DRAFT,
+            column.is_(None),
+        )
         .values({column: now, Agreement.updated_at: now})
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -312,8 +312,8 @@ def sign(session: Session, team_id: str, agreement_id: int, user_id: str, now: d
         return Signed(agreement, executed=False, signer=person)
     previous = executed(session, agreement.relationship_id)
     if previous is not None:
-        previous.status = Status.SUPERSEDED
-    agreement.status = Status.EXECUTED
+        previous.status = AgreementStatus.SUPERSEDED
+    agreement.status = AgreementStatus.EXECUTED
     agreement.executed_at = now
     relationship = agreement.relationship
     if relationship.state != State.PAUSED:
@@ -351,7 +351,7 @@ def versions(session: Session, relationship_id: int) -> list[Agreement]:
             select(Agreement)
             .where(
                 Agreement.relationship_id == relationship_id,
-                Agreement.status != Status.DRAFT,
+                Agreement.status != AgreementStatus.DRAFT,
             )
             .order_by(Agreement.version.desc())
         )
@@ -428,7 +428,7 @@ def signed_effects(
     signed: Signed,
     previous: tuple[str | None, str | None],
     program_channel: str | None,
-    copy: str = "notice",
+    copy: ChannelCopy = ChannelCopy.NOTICE,
 ) -> list[Effect]:
     """The review DM says it was signed; once executed, the record goes to the pair's
     group DM and to the program channel a short notice (or, with `copy` "full", the

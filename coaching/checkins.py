@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from coaching import text
 from coaching.cadence import next_working_instant
 from coaching.effects import Effect, Kind, closing
-from coaching.lifecycle import MATCHED, State
+from coaching.lifecycle import MATCHED, TALKING
 from coaching.pairs import party_to
 from coaching.profiles import LONG_TEXT, find_person
 from coaching.vocabulary import MeetingForm
@@ -25,6 +25,7 @@ from storage.models import (
     Preparation,
     Relationship,
 )
+from storage.states import ActionItemStatus
 
 ACTION_LIMIT = 10
 COMMITMENT_LIMIT = 500
@@ -88,7 +89,7 @@ def log_conversation(
     )
     if existing is not None:
         return existing, False
-    if relationship.state not in (State.EXPLORING, State.ACTIVE):
+    if relationship.state not in TALKING:
         raise CheckinRefused(
             "Conversations can be logged while you're exploring or working together."
         )
@@ -210,7 +211,10 @@ def open_actions(session: Session, relationship_id: int) -> list[ActionItem]:
     return list(
         session.scalars(
             select(ActionItem)
-            .where(ActionItem.relationship_id == relationship_id, ActionItem.status == "open")
+            .where(
+                ActionItem.relationship_id == relationship_id,
+                ActionItem.status == ActionItemStatus.OPEN,
+            )
             .order_by(ActionItem.id)
         )
     )
@@ -238,14 +242,14 @@ def follow_up(
         or relationship.learner_id != learner.id
     ):
         raise CheckinRefused("Only the learner can follow up on their own commitments.")
-    if item.status != "open":
+    if item.status != ActionItemStatus.OPEN:
         raise CheckinRefused("You've already told your coach about this one.")
     fields = text.Fields()
     did = fields.text("did", did, limit=LONG_TEXT, required="Please say briefly what you did.")
     happened = fields.text("happened", happened, limit=LONG_TEXT)
     if fields.errors:
         raise InvalidEntry(fields.errors)
-    item.status = "done"
+    item.status = ActionItemStatus.DONE
     item.outcome = f"{did}\n{happened}".strip()
     item.closed_at = now
     return followed_up_effects(item, relationship, did, happened)
@@ -259,7 +263,7 @@ def action_for_learner(
     relationship = session.get(Relationship, item.relationship_id) if item else None
     if (
         item is None
-        or item.status != "open"
+        or item.status != ActionItemStatus.OPEN
         or learner is None
         or relationship is None
         or relationship.learner_id != learner.id

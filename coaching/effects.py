@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.models import Nudge, Person
+from storage.states import NudgeStatus
 
 
 class Kind(StrEnum):
@@ -122,7 +123,7 @@ def record(
             "channel_key": effect.conversation[:64],
             "payload": effect.payload,
             "deliver_at": deliver_at or now,
-            "status": "pending",
+            "status": NudgeStatus.PENDING,
             "attempts": 0,
             "error": "",
             "created_at": now,
@@ -183,7 +184,7 @@ def closing(
             Nudge.team_id == team_id,
             Nudge.kind.in_([kind.value for kind in kinds]),
             Nudge.subject_id == subject_id,
-            Nudge.status.in_(("pending", "claimed", "sent")),
+            Nudge.status.in_((NudgeStatus.PENDING, NudgeStatus.CLAIMED, NudgeStatus.SENT)),
         )
     ).all()
     return [

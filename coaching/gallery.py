@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from coaching.lifecycle import CURRENT, MATCHED
+from coaching.lifecycle import CURRENT, MATCHED, State
 from coaching.matching import CoachCard, CoachIndex, Filters, Match, Seeker, rank_one
 from storage.models import CoachExpertise, CoachProfile, LearnerProfile, Person, Relationship
 
@@ -74,7 +74,7 @@ def load_cards(session: Session, team_id: str) -> list[CoachCard]:
             taken[coach_id] += 1
         if answered_at is not None:
             answer_hours[coach_id].append((answered_at - requested_at).total_seconds() / 3600)
-        elif state == "expired":
+        elif state == State.EXPIRED:
             answer_hours[coach_id].append(7 * 24)
     return [
         CoachCard(

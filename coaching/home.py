@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, aliased
 from coaching import profiles, relationships
 from coaching.checkins import open_actions
 from coaching.intros import matched_learners
-from coaching.lifecycle import State
+from coaching.lifecycle import TALKING, State
 from coaching.profiles import ProfileSummary, find_person
 from coaching.relationships import MyCoaching
 from storage.models import Conversation, Debrief, Person, Relationship
@@ -57,11 +57,7 @@ def home_data(session: Session, team_id: str, user_id: str, today: date) -> Home
     room = None
     if person.coach is not None:
         room = max(person.coach.max_learners - matched_learners(session, person.id), 0)
-    mine = [
-        r.relationship_id
-        for r in coaching.lines
-        if r.role == "learner" and r.state in (State.EXPLORING, State.ACTIVE)
-    ]
+    mine = [r.relationship_id for r in coaching.lines if r.role == "learner" and r.state in TALKING]
     actions = [(item.id, item.text) for rid in mine for item in open_actions(session, rid)]
     coach = aliased(Person)
     to_debrief = [

@@ -18,11 +18,7 @@ from sqlalchemy.orm import Session
 
 from coaching.profiles import find_person, find_person_by_email
 from storage.models import IdentityLink, Person
-
-LINKED = "linked"
-UNLINKED = "unlinked"
-BY_SLACK_EMAIL = "slack_email"
-BY_COORDINATOR = "coordinator"
+from storage.states import LinkAction, LinkSource
 
 
 class IdentityRefused(ValueError):
@@ -33,8 +29,8 @@ def _record(
     session: Session,
     person: Person,
     slack_user_id: str,
-    action: str,
-    source: str,
+    action: LinkAction,
+    source: LinkSource,
     now: datetime,
     by_user: str | None = None,
 ) -> None:
@@ -80,7 +76,7 @@ def recognise(
     row.slack_user_id = slack_user_id
     row.slack_email = email
     session.flush()
-    _record(session, row, slack_user_id, LINKED, BY_SLACK_EMAIL, now)
+    _record(session, row, slack_user_id, LinkAction.LINKED, LinkSource.SLACK_EMAIL, now)
     return row
 
 
@@ -143,7 +139,7 @@ def link(
     row.slack_user_id = slack_user_id
     row.slack_email = None
     session.flush()
-    _record(session, row, slack_user_id, LINKED, BY_COORDINATOR, now, by_user)
+    _record(session, row, slack_user_id, LinkAction.LINKED, LinkSource.COORDINATOR, now, by_user)
     return row
 
 
@@ -158,5 +154,7 @@ def unlink(
     person.slack_user_id = None
     person.slack_email = None
     session.flush()
-    _record(session, person, slack_user_id, UNLINKED, BY_COORDINATOR, now, by_user)
+    _record(
+        session, person, slack_user_id, LinkAction.UNLINKED, LinkSource.COORDINATOR, now, by_user
+    )
     return person

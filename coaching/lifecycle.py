@@ -4,16 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-
-class State(StrEnum):
-    REQUESTED = "requested"
-    EXPLORING = "exploring"
-    ACTIVE = "active"
-    PAUSED = "paused"
-    CONCLUDED = "concluded"
-    DECLINED = "declined"
-    EXPIRED = "expired"
-    WITHDRAWN = "withdrawn"
+from storage.states import RelationshipState as State
 
 
 class Transition(StrEnum):
@@ -43,6 +34,8 @@ CURRENT = frozenset({State.REQUESTED, State.EXPLORING, State.ACTIVE, State.PAUSE
 """States in which the two people are still connected."""
 MATCHED = frozenset({State.EXPLORING, State.ACTIVE, State.PAUSED})
 """States that take one of the coach's places."""
+TALKING = frozenset({State.EXPLORING, State.ACTIVE})
+"""States in which the pair meets (not paused)."""
 
 _DESCRIPTIONS = {
     State.REQUESTED: "waiting for the coach's answer",

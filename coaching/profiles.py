@@ -15,11 +15,12 @@ from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from coaching import text
 from coaching.effects import Effect, Kind
 from coaching.vocabulary import CoachingKind, Expertise, Frequency, MeetingForm
-from storage.models import CoachExpertise, CoachProfile, LearnerProfile, Person, utcnow
+from storage.models import CoachExpertise, CoachProfile, LearnerProfile, Person
 
 SHORT_TEXT = text.SHORT
 LONG_TEXT = text.LONG
@@ -361,7 +362,9 @@ def apply_coach(session: Session, person: Person, coach: CleanCoach) -> CoachPro
         profile.expertise.extend(
             CoachExpertise(area=area, position=position) for position, area in enumerate(wanted)
         )
-        profile.updated_at = utcnow()
+        # The expertise rows are the profile's too: its own row is written (and so
+        # stamped with the session's clock) even when nothing else on it changed.
+        flag_modified(profile, "frequency")
     return profile
 
 

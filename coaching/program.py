@@ -32,6 +32,7 @@ from storage.models import (
     Removal,
 )
 from storage.queries import get_in_team
+from storage.states import AgreementStatus, NudgeStatus
 
 AT_RISK_MISSED = 2
 NOTE_LIMIT = 1000
@@ -90,7 +91,8 @@ def _overdue(session: Session, team_id: str, today: date) -> tuple[int, list[Ove
         .join(coach, coach.id == Relationship.coach_id)
         .join(
             Agreement,
-            (Agreement.relationship_id == Relationship.id) & (Agreement.status == "executed"),
+            (Agreement.relationship_id == Relationship.id)
+            & (Agreement.status == AgreementStatus.EXECUTED),
         )
         .outerjoin(last, last.c.relationship_id == Relationship.id)
         .where(Relationship.team_id == team_id, Relationship.state == State.ACTIVE)
@@ -173,7 +175,7 @@ def figures(session: Session, team_id: str, today: date) -> tuple[Figures, list[
                 .select_from(Nudge)
                 .where(
                     Nudge.team_id == team_id,
-                    Nudge.status == "failed",
+                    Nudge.status == NudgeStatus.FAILED,
                     Nudge.handled_at.is_(None),
                 )
             ),
@@ -200,7 +202,9 @@ def failed_deliveries(session: Session, team_id: str, limit: int = 10) -> list[F
     rows = session.execute(
         select(Nudge.id, Nudge.kind, Person.name, Nudge.error, Nudge.deliver_at, Nudge.attempts)
         .outerjoin(Person, Person.id == Nudge.recipient_id)
-        .where(Nudge.team_id == team_id, Nudge.status == "failed", Nudge.handled_at.is_(None))
+        .where(
+            Nudge.team_id == team_id, Nudge.status == NudgeStatus.FAILED, Nudge.handled_at.is_(None)
+        )
         .order_by(Nudge.deliver_at.desc(), Nudge.id.desc())
         .limit(limit)
     ).all()
@@ -218,7 +222,7 @@ def mark_handled(
             .where(
                 Nudge.id == delivery_id,
                 Nudge.team_id == team_id,
-                Nudge.status == "failed",
+                Nudge.status == NudgeStatus.FAILED,
                 Nudge.handled_at.is_(None),
             )
             .values(handled_at=now, handled_by=coordinator)

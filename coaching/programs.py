@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from coaching import text
 from storage.models import Program, ProgramChange
+from storage.states import ChannelCopy
 
-COPIES = ("notice", "full")
 MAX_REQUEST_CAP = 10
 MAX_RETENTION_MONTHS = 120
 _CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
@@ -31,7 +31,7 @@ class ProgramSettings:
     name: str = ""
     coordinators: frozenset[str] = field(default_factory=frozenset)
     channel: str | None = None
-    channel_copy: str = "notice"
+    channel_copy: ChannelCopy = ChannelCopy.NOTICE
     max_open_requests: int = 3
     retention_months: int | None = None
 
@@ -105,8 +105,8 @@ def cleaned(raw: dict[str, object]) -> ProgramSettings:
     channel = str(raw.get("channel") or "") or None
     if channel is not None and not _CHANNEL.match(channel):
         fields.errors["channel"] = "Please choose a channel."
-    copy = str(raw.get("channel_copy") or "notice")
-    if copy not in COPIES:
+    copy = str(raw.get("channel_copy") or ChannelCopy.NOTICE)
+    if copy not in set(ChannelCopy):
         fields.errors["channel_copy"] = "Please choose what the channel gets."
     cap = str(raw.get("max_open_requests") or "").strip()
     if not cap.isdigit() or not 1 <= int(cap) <= MAX_REQUEST_CAP:
@@ -123,7 +123,7 @@ def cleaned(raw: dict[str, object]) -> ProgramSettings:
         name=name,
         coordinators=coordinators,
         channel=channel,
-        channel_copy=copy,
+        channel_copy=ChannelCopy(copy),
         max_open_requests=int(cap),
         retention_months=int(months) if months else None,
     )

@@ -18,6 +18,7 @@ from coaching.pairs import party_to
 from coaching.profiles import find_person
 from coaching.vocabulary import Frequency
 from storage.models import Agreement, Conversation, Person, Relationship
+from storage.states import AgreementStatus
 
 REASON_LIMIT = 1000
 NOTE_LIMIT = 1500
@@ -164,7 +165,7 @@ def term_ended_on(session: Session, relationship: Relationship) -> date | None:
         select(Agreement)
         .where(
             Agreement.relationship_id == relationship.id,
-            Agreement.status.in_(("executed", "superseded")),
+            Agreement.status.in_((AgreementStatus.EXECUTED, AgreementStatus.SUPERSEDED)),
         )
         .order_by(Agreement.version.desc())
         .limit(1)
@@ -264,7 +265,7 @@ class RelationshipLine:
     """"learner" if I am the learner in it, else "coach"."""
     other_user: str
     other_name: str
-    state: str
+    state: State
     state_text: str
     slot: Slot | None
     agreement: AgreementSummary | None

@@ -24,6 +24,7 @@ from handlers.runtime import runtime_of
 from handlers.views import agreements as views
 from scheduling.outbox import Outcome, Post, PostToGroup, Skip, Update
 from storage.models import Agreement, Nudge, Person, Relationship
+from storage.states import AgreementStatus, ChannelCopy
 
 
 def register(app: App) -> None:
@@ -263,7 +264,7 @@ def _compose_review(
     session: Session, nudge: Nudge, recipient: Person | None, now: datetime
 ) -> Outcome:
     agreement = _agreement(session, nudge)
-    if agreement is None or recipient is None or agreement.status != "draft":
+    if agreement is None or recipient is None or agreement.status != AgreementStatus.DRAFT:
         return Skip("the draft was signed, changed or removed before it was delivered")
     drafter = str((nudge.payload or {}).get("drafter") or "")
     text, blocks = views.review_message(agreement_text(agreement), drafter)
@@ -315,7 +316,7 @@ def _compose_copy(
     if agreement is None or agreement.executed_at is None or not nudge.channel_key:
         return Skip("the agreement is gone")
     record = agreement_text(agreement)
-    full = (nudge.payload or {}).get("copy") == "full"
+    full = (nudge.payload or {}).get("copy") == ChannelCopy.FULL
     text, blocks = views.executed_record(record) if full else views.executed_notice(record)
     return Post(nudge.channel_key, text, blocks)
 

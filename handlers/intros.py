@@ -263,7 +263,7 @@ def _check_coach(
             return None, "That request no longer exists."
         if request.coach.slack_user_id != coach_user:
             return None, "Only the coach this request was sent to can answer it."
-        if request.state != "requested":
+        if request.state != State.REQUESTED:
             return None, str(intros.AlreadyAnswered(request))
         return _card(request), None
 

@@ -39,6 +39,7 @@ from storage.models import (
     Relationship,
     RequestQuestion,
 )
+from storage.states import AgreementStatus
 
 Message = tuple[str, list[dict]]
 
@@ -57,7 +58,8 @@ def _pair(relationship: Relationship, recipient: Person) -> views.Pair:
 def _cadence(session: Session, relationship: Relationship) -> tuple[Agreement, date | None] | None:
     agreement = session.scalar(
         select(Agreement).where(
-            Agreement.relationship_id == relationship.id, Agreement.status == "executed"
+            Agreement.relationship_id == relationship.id,
+            Agreement.status == AgreementStatus.EXECUTED,
         )
     )
     if agreement is None:
@@ -208,7 +210,8 @@ def _closed_text(session: Session, original: Nudge, outcome: str) -> str | None:
         return None
     agreement = session.scalar(
         select(Agreement).where(
-            Agreement.relationship_id == relationship.id, Agreement.status == "executed"
+            Agreement.relationship_id == relationship.id,
+            Agreement.status == AgreementStatus.EXECUTED,
         )
     )
     ends = term_end(agreement.start_date, agreement.duration_months) if agreement else None

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from coaching import programs
-from coaching.clock import Clock
 from coaching.programs import ProgramSettings
 from scheduling.outbox import Outbox
+from storage.clock import Clock
 
 CONTEXT_KEY = "runtime"
 

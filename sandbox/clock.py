@@ -39,7 +39,7 @@ def landing(now: datetime, step: str) -> datetime:
 
 
 class SandboxClock:
-    """Callable like `coaching.clock.system_clock`; ticks with real time between jumps."""
+    """Callable like `storage.clock.system_clock`; ticks with real time between jumps."""
 
     def __init__(self, start: datetime | None = None) -> None:
         self._lock = threading.Lock()

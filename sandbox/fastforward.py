@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sandbox.clock import SandboxClock
 from scheduling.outbox import RunReport
 from storage.models import Nudge, Relationship
+from storage.states import NudgeStatus
 
 MAX_PASSES = 5000
 AT_LEAST_EVERY = timedelta(days=1)
@@ -59,7 +60,7 @@ def next_due(session: Session, after: datetime) -> datetime | None:
     )
     owed = session.scalar(
         select(func.min(Nudge.deliver_at)).where(
-            Nudge.status == "pending", Nudge.deliver_at > after
+            Nudge.status == NudgeStatus.PENDING, Nudge.deliver_at > after
         )
     )
     moments = [moment for moment in (planned, owed) if moment is not None]

@@ -35,6 +35,7 @@ from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from storage.models import Nudge, Person
+from storage.states import NudgeStatus
 
 logger = logging.getLogger(__name__)
 
@@ -184,10 +185,10 @@ def _claimable(now: datetime) -> Any:
     waiting_before = exists().where(
         earlier.channel_key == Nudge.channel_key,
         earlier.id < Nudge.id,
-        earlier.status.in_(("pending", "claimed")),
+        earlier.status.in_((NudgeStatus.PENDING, NudgeStatus.CLAIMED)),
     )
-    due = and_(Nudge.status == "pending", Nudge.deliver_at <= now)
-    stale = and_(Nudge.status == "claimed", Nudge.claimed_at < now - STALE_CLAIM)
+    due = and_(Nudge.status == NudgeStatus.PENDING, Nudge.deliver_at <= now)
+    stale = and_(Nudge.status == NudgeStatus.CLAIMED, Nudge.claimed_at < now - STALE_CLAIM)
     in_order = or_(Nudge.channel_key.is_(None), ~waiting_before)
     return and_(or_(due, stale), in_order)
 
@@ -210,7 +211,7 @@ def claim(
         session.execute(
             update(Nudge)
             .where(Nudge.id.in_(ids))
-            .values(status="claimed", claimed_by=worker, claimed_at=now)
+            .values(status=NudgeStatus.CLAIMED, claimed_by=worker, claimed_at=now)
             .execution_options(synchronize_session=False)
         )
     return list(ids)
@@ -224,7 +225,7 @@ def release_dead_claims(session: Session, worker: str) -> int:
         name
         for name in session.scalars(
             select(Nudge.claimed_by)
-            .where(Nudge.status == "claimed", Nudge.claimed_by.like(f"{host}:%"))
+            .where(Nudge.status == NudgeStatus.CLAIMED, Nudge.claimed_by.like(f"{host}:%"))
             .distinct()
         )
         if name and name != worker and not _alive(name, pid)
@@ -234,8 +235,8 @@ def release_dead_claims(session: Session, worker: str) -> int:
     return (
         session.execute(
             update(Nudge)
-            .where(Nudge.status == "claimed", Nudge.claimed_by.in_(dead))
-            .values(status="pending", claimed_by=None, claimed_at=None)
+            .where(Nudge.status == NudgeStatus.CLAIMED, Nudge.claimed_by.in_(dead))
+            .values(status=NudgeStatus.PENDING, claimed_by=None, claimed_at=None)
             .execution_options(synchronize_session=False)
         ).rowcount
         or 0
@@ -359,7 +360,11 @@ class Outbox:
     ) -> None:
         with self.sessions.begin() as session:
             nudge = session.get(Nudge, nudge_id)
-            if nudge is None or nudge.status != "claimed" or nudge.claimed_by != self.worker:
+            if (
+                nudge is None
+                or nudge.status != NudgeStatus.CLAIMED
+                or nudge.claimed_by != self.worker
+            ):
                 return
             client = client_for(nudge.team_id)
             recipient = (
@@ -378,11 +383,15 @@ class Outbox:
                 self.before_send(nudge)
         if isinstance(outcome, Skip):
             report.skipped += 1
-            self._record(nudge_id, status="skipped", error=outcome.reason[:200], payload=None)
+            self._record(
+                nudge_id, status=NudgeStatus.SKIPPED, error=outcome.reason[:200], payload=None
+            )
             return
         if isinstance(outcome, Postpone):
             report.postponed += 1
-            self._record(nudge_id, status="pending", deliver_at=outcome.until, claimed_by=None)
+            self._record(
+                nudge_id, status=NudgeStatus.PENDING, deliver_at=outcome.until, claimed_by=None
+            )
             return
         if isinstance(outcome, Refuse):
             logger.warning("A %s message broke a Block Kit rule: %s", kind, outcome.rule)
@@ -406,7 +415,7 @@ class Outbox:
             self._record(
                 nudge_id,
                 session,
-                status="sent",
+                status=NudgeStatus.SENT,
                 sent_at=self.clock(),
                 attempts=attempts + 1,
                 slack_channel=channel,
@@ -439,7 +448,7 @@ class Outbox:
             report.failed += 1
             report.failures.append(f"{kind}: {error}")
             logger.warning("A %s message could not be delivered: %s", kind, code)
-            self._record(nudge_id, status="failed", error=error[:200], attempts=attempts)
+            self._record(nudge_id, status=NudgeStatus.FAILED, error=error[:200], attempts=attempts)
             return
         report.retried += 1
         delay = wait or (
@@ -449,7 +458,7 @@ class Outbox:
         )
         self._record(
             nudge_id,
-            status="pending",
+            status=NudgeStatus.PENDING,
             claimed_by=None,
             attempts=attempts,
             error=error[:200],
@@ -463,9 +472,11 @@ def retry(session: Session, team_id: str, nudge_id: int, now: datetime) -> bool:
     return (
         session.execute(
             update(Nudge)
-            .where(Nudge.id == nudge_id, Nudge.team_id == team_id, Nudge.status == "failed")
+            .where(
+                Nudge.id == nudge_id, Nudge.team_id == team_id, Nudge.status == NudgeStatus.FAILED
+            )
             .values(
-                status="pending",
+                status=NudgeStatus.PENDING,
                 attempts=0,
                 error="",
                 deliver_at=now,

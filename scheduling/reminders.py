@@ -26,6 +26,7 @@ from coaching.lifecycle import State, Transition, next_state
 from scheduling.outbox import Clients, Courier, Outbox, RunReport
 from scheduling.plan import PairFacts, plan_pair
 from storage.models import Agreement, Conversation, Nudge, Person, Relationship
+from storage.states import AgreementStatus, NudgeStatus
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +54,8 @@ def load_facts(session: Session, relationship_ids: list[int]) -> list[PairFacts]
         agreement.relationship_id: agreement
         for agreement in session.scalars(
             select(Agreement).where(
-                Agreement.relationship_id.in_(relationship_ids), Agreement.status == "executed"
+                Agreement.relationship_id.in_(relationship_ids),
+                Agreement.status == AgreementStatus.EXECUTED,
             )
         )
     }
@@ -127,7 +129,7 @@ def _expire(session: Session, relationship_id: int, now: datetime) -> list[dict[
                 "recipient_id": relationship.coach_id,
                 "due_key": "paused",
                 "deliver_at": now,
-                "status": "pending",
+                "status": NudgeStatus.PENDING,
                 "attempts": 0,
                 "error": "",
                 "created_at": now,
@@ -188,7 +190,7 @@ def plan_due(
                 "recipient_id": nudge.recipient_id,
                 "due_key": nudge.due_key,
                 "deliver_at": nudge.deliver_at,
-                "status": "pending",
+                "status": NudgeStatus.PENDING,
                 "attempts": 0,
                 "error": "",
                 "created_at": now,

@@ -14,8 +14,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
 from coaching import program, programs
-from coaching.clock import Clock
 from scheduling.reminders import ReminderRun
+from storage.clock import Clock
 
 logger = logging.getLogger(__name__)
 

@@ -13,6 +13,8 @@ from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.clock import CLOCK_OPTION, Clock, system_clock
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
@@ -92,8 +94,10 @@ def _begin_immediate(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def make_sessionmaker(engine: Engine, clock: Clock = system_clock) -> sessionmaker[Session]:
+    """The one session factory. Rows written through it are stamped by `clock` (the
+    sandbox's moved clock, or a test's), never by the wall clock behind its back."""
+    return sessionmaker(engine.execution_options(**{CLOCK_OPTION: clock}), expire_on_commit=False)
 
 
 def alembic_config(engine: Engine | None = None) -> Config:

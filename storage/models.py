@@ -20,6 +20,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from storage.clock import stamp
+from storage.states import (
+    ActionItemStatus,
+    AgreementStatus,
+    ChannelCopy,
+    EnumText,
+    LinkAction,
+    LinkSource,
+    NudgeStatus,
+    RelationshipState,
+)
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -27,10 +39,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -63,8 +71,8 @@ class Base(DeclarativeBase):
 
 
 class Timestamped:
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
+    updated_at: Mapped[datetime] = mapped_column(default=stamp, onupdate=stamp)
 
 
 class Person(Timestamped, Base):
@@ -193,7 +201,7 @@ class Relationship(Timestamped, Base):
     team_id: Mapped[str] = mapped_column(String(32))
     learner_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     coach_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    state: Mapped[str] = mapped_column(String(16))
+    state: Mapped[RelationshipState] = mapped_column(EnumText(RelationshipState))
     request_key: Mapped[str] = mapped_column(String(64))
     coaching_kind: Mapped[str] = mapped_column(String(32))
     hopes: Mapped[str] = mapped_column(Text, default="")
@@ -261,7 +269,7 @@ class Agreement(Timestamped, Base):
         ForeignKey("relationships.id", ondelete="CASCADE"), index=True
     )
     version: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[AgreementStatus] = mapped_column(EnumText(AgreementStatus))
     confidentiality: Mapped[str] = mapped_column(Text)
     start_date: Mapped[date]
     duration_months: Mapped[int] = mapped_column(Integer)
@@ -296,7 +304,7 @@ class Conversation(Base):
     form: Mapped[str] = mapped_column(String(32))
     logged_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     request_key: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
 
 
 class Debrief(Base):
@@ -315,7 +323,7 @@ class Debrief(Base):
     insights: Mapped[str] = mapped_column(Text, default="")
     suggestions: Mapped[str] = mapped_column(Text, default="")
     willing_to_do: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
 
 
 class ActionItem(Base):
@@ -330,9 +338,11 @@ class ActionItem(Base):
     )
     debrief_id: Mapped[int] = mapped_column(ForeignKey("debriefs.id", ondelete="CASCADE"))
     text: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[ActionItemStatus] = mapped_column(
+        EnumText(ActionItemStatus), default=ActionItemStatus.OPEN
+    )
     outcome: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
     closed_at: Mapped[datetime | None]
 
 
@@ -365,7 +375,7 @@ class Nudge(Base):
     payload: Mapped[dict[str, Any] | None] = mapped_column()
     """What the rows will not hold at send time; cleared once sent."""
     deliver_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[NudgeStatus] = mapped_column(EnumText(NudgeStatus), default=NudgeStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_at: Mapped[datetime | None]
@@ -377,7 +387,7 @@ class Nudge(Base):
     handled_by: Mapped[str | None] = mapped_column(String(32))
     handled_at: Mapped[datetime | None]
     """A coordinator marked the failure handled."""
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
 
 
 class Preparation(Base):
@@ -393,7 +403,7 @@ class Preparation(Base):
     purpose: Mapped[str] = mapped_column(Text)
     questions: Mapped[str] = mapped_column(Text, default="")
     shared_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
 
 
 class CoachabilityReflection(Base):
@@ -413,7 +423,7 @@ class CoachabilityReflection(Base):
     beginners_mind: Mapped[int] = mapped_column(Integer)
     notes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     shared_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamp)
 
 
 class IdentityLink(Base):
@@ -427,10 +437,8 @@ class IdentityLink(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     slack_user_id: Mapped[str] = mapped_column(String(32))
     email: Mapped[str] = mapped_column(String(254))
-    action: Mapped[str] = mapped_column(String(16))
-    """`linked` or `unlinked`."""
-    source: Mapped[str] = mapped_column(String(16))
-    """`slack_email` (Slack vouched for the address) or `coordinator`."""
+    action: Mapped[LinkAction] = mapped_column(EnumText(LinkAction))
+    source: Mapped[LinkSource] = mapped_column(EnumText(LinkSource))
     by_user: Mapped[str | None] = mapped_column(String(32))
     at: Mapped[datetime]
 
@@ -445,7 +453,9 @@ class Program(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     coordinators: Mapped[list[str]] = mapped_column(default=list)
     channel: Mapped[str | None] = mapped_column(String(32))
-    channel_copy: Mapped[str] = mapped_column(String(16), default="notice")
+    channel_copy: Mapped[ChannelCopy] = mapped_column(
+        EnumText(ChannelCopy), default=ChannelCopy.NOTICE
+    )
     max_open_requests: Mapped[int] = mapped_column(Integer, default=3)
     retention_months: Mapped[int | None] = mapped_column(Integer)
     installed_at: Mapped[datetime | None]
@@ -480,4 +490,4 @@ class Removal(Base):
     removed_user: Mapped[str] = mapped_column(String(64))
     removed_by: Mapped[str] = mapped_column(String(32))
     rows_removed: Mapped[int] = mapped_column(Integer)
-    removed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    removed_at: Mapped[datetime] = mapped_column(default=stamp)

@@ -25,6 +25,7 @@ from coaching.programs import ProgramSettings
 from handlers import ids
 from handlers.views.inputs import text_input
 from handlers.views.text import counted, date_token, listed, mrkdwn
+from storage.states import ChannelCopy
 
 REFUSED = "Sorry, that's only for the program's coordinators."
 
@@ -235,8 +236,8 @@ def _export_actions() -> ActionsBlock:
 def settings_form(current: ProgramSettings) -> View:
     """The program's settings, for its coordinators."""
     copies = [
-        Option(value="notice", text="A short notice that the pair signed"),
-        Option(value="full", text="The whole agreement"),
+        Option(value=ChannelCopy.NOTICE, text="A short notice that the pair signed"),
+        Option(value=ChannelCopy.FULL, text="The whole agreement"),
     ]
     return View(
         type="modal",

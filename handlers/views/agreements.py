@@ -37,6 +37,7 @@ from coaching.vocabulary import Frequency, MeetingForm
 from handlers import ids
 from handlers.views.inputs import text_input
 from handlers.views.text import date_token, mrkdwn, plain_date, truncate
+from storage.states import ChannelCopy
 
 NO_FAULT = "no_fault"
 OWNS_CHOICES = "owns_choices"
@@ -71,11 +72,11 @@ def _chosen(options: list[Option], values: list[str]) -> list[Option] | None:
     return picked or None
 
 
-def channel_note(channel: str | None, copy: str) -> str | None:
+def channel_note(channel: str | None, copy: ChannelCopy) -> str | None:
     """Who else reads what the pair signs, for the form."""
     if not channel:
         return None
-    what = "the whole agreement" if copy == "full" else "a short notice that you signed"
+    what = "the whole agreement" if copy == ChannelCopy.FULL else "a short notice that you signed"
     return (
         f"Once you both sign, {what} goes to <#{channel}>, where everyone in that channel "
         "can read it."

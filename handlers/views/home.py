@@ -16,6 +16,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from coaching.home import HomeData
+from coaching.lifecycle import TALKING
 from coaching.program import FailedDelivery, Figures, OverduePair
 from coaching.relationships import RelationshipLine
 from handlers import ids
@@ -75,7 +76,7 @@ def _learner(data: HomeData) -> list[Block]:
             elements=[_button("Find a coach", ids.HOME_FIND, "any", primary=True)],
         )
     )
-    talking = [line for line in mine if line.state in ("exploring", "active")]
+    talking = [line for line in mine if line.state in TALKING]
     blocks += [
         ActionsBlock(
             block_id=f"log-{line.relationship_id}",

@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from coaching.lifecycle import MATCHED, TALKING, State
 from coaching.matching import Slot
 from coaching.relationships import NOTE_LIMIT, REASON_LIMIT, MyCoaching, RelationshipLine
 from coaching.vocabulary import Frequency
@@ -50,13 +51,13 @@ def _buttons(line: RelationshipLine) -> list[ButtonElement]:
                 value=str(line.agreement.agreement_id),
             )
         )
-    if line.state in ("exploring", "active"):
+    if line.state in TALKING:
         label = "Record agreement" if line.agreement is None else "Change agreement"
         buttons.append(ButtonElement(text=label, action_id=ids.AGREEMENT_START, value=value))
         buttons.append(ButtonElement(text="Pause", action_id=ids.RELATIONSHIP_PAUSE, value=value))
-    if line.state == "paused":
+    if line.state == State.PAUSED:
         buttons.append(ButtonElement(text="Resume", action_id=ids.RELATIONSHIP_RESUME, value=value))
-    if line.state in ("exploring", "active", "paused"):
+    if line.state in MATCHED:
         buttons.append(
             ButtonElement(text="End", action_id=ids.RELATIONSHIP_END, value=value, style="danger")
         )
