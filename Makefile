@@ -14,9 +14,10 @@ $(VENV)/bin/python:
 	  echo "make: '$(PYTHON) -m venv' failed; install it with: apt-get install python3-venv" >&2; \
 	  exit 1; }
 
-$(STAMP): pyproject.toml $(VENV)/bin/python
-	@echo "make: installing the project and its dev tools into $(VENV)"
-	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+$(STAMP): pyproject.toml devtools/fakeslack/pyproject.toml $(VENV)/bin/python
+	@echo "make: installing the project, the fake Slack and the dev tools into $(VENV)"
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+	  -e ./devtools/fakeslack -e '.[sandbox,dev]'
 	@touch $@
 
 # With Slack credentials (environment or .env) the bot; without, the sandbox.

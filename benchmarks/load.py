@@ -25,9 +25,9 @@ from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sandbox.fakeslack import FakeSlack
 from storage.db import make_engine, make_sessionmaker, migrate
 
+from fakeslack import FakeSlack
 from support.postgres import create_database, postgres_server
 from support.seed import add_coach, add_learner
 from support.slack import SlackSender, make_block_actions, make_command

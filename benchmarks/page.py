@@ -24,10 +24,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sandbox import slack_requests
 from sandbox.serving import Serving
 from sandbox.web import build_page_app
 from sandbox.world import Sandbox
+
+from fakeslack import requests as slack_requests
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]

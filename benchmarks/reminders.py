@@ -21,11 +21,11 @@ from sqlalchemy import Engine, event, insert
 import handlers
 from bot.app import build_client
 from coaching.cadence import add_months
-from sandbox.fakeslack import FakeSlack
 from scheduling.reminders import ReminderRun
 from storage.db import make_engine, make_sessionmaker, migrate
 from storage.models import Agreement, LearnerProfile, Person, Relationship
 
+from fakeslack import FakeSlack
 from support.workspace import BOT_TOKEN, TEAM
 
 NOW = datetime(2027, 3, 9, 17, tzinfo=UTC)  # a Tuesday, 11:00 in Chicago

@@ -23,10 +23,10 @@ from sqlalchemy import Engine, event, insert
 
 from bot.settings import Settings
 from coaching.vocabulary import CoachingKind, Expertise, Frequency, MeetingForm
-from sandbox.fakeslack import FakeSlack
 from storage.db import make_engine, migrate
 from storage.models import CoachExpertise, CoachProfile, LearnerProfile, Person
 
+from fakeslack import FakeSlack
 from support.harness import running_bot
 from support.postgres import create_database, postgres_server
 from support.slack import make_command

@@ -45,8 +45,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.socket_mode import SocketModeConnection
 from handlers import ids
-from sandbox.fakeslack import FakeSlack
 
+from fakeslack import FakeSlack
 from support.slack import make_command
 from support.socket_slack import Envelope, SocketModeService
 from support.workspace import BOT_TOKEN, LEARNER, SIGNING_SECRET, TEAM

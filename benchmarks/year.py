@@ -12,8 +12,8 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from bot.settings import Settings
-from sandbox.fakeslack import FakeSlack
 
+from fakeslack import FakeSlack
 from support.harness import running_bot
 from support.postgres import create_database, postgres_server
 from support.workspace import (

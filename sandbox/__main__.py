@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from collections.abc import Sequence
 
 from bot.log_format import configure_logging
-from sandbox.cli import add_arguments, run_sandbox
+
+MISSING_FAKE = (
+    "The sandbox needs the fake Slack, which is development code outside the bot: "
+    "run `make run`, or `pip install -e ./devtools/fakeslack -e '.[sandbox]'`."
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if importlib.util.find_spec("fakeslack") is None:
+        print(MISSING_FAKE, file=sys.stderr)
+        return 2
+    from sandbox.cli import add_arguments, run_sandbox
+
     parser = argparse.ArgumentParser(
         prog="python -m sandbox",
         description="Sounding Board's sandbox: the bot against a local stand-in for Slack, "

@@ -176,7 +176,7 @@ def build_page_app(sandbox: Sandbox, hosts: Iterable[str] = ()) -> Flask:
     def command() -> Response:
         data = body()
         user, channel = str(data.get("user", "")), str(data.get("channel", ""))
-        sandbox._check_user(user)
+        sandbox.check_user(user)
         if not channel:
             channel = sandbox.world.slack.dm_channel(user)
         sandbox.command(user, channel, str(data.get("text", "")))

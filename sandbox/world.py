@@ -24,14 +24,13 @@ from bot.settings import Settings
 from bot.wiring import Bot, assemble
 from handlers import ids
 from sandbox import demo, render
-from sandbox import slack_requests as requests
 from sandbox.clock import SandboxClock, landing
-from sandbox.fakeslack import SlackError
 from sandbox.fastforward import fast_forward
 from sandbox.serving import Serving
-from sandbox.slack_api import SandboxSlack
 from storage.db import make_engine
 from storage.models import Base, Person
+
+from fakeslack import ClientSlack, SlackError, requests
 
 logger = logging.getLogger("sandbox")
 
@@ -71,7 +70,7 @@ def wipe_database(database_url: str) -> None:
 
 @dataclass
 class World:
-    slack: SandboxSlack
+    slack: ClientSlack
     clock: SandboxClock
     bot: Bot
     server: Serving
@@ -173,7 +172,7 @@ class Sandbox:
         # secret written in the code would let any local process or web page use them.
         bot_token = f"xoxb-sandbox-{secrets.token_hex(16)}"
         signing_secret = secrets.token_urlsafe(32)
-        slack = SandboxSlack(
+        slack = ClientSlack(
             team_id=demo.TEAM,
             bot_token=bot_token,
             team_name=demo.TEAM_NAME,
@@ -268,7 +267,7 @@ class Sandbox:
 
     # -- what a person sees ---------------------------------------------------------------
 
-    def _check_user(self, user: str) -> None:
+    def check_user(self, user: str) -> None:
         if user not in self.people:
             raise SandboxError(f"no such person in the sandbox: {user!r}")
 
@@ -380,7 +379,7 @@ class Sandbox:
         """What `user` sees with `channel` open; opening it marks it read. Without
         `detail` the messages come as HTML only (what the page draws), without their
         text and Block Kit (what tests and tools read)."""
-        self._check_user(user)
+        self.check_user(user)
         with self.lock:
             world = self.world
             slack = world.slack
@@ -437,7 +436,7 @@ class Sandbox:
 
     def file(self, user: str, file_id: str) -> tuple[str, bytes]:
         """A file shared in a conversation `user` is in: its name and content."""
-        self._check_user(user)
+        self.check_user(user)
         with self.lock:
             slack = self.world.slack
             shared = slack.file(file_id)
@@ -476,7 +475,7 @@ class Sandbox:
         return text_in
 
     def command(self, user: str, channel: str, line: str) -> None:
-        self._check_user(user)
+        self.check_user(user)
         line = line.strip()
         name, _, rest = line.partition(" ")
         with self.lock:
@@ -513,7 +512,7 @@ class Sandbox:
             self.save()
 
     def open_home(self, user: str) -> None:
-        self._check_user(user)
+        self.check_user(user)
         with self.lock:
             world = self.world
             payload = requests.event(
@@ -555,7 +554,7 @@ class Sandbox:
     ) -> None:
         """A click on a button, or a choice in a select, in a message, the App Home or a
         modal."""
-        self._check_user(user)
+        self.check_user(user)
         with self.lock:
             world = self.world
             slack = world.slack
@@ -660,7 +659,7 @@ class Sandbox:
 
     def submit(self, user: str, view_id: str, values: dict[str, Any]) -> dict[str, Any]:
         """Submit the modal on top of the person's stack; returns the bot's answer."""
-        self._check_user(user)
+        self.check_user(user)
         with self.lock:
             world = self.world
             slack = world.slack
@@ -703,7 +702,7 @@ class Sandbox:
     def close(self, user: str, view_id: str) -> None:
         """The modal's close button: back to the modal under it, if any. A view that asks
         to be told (`notify_on_close`) is sent to the bot as `view_closed`."""
-        self._check_user(user)
+        self.check_user(user)
         with self.lock:
             world = self.world
             stack = world.modals.get(user, [])

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
-from sandbox.fakeslack import FakeSlack
 from storage.db import make_engine, make_sessionmaker, migrate
 
+from fakeslack import FakeSlack
 from support.harness import BotHarness, running_bot
 from support.postgres import PostgresUnavailable, create_database, drop_database, postgres_server
 from support.workspace import BOT_TOKEN, COORDINATOR, PROGRAM_CHANNEL, SIGNING_SECRET, TEAM, USERS

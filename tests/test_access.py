@@ -31,7 +31,6 @@ from handlers.views import agreements as agreement_views
 from handlers.views import checkins as checkin_views
 from handlers.views import intros as intro_views
 from handlers.views import relationships as relationship_views
-from sandbox.fakeslack.server import Call
 from storage.models import (
     Agreement,
     Base,
@@ -43,6 +42,7 @@ from storage.models import (
     RequestQuestion,
 )
 
+from fakeslack.server import Call
 from support.harness import BotHarness
 from support.seed import add_coach, add_learner
 from support.slack import Response

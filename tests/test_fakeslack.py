@@ -29,7 +29,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.webhook import WebhookClient
 
-from sandbox.fakeslack import Call, FakeSlack, OAuthPageError, Workspace
+from fakeslack import Call, FakeSlack, OAuthPageError, Workspace
 
 TOKEN = "xoxb-fake-test-token"
 ADA, GRACE, GONE, ROBOT = "U100", "U200", "U300", "U400"

@@ -41,8 +41,6 @@ from coaching.lifecycle import Transition
 from handlers import ids
 from handlers.views import search as search_views
 from handlers.views.text import escape, truncate
-from sandbox.fakeslack.blockkit import validate_message_blocks, validate_view
-from sandbox.fakeslack.server import Call
 from storage.models import (
     ActionItem,
     Agreement,
@@ -54,6 +52,8 @@ from storage.models import (
     RequestQuestion,
 )
 
+from fakeslack.blockkit import validate_message_blocks, validate_view
+from fakeslack.server import Call
 from support.harness import BotHarness
 from support.seed import add_coach, add_learner
 from support.slack import Response

@@ -25,10 +25,10 @@ from sqlalchemy import select
 from bot.settings import Settings
 from coaching.effects import Kind
 from handlers import ids
-from sandbox.fakeslack import FakeSlack
 from scheduling.outbox import Outbox
 from storage.models import Nudge, Relationship
 
+from fakeslack import FakeSlack
 from support.harness import BotHarness, running_bot
 from support.seed import add_coach, add_learner
 from support.workspace import COACH, LEARNER, OTHER_LEARNER, PROGRAM_CHANNEL

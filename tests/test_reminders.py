@@ -21,11 +21,11 @@ from coaching.cadence import in_working_hours, zone
 from coaching.intros import IntroDetails
 from coaching.lifecycle import Transition
 from handlers import ids
-from sandbox.fakeslack import FakeSlack
 from scheduling.outbox import STALE_CLAIM
 from scheduling.reminders import ReminderRun
 from storage.models import CoachProfile, Nudge, Relationship
 
+from fakeslack import FakeSlack
 from support.seed import add_coach, add_learner
 from support.workspace import BOT_TOKEN, TEAM
 

@@ -37,8 +37,9 @@ from coaching.roster import (
     import_rows,
     read_rows,
 )
-from sandbox.fakeslack import FakeSlack
 from storage.models import CoachProfile, Person
+
+from fakeslack import FakeSlack
 
 TEAM = "T0TEAM"
 EXAMPLE = Path(__file__).parent.parent / "examples" / "coaches.csv"

@@ -29,12 +29,14 @@ from sqlalchemy import select
 import handlers.views
 from bot.server import EVENTS_PATH
 from coaching.cadence import add_months, in_working_hours
-from sandbox import demo, render, slack_requests
+from sandbox import demo, render
 from sandbox.cli import page_hosts
 from sandbox.serving import Serving
 from sandbox.web import build_page_app, content_disposition
 from sandbox.world import Sandbox, SandboxError
 from storage.models import Nudge, Person
+
+from fakeslack import requests as slack_requests
 
 LEARNER = "U0LENA"
 

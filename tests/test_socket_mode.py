@@ -34,10 +34,10 @@ from bot.settings import Settings
 from bot.socket_mode import SocketModeConnection
 from bot.wiring import Bot, assemble
 from handlers import ids
-from sandbox.fakeslack import FakeSlack
-from sandbox.slack_requests import TrackingExecutor
 from storage.models import LearnerProfile
 
+from fakeslack import FakeSlack
+from fakeslack.requests import TrackingExecutor
 from support import slack
 from support.harness import latest_view, typed_command
 from support.socket_slack import APP_TOKEN, Envelope, SocketModeService

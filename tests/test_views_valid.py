@@ -28,7 +28,8 @@ from coaching.relationships import AgreementSummary, MyCoaching, RelationshipLin
 from handlers.views import admin, agreements, checkins, guide, home, intros, nudges, search
 from handlers.views import relationships as relationship_views
 from handlers.views.surface import broken_rule
-from sandbox.fakeslack.blockkit import validate_message_blocks, validate_view
+
+from fakeslack.blockkit import validate_message_blocks, validate_view
 
 COUNTS = (0, 1, 2, 12)
 LONG = "Ö" * 3000

@@ -13,8 +13,8 @@ from bot.settings import Settings
 from coaching import checkins, intros
 from coaching.intros import IntroDetails
 from handlers import ids
-from sandbox.fakeslack import FakeSlack
 
+from fakeslack import FakeSlack
 from support.harness import BotHarness, running_bot
 from support.seed import add_coach, add_learner
 from support.workspace import COACH, LEARNER, PROGRAM_CHANNEL, TEAM

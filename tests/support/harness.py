@@ -14,9 +14,9 @@ from sqlalchemy import select
 from bot.server import EVENTS_PATH, build_web_app, make_server
 from bot.settings import Settings
 from bot.wiring import Bot, assemble
-from sandbox.fakeslack import FakeSlack
 from storage.models import Base
 
+from fakeslack import FakeSlack
 from support import slack
 from support.slack import Response, SlackSender, TrackingExecutor
 from support.workspace import TEAM

@@ -20,7 +20,7 @@ from typing import Any
 
 from slack_sdk.signature import SignatureVerifier
 
-from sandbox.slack_requests import TrackingExecutor, view_state
+from fakeslack.requests import TrackingExecutor, view_state
 
 _sequence = itertools.count(1)
 

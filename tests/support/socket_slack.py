@@ -39,7 +39,7 @@ from typing import Any
 from websockets.http11 import Request, Response
 from websockets.sync.server import Server, ServerConnection, serve
 
-from sandbox.fakeslack import FakeSlack
+from fakeslack import FakeSlack
 
 APP_TOKEN = "xapp-1-A0SOUNDING-1-test-app-level-token"
 APP_ID = "A0SOUNDING"

@@ -18,13 +18,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sandbox.fakeslack import FakeSlack
-from sandbox.fakeslack.server import _Conversation
+from .server import FakeSlack, _Conversation
 
 EPHEMERALS_KEPT = 200
 
 
-class SandboxSlack(FakeSlack):
+class ClientSlack(FakeSlack):
     def __init__(self, *args: Any, posted_at: Callable[[], datetime], **kwargs: Any) -> None:
         self.posted_at = posted_at
         self._last_second = 0
