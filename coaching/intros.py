@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 from coaching import gallery, text
 from coaching.effects import Effect, Kind, closing, group_conversation
 from coaching.lifecycle import MATCHED, OPEN_REQUEST, State, Transition, describe, next_state
+from coaching.matching import Filters
 from coaching.profiles import LONG_TEXT, find_person
 from coaching.vocabulary import CoachingKind
 from storage.models import Person, Relationship, RequestQuestion
@@ -47,7 +47,9 @@ class IntroDetails:
     hopes: str
     first_call: str
     note: str
-    search: dict[str, Any] = field(default_factory=dict)
+    search: Filters = field(default_factory=Filters)
+    """What the learner searched for when they asked (kept with the request, so that a
+    decline can suggest coaches for the same needs)."""
 
 
 def clean_details(details: IntroDetails) -> IntroDetails:
@@ -176,7 +178,7 @@ def request_intro(
         hopes=details.hopes,
         first_call=details.first_call,
         note=details.note,
-        search=details.search,
+        search=details.search.to_dict(),
         requested_at=now,
         next_plan_at=now,
     )

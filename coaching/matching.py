@@ -9,10 +9,11 @@ thousand; whoever builds it decides when it is stale.
 from __future__ import annotations
 
 import heapq
+import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -148,6 +149,28 @@ class Filters:
             "s": self.slot.value if self.slot else None,
         }
         return {key: value for key, value in data.items() if value}
+
+    def encoded(self, limit: int, text_limit: int) -> str:
+        """The filters as compact JSON of at most `limit` UTF-16 code units (how Slack
+        counts an id), so a click can carry them. The search words are cut to
+        `text_limit`, then further until the encoding fits: quotes, backslashes and
+        control characters take more than one character each in JSON."""
+        text = self.text[:text_limit]
+        while True:
+            encoded = json.dumps(
+                replace(self, text=text).to_dict(), separators=(",", ":"), ensure_ascii=False
+            )
+            if not text or len(encoded.encode("utf-16-le")) // 2 <= limit:
+                return encoded
+            text = text[:-1]
+
+    @classmethod
+    def decoded(cls, raw: str) -> Filters:
+        """`encoded`'s opposite; anything unreadable is read as no filter."""
+        try:
+            return cls.from_dict(json.loads(raw))
+        except ValueError:
+            return cls()
 
     @classmethod
     def from_dict(cls, data: object) -> Filters:

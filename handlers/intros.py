@@ -160,7 +160,7 @@ def submit_intro(
         hopes=text(values, "hopes"),
         first_call=text(values, "first_call"),
         note=text(values, "note"),
-        search=json.loads(metadata.get("search") or "{}"),
+        search=Filters.decoded(str(metadata.get("search") or "")),
     )
     try:
         with runtime.sessions.begin() as session:
@@ -204,7 +204,7 @@ def _mark_requested(
     the form says the request is sent, and the search results are shown again without
     that coach, saying so."""
     runtime = runtime_of(context)
-    filters = search_views.decode_filters(str(metadata.get("search") or "{}"))
+    filters = Filters.decoded(str(metadata.get("search") or ""))
     with runtime.sessions.begin() as session:
         coach = gallery.coach_card(session, context.team_id or "", int(metadata.get("coach", 0)))
         found = gallery.find_coaches(

@@ -19,6 +19,7 @@ from coaching.matching import (
     rank_one,
     slot_of,
 )
+from coaching.vocabulary import Expertise
 
 NOW = datetime(2026, 11, 23, 15, tzinfo=UTC)
 JULY = datetime(2026, 7, 1, 15, tzinfo=UTC)
@@ -202,3 +203,25 @@ def test_fast_ranking_agrees_with_scoring_each_coach(
     assert total == len(expected)
     assert ranked == expected
     assert index.ranked(SEEKER, filters, NOW, text_scores, limit=5)[1] == expected[:5]
+
+
+@given(
+    text=st.text(max_size=120),
+    area=st.sampled_from([None, *Expertise]),
+    slot=st.sampled_from([None, *Slot]),
+)
+@settings(max_examples=200, deadline=None)
+def test_filters_travel_in_a_short_id_and_come_back_whole_but_for_long_words(
+    text: str, area: str | None, slot: Slot | None
+) -> None:
+    filters = Filters(text=text, area=area, region=REMOTE, slot=slot)
+    encoded = filters.encoded(limit=200, text_limit=60)
+    assert len(encoded.encode("utf-16-le")) // 2 <= 200
+    back = Filters.decoded(encoded)
+    assert replace(back, text="") == replace(filters, text="")
+    assert filters.text.startswith(back.text)
+
+
+def test_unreadable_filters_read_as_no_filter() -> None:
+    for raw in ("", "{", "[1]", "null", '{"a": 3}', '{"s": "twice"}'):
+        assert Filters.decoded(raw) == Filters()

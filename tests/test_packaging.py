@@ -3,6 +3,7 @@ distribution of its own (devtools/fakeslack), which the sandbox gets as an extra
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -14,6 +15,20 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def build_wheel(project: Path, into: Path) -> zipfile.ZipFile:
+    """The wheel pip builds from the project's files (those git tracks or would), copied
+    away first so that the build leaves nothing in the working tree."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=project,
+        check=True,
+        capture_output=True,
+    ).stdout.decode()
+    source = into / "source"
+    for name in filter(None, listed.split("\0")):
+        if (project / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(project / name, source / name)
+    project = source
     subprocess.run(
         [
             sys.executable,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import replace
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -32,29 +30,9 @@ STATE_CHARS = 200
 prefix; counted in UTF-16 code units, so an emoji counts as two whatever Slack counts."""
 
 
-def _utf16_length(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
 def encode_filters(filters: Filters) -> str:
-    """Filters compact enough for a block_id (255 characters), so a click can carry them.
-    The search words are cut until the encoding fits: quotes, backslashes and control
-    characters take more than one character each in JSON."""
-    text = filters.text[:TEXT_IN_STATE]
-    while True:
-        encoded = json.dumps(
-            replace(filters, text=text).to_dict(), separators=(",", ":"), ensure_ascii=False
-        )
-        if not text or _utf16_length(encoded) <= STATE_CHARS:
-            return encoded
-        text = text[:-1]
-
-
-def decode_filters(raw: str) -> Filters:
-    try:
-        return Filters.from_dict(json.loads(raw))
-    except ValueError:
-        return Filters()
+    """Filters compact enough for a block_id (255 characters) or a modal's metadata."""
+    return filters.encoded(limit=STATE_CHARS, text_limit=TEXT_IN_STATE)
 
 
 def state_block_id(prefix: str, filters: Filters) -> str:
@@ -62,7 +40,7 @@ def state_block_id(prefix: str, filters: Filters) -> str:
 
 
 def filters_from_block_id(block_id: str) -> Filters:
-    return decode_filters(block_id.partition("|")[2])
+    return Filters.decoded(block_id.partition("|")[2])
 
 
 def _option(value: str, label: str) -> Option:
