@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from coaching import text
 from coaching.cadence import add_months, next_working_day
+from coaching.errors import Invalid, Refused
 from coaching.effects import Effect, Kind, closing, group_conversation
 from coaching.lifecycle import State, Transition, next_state
 from coaching.pairs import party_to
@@ -51,14 +52,12 @@ class Role(StrEnum):
         }[self.value]
 
 
-class AgreementRefused(ValueError):
+class AgreementRefused(Refused):
     """The action is not allowed; the message says why, for the user."""
 
 
-class InvalidTerms(ValueError):
-    def __init__(self, errors: dict[str, str]) -> None:
-        self.errors = errors
-        super().__init__(str(errors))
+class InvalidTerms(Invalid):
+    """The terms' field errors."""
 
 
 @dataclass

@@ -10,6 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coaching import text
+from coaching.errors import Invalid, Refused
+from coaching.errors import Repeated as Again
 from coaching.cadence import next_working_instant
 from coaching.effects import Effect, Kind, closing
 from coaching.lifecycle import MATCHED, TALKING
@@ -31,18 +33,16 @@ ACTION_LIMIT = 10
 COMMITMENT_LIMIT = 500
 
 
-class CheckinRefused(ValueError):
+class CheckinRefused(Refused):
     """Not allowed; the message says why, for the user."""
 
 
-class Repeated(CheckinRefused):
+class Repeated(CheckinRefused, Again):
     """The same thing again (a double submission): nothing to do, nothing to say."""
 
 
-class InvalidEntry(ValueError):
-    def __init__(self, errors: dict[str, str]) -> None:
-        self.errors = errors
-        super().__init__(str(errors))
+class InvalidEntry(Invalid):
+    """A check-in form's field errors."""
 
 
 def _party(

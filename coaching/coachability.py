@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from coaching import text
+from coaching.errors import Invalid, Refused
 from coaching.effects import Effect, Kind
 from coaching.lifecycle import MATCHED
 from coaching.profiles import find_person
@@ -88,15 +89,11 @@ TRAITS: tuple[Trait, ...] = (
 )
 
 
-class InvalidReflection(ValueError):
+class InvalidReflection(Invalid):
     """Field errors, keyed by the form's block_ids."""
 
-    def __init__(self, errors: dict[str, str]) -> None:
-        self.errors = errors
-        super().__init__(str(errors))
 
-
-class ReflectionRefused(ValueError):
+class ReflectionRefused(Refused):
     """The reflection can't be taken or shared; the message says why, for the user."""
 
 

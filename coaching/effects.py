@@ -10,11 +10,11 @@ and the rows as they are then.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 
 from storage.models import Nudge, Person
 from storage.states import NudgeStatus
+
+T = TypeVar("T")
 
 
 class Kind(StrEnum):
@@ -93,6 +95,17 @@ class Effect:
     conversation: str
     key: str = "once"
     payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Decision(Generic[T]):
+    """What a person's action decided, as plain values: `value` for the reply, the
+    messages it owes (written to the outbox in the same transaction as the change), and
+    the members (Slack ids) for whom the program now looks different."""
+
+    value: T
+    effects: Sequence[Effect] = ()
+    changed_for: tuple[str | None, ...] = ()
 
 
 def group_conversation(relationship_id: int) -> str:

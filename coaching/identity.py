@@ -16,12 +16,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coaching.errors import Refused
 from coaching.profiles import find_person, find_person_by_email
 from storage.models import IdentityLink, Person
 from storage.states import LinkAction, LinkSource
 
 
-class IdentityRefused(ValueError):
+class IdentityRefused(Refused):
     """A coordinator's link or unlink can't be done; the message says why."""
 
 

@@ -13,7 +13,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from coaching import gallery, text
+from coaching import errors, gallery, text
+from coaching.errors import Invalid, Refused
 from coaching.effects import Effect, Kind, closing, group_conversation
 from coaching.lifecycle import MATCHED, OPEN_REQUEST, State, Transition, describe, next_state
 from coaching.matching import Filters
@@ -33,12 +34,8 @@ NOTE_LIMIT = 1000
 REASON_LIMIT = 500
 
 
-class IntroRefused(ValueError):
+class IntroRefused(Refused):
     """The request can't be made or answered; the message says why, for the user."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        self.field = field
-        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -73,10 +70,8 @@ def clean_details(details: IntroDetails) -> IntroDetails:
     )
 
 
-class InvalidIntro(ValueError):
-    def __init__(self, errors: dict[str, str]) -> None:
-        self.errors = errors
-        super().__init__(str(errors))
+class InvalidIntro(Invalid):
+    """The request form's (or an answer's) field errors."""
 
 
 def open_requests(session: Session, learner_id: int) -> int:
@@ -226,7 +221,7 @@ def _answer(
     return request
 
 
-class Repeated(IntroRefused):
+class Repeated(IntroRefused, errors.Repeated):
     """The same thing again (a double submission): nothing to do, nothing to say."""
 
 

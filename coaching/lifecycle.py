@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from coaching.errors import Refused
 from storage.states import RelationshipState as State
 
 
@@ -53,7 +54,7 @@ def describe(state: State | str) -> str:
     return _DESCRIPTIONS[State(state)]
 
 
-class IllegalTransition(ValueError):
+class IllegalTransition(Refused):
     def __init__(self, state: State, transition: Transition) -> None:
         self.state = state
         self.transition = transition

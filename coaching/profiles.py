@@ -19,6 +19,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from coaching import text
 from coaching.effects import Effect, Kind
+from coaching.errors import Invalid, Refused
 from coaching.vocabulary import CoachingKind, Expertise, Frequency, MeetingForm
 from storage.models import CoachExpertise, CoachProfile, LearnerProfile, Person
 
@@ -35,12 +36,11 @@ _PHONE_CHARS = re.compile(r"^\+?[\d\s().\-]+((x|ext\.?)\s*\d{1,6})?$", re.IGNORE
 E = TypeVar("E", bound=StrEnum)
 
 
-class InvalidApplication(ValueError):
+class InvalidApplication(Invalid):
     """The application has errors; `errors` maps each field name to what is wrong."""
 
     def __init__(self, errors: dict[str, str]) -> None:
-        self.errors = errors
-        super().__init__("; ".join(f"{name}: {problem}" for name, problem in errors.items()))
+        super().__init__(errors, "; ".join(f"{name}: {problem}" for name, problem in errors.items()))
 
 
 @dataclass
@@ -428,8 +428,17 @@ def saved_effects(person: Person, role: str, key: str) -> list[Effect]:
     ]
 
 
-class NotACoach(LookupError):
+NOT_A_COACH = (
+    "You don't have a coach profile yet. `/coaching-profile coach` opens the form to register."
+)
+
+
+class NotACoach(Refused, LookupError):
     """The user has no coach profile yet."""
+
+    def __init__(self, slack_user_id: str) -> None:
+        self.slack_user_id = slack_user_id
+        super().__init__(NOT_A_COACH)
 
 
 def set_paused(

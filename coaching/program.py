@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, aliased
 from coaching import text
 from coaching.cadence import add_months, missed_periods, overdue_since, term_end
 from coaching.effects import Effect, Kind, group_conversation
+from coaching.errors import Invalid, Refused
 from coaching.lifecycle import MATCHED, State
 from coaching.profiles import find_person
 from coaching.vocabulary import Frequency
@@ -232,14 +233,12 @@ def mark_handled(
     )
 
 
-class NoteRefused(ValueError):
+class NoteRefused(Refused):
     """A coordinator's note can't go to that pair; the message says why."""
 
 
-class InvalidNote(ValueError):
-    def __init__(self, errors: dict[str, str]) -> None:
-        self.errors = errors
-        super().__init__(str(errors))
+class InvalidNote(Invalid):
+    """The note's field errors."""
 
 
 def current_pair(session: Session, team_id: str, relationship_id: int) -> Relationship:

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coaching import text
+from coaching.errors import Invalid, Refused
 from storage.models import Program, ProgramChange
 from storage.states import ChannelCopy
 
@@ -36,16 +37,18 @@ class ProgramSettings:
     retention_months: int | None = None
 
 
-class InvalidSettings(ValueError):
+NOT_A_COORDINATOR = "Sorry, that's only for the program's coordinators."
+
+
+class InvalidSettings(Invalid):
     """The settings can't be saved; `errors` names each field and what is wrong."""
 
-    def __init__(self, errors: dict[str, str]) -> None:
-        self.errors = errors
-        super().__init__(str(errors))
 
-
-class NotACoordinator(PermissionError):
+class NotACoordinator(Refused, PermissionError):
     """Refused; says nothing about the program."""
+
+    def __init__(self) -> None:
+        super().__init__(NOT_A_COORDINATOR)
 
 
 def _settings(row: Program) -> ProgramSettings:
@@ -89,7 +92,7 @@ def settings_for(
 
 def check_coordinator(settings: ProgramSettings, user_id: str) -> None:
     if user_id not in settings.coordinators:
-        raise NotACoordinator("This is for the program's coordinators.")
+        raise NotACoordinator()
 
 
 def cleaned(raw: dict[str, object]) -> ProgramSettings:

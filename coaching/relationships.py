@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from coaching import agreements, text
 from coaching.cadence import check_ins, term_end
 from coaching.effects import Effect, Kind, closing
+from coaching.errors import Invalid, Refused
 from coaching.lifecycle import CURRENT, IllegalTransition, State, Transition, describe, next_state
 from coaching.matching import Slot, slot_for
 from coaching.pairs import party_to
@@ -24,16 +25,19 @@ REASON_LIMIT = 1000
 NOTE_LIMIT = 1500
 
 
-class NotYourRelationship(LookupError):
-    pass
+NOT_YOURS = "That relationship isn't one of yours."
 
 
-class InvalidEnding(ValueError):
+class NotYourRelationship(Refused, LookupError):
+    """The same refusal whether or not the relationship exists, so it reveals nothing."""
+
+    def __init__(self, relationship_id: int) -> None:
+        self.relationship_id = relationship_id
+        super().__init__(NOT_YOURS)
+
+
+class InvalidEnding(Invalid):
     """The end form's texts have problems; `errors` maps each field to what is wrong."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        self.errors = errors
-        super().__init__(str(errors))
 
 
 def _for_party(

@@ -26,9 +26,6 @@ from handlers.views import search as search_views
 from scheduling.outbox import Outcome, Post, Skip
 from storage.models import Nudge, Person, Relationship
 
-NOT_YOURS = "That relationship isn't one of yours."
-
-
 def register(app: App) -> None:
     app.command(ids.MY_COACHING.name)(my_coaching_command)
     app.action(ids.RELATIONSHIP_PAUSE)(pause_button)

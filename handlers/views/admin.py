@@ -21,13 +21,13 @@ from slack_sdk.models.views import View
 
 from coaching.identity import Mismatch
 from coaching.program import NOTE_LIMIT, FailedDelivery, Figures, OverduePair
-from coaching.programs import ProgramSettings
+from coaching.programs import NOT_A_COORDINATOR, ProgramSettings
 from handlers import ids
 from handlers.views.inputs import text_input
 from handlers.views.text import counted, date_token, listed, mrkdwn
 from storage.states import ChannelCopy
 
-REFUSED = "Sorry, that's only for the program's coordinators."
+REFUSED = NOT_A_COORDINATOR
 
 
 def _rate(value: float | None) -> str:

@@ -424,11 +424,6 @@ def capacity_message(learners: int) -> str:
     return f"Got it: you'll be offered to learners until you have {learners} {noun}."
 
 
-NOT_A_COACH = (
-    "You don't have a coach profile yet. `/coaching-profile coach` opens the form to register."
-)
-
-
 def command_help(problem: str | None = None) -> str:
     lines = [f"*{ids.PROFILE.name}* — {ids.PROFILE.description}"]
     if problem:
