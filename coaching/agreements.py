@@ -15,12 +15,12 @@ from enum import StrEnum
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from coaching import text
-from coaching.cadence import add_months, next_working_day
+from coaching import errors, text
+from coaching.cadence import next_working_day, term_end
+from coaching.effects import Decision, Effect, Kind, closing, group_conversation
 from coaching.errors import Invalid, Refused
-from coaching.effects import Effect, Kind, closing, group_conversation
 from coaching.lifecycle import State, Transition, next_state
-from coaching.pairs import party_to
+from coaching.pairs import meant_by, other_party, party_to
 from coaching.profiles import LONG_TEXT, find_person
 from coaching.vocabulary import Frequency, MeetingForm
 from storage.models import Agreement, Person, Relationship
@@ -54,6 +54,10 @@ class Role(StrEnum):
 
 class AgreementRefused(Refused):
     """The action is not allowed; the message says why, for the user."""
+
+
+class Repeated(AgreementRefused, errors.Repeated):
+    """The same terms again (a double submission): nothing to do, nothing to say."""
 
 
 class InvalidTerms(Invalid):
@@ -357,16 +361,137 @@ def versions(session: Session, relationship_id: int) -> list[Agreement]:
     )
 
 
-def term_end(agreement: Agreement) -> date:
-    return add_months(agreement.start_date, agreement.duration_months)
+@dataclass(frozen=True)
+class AgreementText:
+    """An agreement as shown to people: plain values, no database."""
+
+    agreement_id: int
+    version: int
+    status: AgreementStatus
+    learner_user: str
+    coach_user: str
+    terms: Terms
+    learner_signed: date | None
+    coach_signed: date | None
+    executed: date | None
+    term_ends: date
+
+
+def text_of(agreement: Agreement) -> AgreementText:
+    relationship = agreement.relationship
+    return AgreementText(
+        agreement_id=agreement.id,
+        version=agreement.version,
+        status=AgreementStatus(agreement.status),
+        learner_user=relationship.learner.slack_user_id or "",
+        coach_user=relationship.coach.slack_user_id or "",
+        terms=terms_of(agreement),
+        learner_signed=agreement.learner_signed_at.date() if agreement.learner_signed_at else None,
+        coach_signed=agreement.coach_signed_at.date() if agreement.coach_signed_at else None,
+        executed=agreement.executed_at.date() if agreement.executed_at else None,
+        term_ends=term_end(agreement.start_date, agreement.duration_months),
+    )
+
+
+# -- what a party asks for, start to finish ------------------------------------------------
+
+
+def meant(session: Session, team_id: str, user_id: str, mention: str | None) -> int:
+    """The relationship `/coaching-agreement` means: the one with the mentioned person,
+    or the user's only current one."""
+    pairs = meant_by(session, team_id, user_id, mention)
+    if pairs is None:
+        raise AgreementRefused("You aren't in a coaching relationship yet. `/find-coach` to start.")
+    if len(pairs) == 1:
+        return pairs[0].relationship_id
+    if not pairs:
+        raise AgreementRefused(
+            "There's no current coaching relationship to record an agreement for."
+            + (" Check the name you mentioned." if mention else "")
+        )
+    raise AgreementRefused(
+        "You have more than one coaching relationship: name the other person, for example "
+        "`/coaching-agreement @name`."
+    )
+
+
+@dataclass(frozen=True)
+class Form:
+    """What the agreement form opens with, for one of the pair."""
+
+    relationship_id: int
+    other_name: str
+    terms: Terms
+
+
+def form_for(
+    session: Session, team_id: str, relationship_id: int, user_id: str, today: date
+) -> Form:
+    terms = starting_terms(session, team_id, relationship_id, user_id, today)
+    relationship, person = _relationship_for(session, team_id, relationship_id, user_id)
+    return Form(relationship.id, other_party(relationship, person.id).name, terms)
+
+
+def form_to_change(
+    session: Session, team_id: str, agreement_id: int, user_id: str, today: date
+) -> Form:
+    """The form for proposing changes to an agreement, for one of its pair."""
+    agreement = visible_agreement(session, team_id, agreement_id, user_id, frozenset())
+    return form_for(session, team_id, agreement.relationship_id, user_id, today)
+
+
+def submit_terms(
+    session: Session,
+    team_id: str,
+    relationship_id: int,
+    user_id: str,
+    terms: Terms,
+    key: str,
+    now: datetime,
+) -> Decision[None]:
+    """The drafter's submission: the terms signed as theirs, sent to the other party to
+    sign; `key` (the form's) tells revisions apart. The same terms again are `Repeated`."""
+    if repeats_draft(session, team_id, relationship_id, user_id, terms):
+        raise Repeated("These terms are already waiting for the other signature.")
+    previous = current_draft(session, relationship_id)
+    review = (previous.review_channel, previous.review_ts) if previous else (None, None)
+    agreement = draft(session, team_id, relationship_id, user_id, terms, now)
+    drafter = find_person(session, team_id, user_id)
+    assert drafter is not None
+    return Decision(None, drafted_effects(agreement, drafter, review, key))
+
+
+def sign_as_party(
+    session: Session,
+    team_id: str,
+    agreement_id: int,
+    user_id: str,
+    now: datetime,
+    program_channel: str | None,
+    copy: ChannelCopy,
+) -> Decision[None]:
+    """`sign`, with what it owes; once executed, both Homes show the agreement."""
+    signed = sign(session, team_id, agreement_id, user_id, now)
+    review = (signed.agreement.review_channel, signed.agreement.review_ts)
+    owed = signed_effects(session, signed, review, program_channel, copy)
+    if not signed.executed:
+        return Decision(None, owed)
+    pair = signed.agreement.relationship
+    return Decision(None, owed, (pair.learner.slack_user_id, pair.coach.slack_user_id))
+
+
+def shown_to(
+    session: Session, team_id: str, agreement_id: int, user_id: str, admins: frozenset[str]
+) -> list[AgreementText]:
+    """Every version of a pair's agreement (an open draft first), for the two of them
+    and the coordinators."""
+    agreement = visible_agreement(session, team_id, agreement_id, user_id, admins)
+    draft_ = current_draft(session, agreement.relationship_id)
+    shown = ([draft_] if draft_ else []) + versions(session, agreement.relationship_id)
+    return [text_of(a) for a in shown]
 
 
 # -- what each step owes the pair ---------------------------------------------------------
-
-
-def _other_party(agreement: Agreement, person_id: int) -> Person:
-    relationship = agreement.relationship
-    return relationship.coach if person_id == relationship.learner_id else relationship.learner
 
 
 def _closed_review(
@@ -399,7 +524,7 @@ def drafted_effects(
 ) -> list[Effect]:
     """The other party gets the draft to sign; the drafter hears it went; an earlier
     review DM, if any, says changes were proposed. `key` tells revisions apart."""
-    other = _other_party(agreement, drafter.id)
+    other = other_party(agreement.relationship, drafter.id)
     actor = drafter.slack_user_id or ""
     return [
         *_closed_review(previous, agreement, drafter, "proposed"),

@@ -9,13 +9,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coaching import text
-from coaching.errors import Invalid, Refused
-from coaching.errors import Repeated as Again
+from coaching import errors, text
 from coaching.cadence import next_working_instant
-from coaching.effects import Effect, Kind, closing
-from coaching.lifecycle import MATCHED, TALKING
-from coaching.pairs import party_to
+from coaching.effects import Decision, Effect, Kind, closing
+from coaching.errors import Invalid, Refused
+from coaching.lifecycle import TALKING
+from coaching.pairs import Pair, meant_by, other_party, party_to, seen_by
 from coaching.profiles import LONG_TEXT, find_person
 from coaching.vocabulary import MeetingForm
 from storage.models import (
@@ -37,7 +36,7 @@ class CheckinRefused(Refused):
     """Not allowed; the message says why, for the user."""
 
 
-class Repeated(CheckinRefused, Again):
+class Repeated(CheckinRefused, errors.Repeated):
     """The same thing again (a double submission): nothing to do, nothing to say."""
 
 
@@ -54,18 +53,27 @@ def _party(
     return found
 
 
-def current_pairs(session: Session, team_id: str, user_id: str) -> list[Relationship]:
-    person = find_person(session, team_id, user_id)
-    if person is None:
-        return []
-    return list(
-        session.scalars(
-            select(Relationship).where(
-                (Relationship.learner_id == person.id) | (Relationship.coach_id == person.id),
-                Relationship.state.in_(MATCHED),
-            )
-        )
-    )
+def pair_for(session: Session, team_id: str, relationship_id: int, user_id: str) -> Pair:
+    """The pair as `user_id` sees it, if they are one of it (to log a conversation)."""
+    relationship, person = _party(session, team_id, relationship_id, user_id)
+    return seen_by(relationship, person.id)
+
+
+def meant(session: Session, team_id: str, user_id: str, mention: str | None) -> list[Pair]:
+    """The pairs `/log-conversation` may mean (`pairs.meant_by`); refused when none."""
+    found = meant_by(session, team_id, user_id, mention)
+    if not found:
+        raise CheckinRefused("There's no current coaching relationship to log a conversation for.")
+    return found
+
+
+def may_keep_in_touch(session: Session, team_id: str, relationship_id: int, user_id: str) -> Pair:
+    """The pair, if `user_id` is its learner: keeping in touch is theirs to do."""
+    found = party_to(session, team_id, relationship_id, user_id)
+    if found is None or found[0].learner_id != found[1].id:
+        raise CheckinRefused("That coaching relationship isn't one of yours.")
+    relationship, learner = found
+    return seen_by(relationship, learner.id)
 
 
 def log_conversation(
@@ -255,9 +263,16 @@ def follow_up(
     return followed_up_effects(item, relationship, did, happened)
 
 
-def action_for_learner(
-    session: Session, team_id: str, action_id: int, user_id: str
-) -> ActionItem | None:
+@dataclass(frozen=True)
+class Commitment:
+    """Something a learner said they would do, still open."""
+
+    action_id: int
+    text: str
+
+
+def open_commitment(session: Session, team_id: str, action_id: int, user_id: str) -> Commitment:
+    """The commitment, if it is this learner's and still open."""
     item = session.get(ActionItem, action_id)
     learner = find_person(session, team_id, user_id)
     relationship = session.get(Relationship, item.relationship_id) if item else None
@@ -268,8 +283,8 @@ def action_for_learner(
         or relationship is None
         or relationship.learner_id != learner.id
     ):
-        return None
-    return item
+        raise CheckinRefused("That one is already done, or it isn't yours.")
+    return Commitment(item.id, item.text)
 
 
 def prepare(
@@ -356,6 +371,74 @@ def keep_in_touch(
     return update_effects(relationship, update, now)
 
 
+# -- each step with what it owes --------------------------------------------------------
+
+
+def submit_log(
+    session: Session,
+    team_id: str,
+    relationship_id: int,
+    user_id: str,
+    happened_on: str,
+    form: str,
+    request_key: str,
+    now: datetime,
+) -> Decision[None]:
+    """`log_conversation`; a new one is confirmed and shows on both Homes."""
+    conversation, new = log_conversation(
+        session, team_id, relationship_id, user_id, happened_on, form, request_key, now
+    )
+    if not new:
+        return Decision(None)
+    owed = logged_effects(session, conversation)
+    return Decision(None, owed, parties(session, conversation.relationship_id))
+
+
+def submit_preparation(
+    session: Session, team_id: str, relationship_id: int, user_id: str, purpose: str, questions: str
+) -> Decision[None]:
+    preparation = prepare(session, team_id, relationship_id, user_id, purpose, questions)
+    learner = find_person(session, team_id, user_id)
+    assert learner is not None
+    return Decision(None, prepared_effects(preparation, learner))
+
+
+def share_with_coach(
+    session: Session, team_id: str, preparation_id: int, user_id: str, now: datetime
+) -> Decision[str]:
+    """`share_preparation`; the value is the coach's member id."""
+    preparation, coach = share_preparation(session, team_id, preparation_id, user_id, now)
+    return Decision(coach.slack_user_id or "", shared_preparation_effects(preparation, coach))
+
+
+def submit_debrief(
+    session: Session, team_id: str, conversation_id: int, user_id: str, answers: DebriefAnswers
+) -> Decision[None]:
+    debrief, _items = save_debrief(session, team_id, conversation_id, user_id, answers)
+    learner = find_person(session, team_id, user_id)
+    assert learner is not None
+    return Decision(None, debriefed_effects(session, debrief, learner), (user_id,))
+
+
+def submit_follow_up(
+    session: Session,
+    team_id: str,
+    action_id: int,
+    user_id: str,
+    did: str,
+    happened: str,
+    now: datetime,
+) -> Decision[None]:
+    owed = follow_up(session, team_id, action_id, user_id, did, happened, now)
+    return Decision(None, owed, (user_id,))
+
+
+def submit_update(
+    session: Session, team_id: str, relationship_id: int, user_id: str, update: str, now: datetime
+) -> Decision[None]:
+    return Decision(None, keep_in_touch(session, team_id, relationship_id, user_id, update, now))
+
+
 # -- what each step owes ---------------------------------------------------------------
 
 
@@ -389,7 +472,7 @@ def logged_effects(session: Session, conversation: Conversation) -> list[Effect]
     logged_by = session.get(Person, conversation.logged_by) if conversation.logged_by else None
     if relationship is None or logged_by is None:
         return []
-    other = relationship.coach if logged_by.id == relationship.learner_id else relationship.learner
+    other = other_party(relationship, logged_by.id)
     return [_to(logged_by, Kind.LOGGED, conversation.id, other=other.slack_user_id)]
 
 

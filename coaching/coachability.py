@@ -16,8 +16,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from coaching import text
+from coaching.effects import Decision, Effect, Kind
 from coaching.errors import Invalid, Refused
-from coaching.effects import Effect, Kind
 from coaching.lifecycle import MATCHED
 from coaching.profiles import find_person
 from storage.models import CoachabilityReflection, Person, Relationship
@@ -180,6 +180,24 @@ def save_reflection(
     session.add(reflection)
     session.flush()
     return summary_of(session, reflection)
+
+
+def submit_reflection(
+    session: Session, team_id: str, user_id: str, answers: Answers, now: datetime
+) -> Decision[None]:
+    """`save_reflection`: the learner gets their summary."""
+    summary = save_reflection(session, team_id, user_id, answers, now)
+    learner = find_person(session, team_id, user_id)
+    assert learner is not None
+    return Decision(None, reflected_effects(summary, learner))
+
+
+def share_with_coaches(
+    session: Session, team_id: str, reflection_id: int, user_id: str, now: datetime
+) -> Decision[tuple[str, ...]]:
+    """`share`; the value is the coaches' member ids."""
+    shared = share(session, team_id, reflection_id, user_id, now)
+    return Decision(shared.coach_users, shared.effects)
 
 
 def reflected_effects(summary: Summary, learner: Person) -> list[Effect]:

@@ -14,10 +14,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coaching import errors, gallery, text
+from coaching.effects import Decision, Effect, Kind, closing, group_conversation
 from coaching.errors import Invalid, Refused
-from coaching.effects import Effect, Kind, closing, group_conversation
 from coaching.lifecycle import MATCHED, OPEN_REQUEST, State, Transition, describe, next_state
-from coaching.matching import Filters
+from coaching.matching import CoachCard, Filters, Match
 from coaching.profiles import LONG_TEXT, find_person
 from coaching.vocabulary import CoachingKind
 from storage.models import Person, Relationship, RequestQuestion
@@ -270,7 +270,7 @@ def decline(
     fields = text.Fields()
     reason = fields.line("reason", reason, limit=REASON_LIMIT)
     if suggested is not None and suggested not in {
-        card.person_id for card in gallery.with_room(session, team_id, request.coach_id)
+        card.person_id for card in suggestable(session, team_id, request.coach_id)
     }:
         fields.errors["suggestion"] = (
             "That coach isn't taking learners just now; choose another or leave it empty."
@@ -377,6 +377,239 @@ def record_group_channel(session: Session, request_id: int, channel: str) -> Non
     request = session.get(Relationship, request_id)
     if request is not None:
         request.group_channel = channel
+
+
+@dataclass(frozen=True)
+class RequestCard:
+    """An intro request as the coach sees it."""
+
+    relationship_id: int
+    learner_user: str
+    learner_name: str
+    learner_title: str
+    learner_organization: str
+    learner_department: str
+    learner_place: str
+    why_coaching: str
+    coaching_kind: str
+    hopes: str
+    first_call: str
+    note: str
+
+
+def card_of(relationship: Relationship) -> RequestCard:
+    learner = relationship.learner
+    return RequestCard(
+        relationship_id=relationship.id,
+        learner_user=learner.slack_user_id or "",
+        learner_name=learner.name,
+        learner_title=learner.title,
+        learner_organization=learner.organization,
+        learner_department=learner.department,
+        learner_place=", ".join(part for part in (learner.city, learner.state) if part),
+        why_coaching=learner.learner.why_coaching if learner.learner else "",
+        coaching_kind=relationship.coaching_kind,
+        hopes=relationship.hopes,
+        first_call=relationship.first_call,
+        note=relationship.note,
+    )
+
+
+# -- each step as a person takes it, with what it owes ------------------------------------
+
+
+@dataclass(frozen=True)
+class Askable:
+    """A coach the learner may ask for an intro, with what the request form offers."""
+
+    coach_id: int
+    coach_name: str
+    coaching_kinds: list[str]
+    """The learner's kinds of coaching, to offer first."""
+    meeting_forms: list[str]
+    """The ways the coach meets, for the first call."""
+
+
+def askable(
+    session: Session,
+    team_id: str,
+    learner_user: str,
+    max_open: int,
+    *,
+    coach_id: int | None = None,
+    coach_user: str | None = None,
+) -> Askable:
+    """Whether the learner may ask this coach (by person id, or by Slack member):
+    `IntroRefused` says why not."""
+    if coach_user is not None:
+        coach = find_person(session, team_id, coach_user)
+    elif coach_id:
+        coach = get_in_team(session, Person, coach_id, team_id)
+    else:
+        raise IntroRefused("That coach is gone.")
+    learner = check_can_request(session, team_id, learner_user, coach, max_open)
+    assert coach is not None and coach.coach is not None and learner.learner is not None
+    kinds, forms = list(learner.learner.coaching_kinds), list(coach.coach.meeting_forms)
+    return Askable(coach.id, coach.name, kinds, forms)
+
+
+@dataclass(frozen=True)
+class Requested:
+    coach_name: str
+    new: bool
+    """False when this submission's request was already made (a retry)."""
+
+
+def submit_request(
+    session: Session,
+    team_id: str,
+    learner_user: str,
+    coach_id: int,
+    details: IntroDetails,
+    request_key: str,
+    now: datetime,
+    max_open: int,
+) -> Decision[Requested]:
+    """`request_intro`; a new request reaches the coach and shows on both Homes."""
+    relationship, new = request_intro(
+        session, team_id, learner_user, coach_id, details, request_key, now, max_open=max_open
+    )
+    coach = relationship.coach
+    if not new:
+        return Decision(Requested(coach.name, new=False))
+    owed = requested_effects(relationship)
+    return Decision(Requested(coach.name, new=True), owed, (learner_user, coach.slack_user_id))
+
+
+def accept_as_coach(
+    session: Session,
+    team_id: str,
+    relationship_id: int,
+    coach_user: str,
+    now: datetime,
+    clicked: tuple[str, str] | None,
+) -> Decision[None]:
+    """`accept`, with what it owes (`accepted_effects`)."""
+    relationship = accept(session, team_id, relationship_id, coach_user, now)
+    owed = accepted_effects(relationship, now, clicked)
+    return Decision(None, owed, (relationship.learner.slack_user_id, coach_user))
+
+
+def waiting_request(
+    session: Session, team_id: str, relationship_id: int, coach_user: str
+) -> RequestCard:
+    """The request, for the coach it was sent to, while it waits for an answer."""
+    relationship = _request_for_coach(session, team_id, relationship_id, coach_user)
+    if relationship.state != State.REQUESTED:
+        raise AlreadyAnswered(relationship)
+    return card_of(relationship)
+
+
+def suggestable(session: Session, team_id: str, coach_id: int) -> list[CoachCard]:
+    """The coaches a declining coach may suggest instead: others with room, by name."""
+    return gallery.with_room(session, team_id, coach_id)
+
+
+@dataclass(frozen=True)
+class DeclineChoices:
+    card: RequestCard
+    suggestions: list[tuple[int, str]]
+    """Coaches the declining coach may suggest (person id, name)."""
+
+
+def decline_choices(
+    session: Session, team_id: str, relationship_id: int, coach_user: str
+) -> DeclineChoices:
+    card = waiting_request(session, team_id, relationship_id, coach_user)
+    relationship = session.get(Relationship, card.relationship_id)
+    assert relationship is not None
+    room = suggestable(session, team_id, relationship.coach_id)
+    return DeclineChoices(card, [(c.person_id, c.name) for c in room])
+
+
+def submit_decline(
+    session: Session,
+    team_id: str,
+    relationship_id: int,
+    coach_user: str,
+    now: datetime,
+    *,
+    reason: str,
+    pause: bool,
+    suggested: int | None,
+) -> Decision[None]:
+    """`decline`: each declined learner hears kindly; the Homes show it."""
+    declined = decline(
+        session,
+        team_id,
+        relationship_id,
+        coach_user,
+        now,
+        reason=reason,
+        pause=pause,
+        suggested=suggested,
+    )
+    learners = [r.learner.slack_user_id for r in (declined.request, *declined.also_declined)]
+    return Decision(None, declined_effects(declined, suggested), (coach_user, *learners))
+
+
+def submit_question(
+    session: Session,
+    team_id: str,
+    relationship_id: int,
+    coach_user: str,
+    question: str,
+    now: datetime,
+) -> Decision[None]:
+    asked = ask_question(session, team_id, relationship_id, coach_user, question, now)
+    return Decision(None, asked_effects(asked))
+
+
+@dataclass(frozen=True)
+class WaitingQuestion:
+    question_id: int
+    question: str
+
+
+def waiting_question(
+    session: Session, team_id: str, question_id: int, learner_user: str
+) -> WaitingQuestion:
+    """The coach's question, if it waits for this learner's answer."""
+    asked = question_for_learner(session, team_id, question_id, learner_user)
+    if asked is None:
+        raise IntroRefused("That question is no longer waiting for your answer.")
+    return WaitingQuestion(asked.id, asked.question)
+
+
+def submit_answer(
+    session: Session,
+    team_id: str,
+    question_id: int,
+    learner_user: str,
+    answer: str,
+    now: datetime,
+) -> Decision[None]:
+    asked = answer_question(session, team_id, question_id, learner_user, answer, now)
+    return Decision(None, answered_effects(session, asked))
+
+
+@dataclass(frozen=True)
+class AfterDecline:
+    """The coaches a declined learner is offered: the declining coach's suggestion (if
+    it still has room) and others who fit."""
+
+    suggested: Match | None
+    others: list[Match]
+
+
+def after_decline(
+    session: Session, relationship: Relationship, suggested_id: int | None, now: datetime
+) -> AfterDecline:
+    team_id = relationship.team_id
+    card = gallery.coach_card(session, team_id, int(suggested_id)) if suggested_id else None
+    suggested = Match(card, 1.0, ("suggested by the coach you asked",)) if card else None
+    exclude = {relationship.coach_id, card.person_id if card else 0}
+    return AfterDecline(suggested, gallery.alternatives(session, relationship, now, exclude))
 
 
 # -- what each step owes the people involved ----------------------------------------------

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from coaching import text
-from coaching.effects import Effect, Kind
+from coaching.effects import Decision, Effect, Kind
 from coaching.errors import Invalid, Refused
 from coaching.vocabulary import CoachingKind, Expertise, Frequency, MeetingForm
 from storage.models import CoachExpertise, CoachProfile, LearnerProfile, Person
@@ -40,7 +40,8 @@ class InvalidApplication(Invalid):
     """The application has errors; `errors` maps each field name to what is wrong."""
 
     def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(errors, "; ".join(f"{name}: {problem}" for name, problem in errors.items()))
+        message = "; ".join(f"{name}: {problem}" for name, problem in errors.items())
+        super().__init__(errors, message)
 
 
 @dataclass
@@ -412,6 +413,28 @@ def save_learner(
     profile.coaching_kinds = [kind.value for kind in learner.coaching_kinds]
     session.flush()
     return profile
+
+
+def submit_application(
+    session: Session,
+    team_id: str,
+    slack_user_id: str,
+    application: CoachApplication | LearnerApplication,
+    key: str,
+    *,
+    time_zone: str | None = None,
+    slack_email: str | None = None,
+) -> Decision[None]:
+    """Save a coach's or a learner's form (`key` is the form's): they hear it is saved,
+    and their Home shows it."""
+    slack = {"time_zone": time_zone, "slack_email": slack_email}
+    profile: CoachProfile | LearnerProfile
+    if isinstance(application, CoachApplication):
+        profile = save_coach(session, team_id, slack_user_id, application, **slack)
+    else:
+        profile = save_learner(session, team_id, slack_user_id, application, **slack)
+    role = "coach" if isinstance(profile, CoachProfile) else "learner"
+    return Decision(None, saved_effects(profile.person, role, key), (slack_user_id,))
 
 
 def saved_effects(person: Person, role: str, key: str) -> list[Effect]:

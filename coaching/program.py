@@ -249,6 +249,19 @@ def current_pair(session: Session, team_id: str, relationship_id: int) -> Relati
     return relationship
 
 
+@dataclass(frozen=True)
+class PairNames:
+    relationship_id: int
+    learner_name: str
+    coach_name: str
+
+
+def pair_to_note(session: Session, team_id: str, relationship_id: int) -> PairNames:
+    """Who a coordinator's note would go to (`current_pair`)."""
+    relationship = current_pair(session, team_id, relationship_id)
+    return PairNames(relationship.id, relationship.learner.name, relationship.coach.name)
+
+
 def note_to_pair(
     session: Session, team_id: str, relationship_id: int, coordinator: str, note: str, now: datetime
 ) -> list[Effect]:

@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 
 from coaching import agreements, text
 from coaching.cadence import check_ins, term_end
-from coaching.effects import Effect, Kind, closing
+from coaching.effects import Decision, Effect, Kind, closing
 from coaching.errors import Invalid, Refused
 from coaching.lifecycle import CURRENT, IllegalTransition, State, Transition, describe, next_state
 from coaching.matching import Slot, slot_for
-from coaching.pairs import party_to
+from coaching.pairs import Pair, other_party, party_to, seen_by
 from coaching.profiles import find_person
 from coaching.vocabulary import Frequency
 from storage.models import Agreement, Conversation, Person, Relationship
@@ -49,10 +49,6 @@ def _for_party(
     return found
 
 
-def other_party(relationship: Relationship, person: Person) -> Person:
-    return relationship.coach if person.id == relationship.learner_id else relationship.learner
-
-
 def change(
     session: Session,
     team_id: str,
@@ -84,7 +80,7 @@ def change(
     coach = relationship.coach.coach
     if coach is not None:
         coach.updated_at = now
-    return relationship, other_party(relationship, person)
+    return relationship, other_party(relationship, person.id)
 
 
 @dataclass(frozen=True)
@@ -116,14 +112,14 @@ def end(
     relationship, other = change(
         session, team_id, relationship_id, user_id, Transition.END, now, reason=reason
     )
-    return Ended(relationship, other_party(relationship, other), other, thanks)
+    return Ended(relationship, other_party(relationship, other.id), other, thanks)
 
 
 def changed_effects(
     relationship: Relationship, actor: Person, paused: bool, now: datetime
 ) -> list[Effect]:
     """The other party hears that the pair was paused or resumed."""
-    other = other_party(relationship, actor)
+    other = other_party(relationship, actor.id)
     return [
         Effect(
             Kind.PAIR_CHANGED,
@@ -153,14 +149,48 @@ def ended_effects(session: Session, ended: Ended) -> list[Effect]:
     ]
 
 
+def pair_for(session: Session, team_id: str, relationship_id: int, user_id: str) -> Pair:
+    """The pair as `user_id` sees it, if they are one of it; `NotYourRelationship` if not."""
+    relationship, person = _for_party(session, team_id, relationship_id, user_id)
+    return seen_by(relationship, person.id)
+
+
+def change_as_party(
+    session: Session,
+    team_id: str,
+    relationship_id: int,
+    user_id: str,
+    transition: Transition,
+    now: datetime,
+) -> Decision[None]:
+    """Pause or resume as either party (`change`); the other party is told."""
+    relationship, other = change(session, team_id, relationship_id, user_id, transition, now)
+    actor = other_party(relationship, other.id)
+    paused = transition is Transition.PAUSE
+    owed = changed_effects(relationship, actor, paused, now)
+    return Decision(None, owed, (actor.slack_user_id, other.slack_user_id))
+
+
+def end_as_party(
+    session: Session,
+    team_id: str,
+    relationship_id: int,
+    user_id: str,
+    now: datetime,
+    *,
+    reason: str = "",
+    thanks: str = "",
+) -> Decision[None]:
+    """`end`, with what it owes."""
+    ended = end(session, team_id, relationship_id, user_id, now, reason=reason, thanks=thanks)
+    owed = ended_effects(session, ended)
+    return Decision(None, owed, (ended.actor.slack_user_id, ended.other.slack_user_id))
+
+
 def _term_closed(session: Session, relationship: Relationship) -> list[Effect]:
     """The term-end questions the pair had, saying it is concluded."""
     kinds = (Kind.TERM_END, Kind.TERM_REMINDER)
     return closing(session, relationship.team_id, kinds, relationship.id, "concluded")
-
-
-def term_end_of(agreement: Agreement) -> date:
-    return term_end(agreement.start_date, agreement.duration_months)
 
 
 def term_ended_on(session: Session, relationship: Relationship) -> date | None:
@@ -174,7 +204,7 @@ def term_ended_on(session: Session, relationship: Relationship) -> date | None:
         .order_by(Agreement.version.desc())
         .limit(1)
     )
-    return term_end_of(latest) if latest else None
+    return term_end(latest.start_date, latest.duration_months) if latest else None
 
 
 def _notices(coordinators: Iterable[str], what: str, subject_id: int) -> list[Effect]:
@@ -310,7 +340,7 @@ def my_coaching(session: Session, team_id: str, user_id: str, today: date) -> My
     portfolio: dict[Slot, list[str]] = {slot: [] for slot in Slot}
     for relationship in relationships:
         as_learner = relationship.learner_id == person.id
-        other = relationship.coach if as_learner else relationship.learner
+        other = other_party(relationship, person.id)
         slot = _slot(person, other) if as_learner else None
         draft = agreements.current_draft(session, relationship.id)
         shown = draft or agreements.executed(session, relationship.id)
@@ -336,7 +366,10 @@ def my_coaching(session: Session, team_id: str, user_id: str, today: date) -> My
                 )
             )
             dates = check_ins(
-                Frequency(current.frequency), last, current.start_date, term_end_of(current)
+                Frequency(current.frequency),
+                last,
+                current.start_date,
+                term_end(current.start_date, current.duration_months),
             )
             upcoming = next((day for day in dates if day >= today), None)
             overdue = dates[0] if dates and dates[0] < today else None
@@ -363,10 +396,13 @@ __all__ = [
     "MyCoaching",
     "NotYourRelationship",
     "change",
+    "change_as_party",
     "changed_effects",
     "coach_left",
     "conclude_unrenewed",
     "end",
+    "end_as_party",
     "ended_effects",
     "my_coaching",
+    "pair_for",
 ]

@@ -2,30 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from coaching import effects, identity, program, programs, relationships
+from coaching import identity, program, programs, relationships
 from coaching.cadence import in_working_hours, next_working_instant
-from coaching.effects import Kind
+from coaching.effects import Decision, Kind
 from coaching.identity import IdentityRefused
-from coaching.programs import NotACoordinator, check_coordinator
+from coaching.programs import check_coordinator
 from handlers import ids
-from handlers.delivery import Composer, deliver
+from handlers.actor import Actor, actor_of
+from handlers.delivery import Composer
 from handlers.forms import clicked_id, input_values, mentioned_email, mentioned_user, text
 from handlers.home import publish_home
+from handlers.listening import OnField, Rule, act, decide, ephemeral, follow_through, submit
 from handlers.members import slack_addresses
-from handlers.runtime import runtime_of
 from handlers.views import admin as views
 from handlers.views import nudges as nudge_views
 from handlers.views.notices import notice
 from scheduling import outbox
 from scheduling.outbox import Outcome, Post, Postpone, PostToGroup, Skip, Upload
 from storage.models import Nudge, Person, Relationship
+
+T = TypeVar("T")
 
 
 def register(app: App) -> None:
@@ -41,14 +46,26 @@ def register(app: App) -> None:
     app.event("user_change")(member_changed)
 
 
-def desk_blocks(context: BoltContext, part: str = "") -> list[dict]:
+def _coordinator(actor: Actor, rule: Rule[T]) -> Rule[T]:
+    """`rule`, for the program's coordinators only (`NotACoordinator` for anyone else)."""
+
+    def checked(session: Session) -> T:
+        check_coordinator(actor.program(session), actor.user_id)
+        return rule(session)
+
+    return checked
+
+
+def desk_blocks(actor: Actor, part: str = "") -> list[dict]:
     """The coordinators' desk: everything (`""`), just the figures (`stats`), or just the
     pairs that are late (`overdue`)."""
-    runtime = runtime_of(context)
-    with runtime.sessions.begin() as session:
-        team_id = context.team_id or ""
-        figures, late = program.figures(session, team_id, runtime.clock().date())
-        failures = program.failed_deliveries(session, team_id)
+    today = actor.now().date()
+    (figures, late), failures = actor.run(
+        lambda s: (
+            program.figures(s, actor.team_id, today),
+            program.failed_deliveries(s, actor.team_id),
+        )
+    )
     if part == "stats":
         return views.stats(figures)
     if part == "overdue":
@@ -59,152 +76,171 @@ def desk_blocks(context: BoltContext, part: str = "") -> list[dict]:
 def admin_command(
     ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
-    runtime = runtime_of(context)
-    user_id = command["user_id"]
-    try:
-        check_coordinator(runtime.program_of(context.team_id or ""), user_id)
-    except NotACoordinator:
+    """Coordinators only; anyone else reads the refusal in the ack and learns nothing."""
+    actor = actor_of(context, client, command)
+    if not actor.run(actor.is_coordinator):
         ack(response_type="ephemeral", text=views.REFUSED)
         return
     word, _, rest = command.get("text", "").strip().partition(" ")
-    match word.lower():
-        case "" | "stats" | "overdue":
-            blocks = desk_blocks(context, word.lower())
-            ack(response_type="ephemeral", text="The program", blocks=blocks)
-        case "export":
-            ack(response_type="ephemeral", text="Preparing the export; it will arrive in a DM.")
-            send_export(client, context, user_id)
-        case "settings":
-            ack()
-            current = runtime.program_of(context.team_id or "")
-            view = views.settings_form(current).to_dict()
-            client.views_open(trigger_id=command["trigger_id"], view=view)
-        case "links":
-            ack(response_type="ephemeral", text="Comparing everyone's address with Slack's…")
-            respond(response_type="ephemeral", text="Links", blocks=_mismatches(client, context))
-        case "link":
-            target, email = mentioned_user(rest), mentioned_email(rest)
-            if target is None or email is None:
-                ack(response_type="ephemeral", text=views.LINK_HOW)
-                return
-            ack(response_type="ephemeral", text=_link(context, user_id, target, email))
-        case "unlink":
-            target = mentioned_user(rest)
-            if target is None:
-                ack(response_type="ephemeral", text=views.LINK_HOW)
-                return
-            ack(response_type="ephemeral", text=_unlink(context, user_id, target))
-        case "remove":
-            target = mentioned_user(rest)
-            if target is None:
-                ack(
-                    response_type="ephemeral",
-                    text="Name the person: `/coaching-admin remove @name`.",
-                )
-                return
-            ack(
-                response_type="ephemeral",
-                text="Confirm the removal",
-                blocks=views.confirm_removal(target),
-            )
-        case _:
-            ack(response_type="ephemeral", text=views.ADMIN_HELP)
+    SUBCOMMANDS.get(word.lower(), _help)(Asked(ack, respond, actor, word.lower(), rest))
 
 
-def _mismatches(client: WebClient, context: BoltContext) -> list[dict]:
-    addresses = slack_addresses(client)
-    with runtime_of(context).sessions.begin() as session:
-        found = identity.mismatches(session, context.team_id or "", addresses)
-    return views.mismatch_blocks(found)
+@dataclass(frozen=True)
+class Asked:
+    """A coordinator's `/coaching-admin WORD REST`."""
+
+    ack: Ack
+    respond: Respond
+    actor: Actor
+    word: str
+    rest: str
+
+    def reply(self, text: str, blocks: list[dict] | None = None) -> None:
+        """The answer, in the ack."""
+        self.ack(response_type="ephemeral", text=text, blocks=blocks)
 
 
-def _link(context: BoltContext, coordinator: str, target: str, email: str) -> str:
-    runtime = runtime_of(context)
-    try:
-        with runtime.sessions.begin() as session:
-            person = identity.link(
-                session, context.team_id or "", target, email, coordinator, runtime.clock()
-            )
-            return views.linked(target, person.name, person.email)
-    except IdentityRefused as refused:
-        return views.mrkdwn(str(refused))
+def _desk(asked: Asked) -> None:
+    asked.reply("The program", desk_blocks(asked.actor, asked.word))
 
 
-def _unlink(context: BoltContext, coordinator: str, target: str) -> str:
-    runtime = runtime_of(context)
-    try:
-        with runtime.sessions.begin() as session:
-            person = identity.unlink(
-                session, context.team_id or "", target, coordinator, runtime.clock()
-            )
-            return views.unlinked(target, person.name)
-    except IdentityRefused as refused:
-        return views.mrkdwn(str(refused))
+def _export(asked: Asked) -> None:
+    asked.reply("Preparing the export; it will arrive in a DM.")
+    send_export(asked.actor)
 
 
-def unlink_button(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
-    ack()
-    user_id = body["user"]["id"]
-    try:
-        check_coordinator(runtime_of(context).program_of(context.team_id or ""), user_id)
-    except NotACoordinator:
-        respond(response_type="ephemeral", replace_original=False, text=views.REFUSED)
-        return
-    target = str(body["actions"][0].get("value", ""))
-    respond(
-        response_type="ephemeral", replace_original=False, text=_unlink(context, user_id, target)
+def _settings(asked: Asked) -> None:
+    asked.ack()
+    current = asked.actor.run(asked.actor.program)
+    asked.actor.open(views.settings_form(current))
+
+
+def _links(asked: Asked) -> None:
+    asked.reply("Comparing everyone's address with Slack's…")
+    blocks = _mismatches(asked.actor)
+    asked.respond(response_type="ephemeral", text="Links", blocks=blocks)
+
+
+def _link_command(asked: Asked) -> None:
+    target, email = mentioned_user(asked.rest), mentioned_email(asked.rest)
+    if target is None or email is None:
+        asked.reply(views.LINK_HOW)
+    else:
+        asked.reply(_link(asked.actor, target, email))
+
+
+def _unlink_command(asked: Asked) -> None:
+    target = mentioned_user(asked.rest)
+    asked.reply(views.LINK_HOW if target is None else _unlink(asked.actor, target))
+
+
+def _remove(asked: Asked) -> None:
+    target = mentioned_user(asked.rest)
+    if target is None:
+        asked.reply("Name the person: `/coaching-admin remove @name`.")
+    else:
+        asked.reply("Confirm the removal", views.confirm_removal(target))
+
+
+def _help(asked: Asked) -> None:
+    asked.reply(views.ADMIN_HELP)
+
+
+SUBCOMMANDS: dict[str, Callable[[Asked], None]] = {
+    "": _desk,
+    "stats": _desk,
+    "overdue": _desk,
+    "export": _export,
+    "settings": _settings,
+    "links": _links,
+    "link": _link_command,
+    "unlink": _unlink_command,
+    "remove": _remove,
+}
+
+
+def _mismatches(actor: Actor) -> list[dict]:
+    addresses = slack_addresses(actor.client)
+    return views.mismatch_blocks(
+        actor.run(lambda s: identity.mismatches(s, actor.team_id, addresses))
     )
 
 
-def send_export(client: WebClient, context: BoltContext, user_id: str) -> None:
-    runtime = runtime_of(context)
-    with runtime.sessions.begin() as session:
-        owed = program.export_effects(user_id, runtime.clock())
-        written = effects.record(session, context.team_id or "", owed, runtime.clock())
-    deliver(client, context, written)
+def _link(actor: Actor, target: str, email: str) -> str:
+    """The reply: who is linked now, or why not."""
 
+    def link(session: Session) -> str:
+        person = identity.link(session, actor.team_id, target, email, actor.user_id, actor.now())
+        return views.linked(target, person.name, person.email)
 
-def _coordinator_click(body: dict[str, Any], context: BoltContext, respond: Respond) -> bool:
-    """Whether the clicker is a coordinator; anyone else is told no."""
     try:
-        settings = runtime_of(context).program_of(context.team_id or "")
-        check_coordinator(settings, body["user"]["id"])
-    except NotACoordinator:
-        respond(response_type="ephemeral", replace_original=False, text=views.REFUSED)
-        return False
-    return True
+        return actor.run(link)
+    except IdentityRefused as refused:
+        return views.mrkdwn(str(refused))
+
+
+def _unlink(actor: Actor, target: str) -> str:
+    """The reply: who is unlinked now, or why not."""
+
+    def unlink(session: Session) -> str:
+        person = identity.unlink(session, actor.team_id, target, actor.user_id, actor.now())
+        return views.unlinked(target, person.name)
+
+    try:
+        return actor.run(unlink)
+    except IdentityRefused as refused:
+        return views.mrkdwn(str(refused))
+
+
+def _may_click(ack: Ack, respond: Respond, actor: Actor) -> bool:
+    """Whether the clicker is a coordinator; anyone else is told no."""
+    return act(ack, respond, actor, _coordinator(actor, lambda s: True)) is True
+
+
+def unlink_button(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
+) -> None:
+    actor = actor_of(context, client, body)
+    if _may_click(ack, respond, actor):
+        ephemeral(respond, _unlink(actor, str(body["actions"][0].get("value", ""))))
+
+
+def send_export(actor: Actor) -> None:
+    """The export, to the coordinator's DM through the outbox."""
+
+    def owed(session: Session) -> Decision[None]:
+        return Decision(None, program.export_effects(actor.user_id, actor.now()))
+
+    follow_through(actor, *decide(actor, owed))
 
 
 def retry_button(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
-    ack()
-    if not _coordinator_click(body, context, respond):
+    actor = actor_of(context, client, body)
+    if not _may_click(ack, respond, actor):
         return
-    runtime = runtime_of(context)
     delivery_id = clicked_id(body)
-    with runtime.sessions.begin() as session:
-        ok = outbox.retry(session, context.team_id or "", delivery_id, runtime.clock())
-    respond(response_type="ephemeral", replace_original=False, text=views.retried(ok))
+    ok = actor.run(lambda s: outbox.retry(s, actor.team_id, delivery_id, actor.now()))
+    ephemeral(respond, views.retried(ok))
     if ok:
-        deliver(client, context, [delivery_id])
-    publish_home(client, context, body["user"]["id"])
+        actor.deliver([delivery_id])
+    publish_home(actor, actor.user_id)
 
 
 def handled_button(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
-    ack()
-    if not _coordinator_click(body, context, respond):
+    actor = actor_of(context, client, body)
+    if not _may_click(ack, respond, actor):
         return
-    runtime = runtime_of(context)
-    user_id = body["user"]["id"]
-    with runtime.sessions.begin() as session:
-        ok = program.mark_handled(
-            session, context.team_id or "", clicked_id(body), user_id, runtime.clock()
+    ok = actor.run(
+        lambda s: program.mark_handled(
+            s, actor.team_id, clicked_id(body), actor.user_id, actor.now()
         )
-    respond(response_type="ephemeral", replace_original=False, text=views.handled(ok))
-    publish_home(client, context, user_id)
+    )
+    ephemeral(respond, views.handled(ok))
+    publish_home(actor, actor.user_id)
 
 
 def submit_settings(
@@ -212,60 +248,58 @@ def submit_settings(
 ) -> None:
     """Saved before acknowledging, so problems show on their fields; each change is
     recorded with who made it."""
-    runtime, user_id = runtime_of(context), body["user"]["id"]
-    team_id, now = context.team_id or "", runtime.clock()
-    try:
+    actor = actor_of(context, client, body)
+
+    def rule(session: Session) -> list[str]:
         new = programs.cleaned(input_values(view))
-        with runtime.sessions.begin() as session:
-            changed = programs.update(session, team_id, user_id, new, runtime.defaults, now)
-    except programs.InvalidSettings as invalid:
-        ack(response_action="errors", errors=invalid.errors)
-        return
-    except NotACoordinator:
-        ack(response_action="errors", errors={"coordinators": views.REFUSED})
-        return
-    ack(response_action="update", view=notice("Settings", views.settings_saved(changed)).to_dict())
-    publish_home(client, context, user_id)
+        defaults = actor.runtime.defaults
+        return programs.update(session, actor.team_id, actor.user_id, new, defaults, actor.now())
+
+    changed = submit(
+        ack,
+        actor,
+        rule,
+        refused=OnField("coordinators"),
+        shown=lambda changed: notice("Settings", views.settings_saved(changed)),
+    )
+    if changed is not None:
+        publish_home(actor, actor.user_id)
 
 
 def note_button(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
-    ack()
-    if not _coordinator_click(body, context, respond):
-        return
-    try:
-        with runtime_of(context).sessions.begin() as session:
-            pair = program.current_pair(session, context.team_id or "", clicked_id(body))
-            view = views.pair_note_form(pair.id, pair.learner.name, pair.coach.name)
-    except program.NoteRefused as refused:
-        respond(response_type="ephemeral", replace_original=False, text=str(refused))
-        return
-    client.views_open(trigger_id=body["trigger_id"], view=view.to_dict())
+    actor = actor_of(context, client, body)
+    act(
+        ack,
+        respond,
+        actor,
+        _coordinator(actor, lambda s: program.pair_to_note(s, actor.team_id, clicked_id(body))),
+        then=lambda pair: actor.open(
+            views.pair_note_form(pair.relationship_id, pair.learner_name, pair.coach_name)
+        ),
+    )
 
 
 def submit_note(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    runtime, user_id = runtime_of(context), body["user"]["id"]
-    if not runtime.is_admin(context.team_id or "", user_id):
-        ack(response_action="errors", errors={"note": views.REFUSED})
-        return
-    team_id, now = context.team_id or "", runtime.clock()
-    try:
-        with runtime.sessions.begin() as session:
-            note = text(input_values(view), "note")
-            pair = int(view.get("private_metadata") or 0)
-            owed = program.note_to_pair(session, team_id, pair, user_id, note, now)
-            written = effects.record(session, team_id, owed, now)
-    except program.InvalidNote as invalid:
-        ack(response_action="errors", errors=invalid.errors)
-        return
-    except program.NoteRefused as refused:
-        ack(response_action="errors", errors={"note": str(refused)})
-        return
-    ack(response_action="update", view=notice("Note sent", views.note_sent()).to_dict())
-    deliver(client, context, written)
+    actor = actor_of(context, client, body)
+    note, pair = text(input_values(view), "note"), int(view.get("private_metadata") or 0)
+
+    def rule(session: Session) -> Decision[None]:
+        now = actor.now()
+        return Decision(
+            None, program.note_to_pair(session, actor.team_id, pair, actor.user_id, note, now)
+        )
+
+    submit(
+        ack,
+        actor,
+        _coordinator(actor, rule),
+        refused=OnField("note"),
+        shown=lambda _: notice("Note sent", views.note_sent()),
+    )
 
 
 def member_changed(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -274,14 +308,16 @@ def member_changed(event: dict[str, Any], client: WebClient, context: BoltContex
     user = event.get("user") or {}
     if not user.get("deleted") or not user.get("id"):
         return
-    runtime = runtime_of(context)
-    team_id, now = context.team_id or "", runtime.clock()
-    with runtime.sessions.begin() as session:
+    actor = actor_of(context, client)
+
+    def rule(session: Session) -> Decision[None]:
+        coordinators = actor.program(session).coordinators
         owed = relationships.coach_left(
-            session, team_id, str(user["id"]), now, runtime.program(session, team_id).coordinators
+            session, actor.team_id, str(user["id"]), actor.now(), coordinators
         )
-        written = effects.record(session, team_id, owed, now)
-    deliver(client, context, written)
+        return Decision(None, owed)
+
+    follow_through(actor, *decide(actor, rule))
 
 
 def _compose_notice(
@@ -348,29 +384,25 @@ COMPOSERS: dict[Kind, Composer] = {
 def export_button(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
+    """Only a coordinator's click sends the export; anyone else's does nothing."""
     ack()
-    user_id = body["user"]["id"]
-    try:
-        check_coordinator(runtime_of(context).program_of(context.team_id or ""), user_id)
-    except NotACoordinator:
-        return
-    send_export(client, context, user_id)
+    actor = actor_of(context, client, body)
+    if actor.run(actor.is_coordinator):
+        send_export(actor)
 
 
 def confirm_removal(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
-    ack()
-    runtime = runtime_of(context)
-    user_id = body["user"]["id"]
-    try:
-        check_coordinator(runtime.program_of(context.team_id or ""), user_id)
-    except NotACoordinator:
-        respond(response_type="ephemeral", replace_original=False, text=views.REFUSED)
-        return
+    actor = actor_of(context, client, body)
     target = str(body["actions"][0].get("value", ""))
-    with runtime.sessions.begin() as session:
-        rows = program.remove_person(
-            session, context.team_id or "", target, user_id, runtime.clock()
-        )
-    respond(replace_original=True, text=views.removed(target, rows))
+    act(
+        ack,
+        respond,
+        actor,
+        _coordinator(
+            actor,
+            lambda s: program.remove_person(s, actor.team_id, target, actor.user_id, actor.now()),
+        ),
+        then=lambda rows: respond(replace_original=True, text=views.removed(target, rows)),
+    )

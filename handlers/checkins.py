@@ -11,17 +11,15 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from coaching import checkins, effects
-from coaching.checkins import CheckinRefused, DebriefAnswers, InvalidEntry
-from coaching.effects import Kind
-from coaching.pairs import party_to
-from coaching.profiles import find_person
-from coaching.relationships import other_party
+from coaching import checkins
+from coaching.checkins import DebriefAnswers
+from coaching.effects import Decision, Kind
+from coaching.pairs import Pair
 from handlers import agreements, ids, relationships
-from handlers.delivery import Composer, deliver
+from handlers.actor import Actor, actor_of
+from handlers.delivery import Composer
 from handlers.forms import clicked_id, input_values, mentioned_user, text
-from handlers.home import refresh_homes
-from handlers.runtime import runtime_of
+from handlers.listening import OnField, act, ephemeral, submit
 from handlers.views import checkins as views
 from scheduling.outbox import Outcome, Post, Skip
 from storage.models import ActionItem, Conversation, Nudge, Person, Preparation
@@ -52,282 +50,184 @@ def acknowledge_link(ack: Ack) -> None:
     ack()
 
 
-def _ephemeral(respond: Respond, message: str) -> None:
-    respond(response_type="ephemeral", replace_original=False, text=message)
-
-
-def _log_form(context: BoltContext, relationship_id: int, user_id: str) -> dict[str, Any]:
-    runtime = runtime_of(context)
-    with runtime.sessions.begin() as session:
-        found = party_to(session, context.team_id or "", relationship_id, user_id)
-        if found is None:
-            raise CheckinRefused("That coaching relationship isn't one of yours.")
-        relationship, person = found
-        other = other_party(relationship, person)
-        return views.log_form(relationship.id, other.name, runtime.clock().date()).to_dict()
+def _log_form(actor: Actor, pair: Pair) -> None:
+    actor.open(views.log_form(pair.relationship_id, pair.other_name, actor.now().date()))
 
 
 def log_command(
     ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
-    ack()
-    user_id = command["user_id"]
+    """The form for the one pair the command means; with several, which to name."""
+    actor = actor_of(context, client, command)
     mention = mentioned_user(command.get("text", ""))
-    with runtime_of(context).sessions.begin() as session:
-        pairs = checkins.current_pairs(session, context.team_id or "", user_id)
-        if mention:
-            pairs = [
-                p for p in pairs if mention in (p.learner.slack_user_id, p.coach.slack_user_id)
-            ]
-        names = [(p.coach if p.learner.slack_user_id == user_id else p.learner).name for p in pairs]
-        ids_ = [p.id for p in pairs]
-    if not ids_:
-        respond("There's no current coaching relationship to log a conversation for.")
-        return
-    if len(ids_) > 1:
-        respond(views.choose_pair(names))
-        return
-    client.views_open(trigger_id=command["trigger_id"], view=_log_form(context, ids_[0], user_id))
+    pairs = act(
+        ack, respond, actor, lambda s: checkins.meant(s, actor.team_id, actor.user_id, mention)
+    )
+    if pairs is not None and len(pairs) == 1:
+        _log_form(actor, pairs[0])
+    elif pairs:
+        ephemeral(respond, views.choose_pair([pair.other_name for pair in pairs]))
 
 
 def log_button(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
-    ack()
-    try:
-        view = _log_form(context, clicked_id(body), body["user"]["id"])
-    except CheckinRefused as refused:
-        _ephemeral(respond, str(refused))
-        return
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    actor = actor_of(context, client, body)
+    act(
+        ack,
+        respond,
+        actor,
+        lambda s: checkins.pair_for(s, actor.team_id, clicked_id(body), actor.user_id),
+        then=lambda pair: _log_form(actor, pair),
+    )
+
+
+def _subject(view: dict[str, Any]) -> int:
+    """The id a form was opened for (its private_metadata)."""
+    return int(view.get("private_metadata") or 0)
 
 
 def submit_log(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    runtime = runtime_of(context)
+    actor = actor_of(context, client, body)
     values = input_values(view)
-    user_id = body["user"]["id"]
-    try:
-        with runtime.sessions.begin() as session:
-            conversation, new = checkins.log_conversation(
-                session,
-                context.team_id or "",
-                int(view.get("private_metadata") or 0),
-                user_id,
-                text(values, "happened_on"),
-                text(values, "form"),
-                request_key=view["id"],
-                now=runtime.clock(),
-            )
-            owed = checkins.logged_effects(session, conversation) if new else []
-            written = effects.record(session, conversation.team_id, owed, runtime.clock())
-            parties = checkins.parties(session, conversation.relationship_id)
-    except InvalidEntry as invalid:
-        ack(response_action="errors", errors=invalid.errors)
-        return
-    except CheckinRefused as refused:
-        ack(response_action="errors", errors={"happened_on": str(refused)})
-        return
-    ack()
-    deliver(client, context, written)
-    if new:
-        refresh_homes(client, context, *parties)
+    day, form = text(values, "happened_on"), text(values, "form")
+
+    def rule(session: Session) -> Decision[None]:
+        return checkins.submit_log(
+            session,
+            actor.team_id,
+            _subject(view),
+            actor.user_id,
+            day,
+            form,
+            view["id"],
+            actor.now(),
+        )
+
+    submit(ack, actor, rule, refused=OnField("happened_on"))
 
 
-def prepare_button(
-    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
-) -> None:
+def prepare_button(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     ack()
-    client.views_open(
-        trigger_id=body["trigger_id"], view=views.prepare_form(clicked_id(body)).to_dict()
-    )
+    actor_of(context, client, body).open(views.prepare_form(clicked_id(body)))
 
 
 def submit_prepare(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
+    actor = actor_of(context, client, body)
     values = input_values(view)
-    user_id = body["user"]["id"]
-    try:
-        with runtime_of(context).sessions.begin() as session:
-            preparation = checkins.prepare(
-                session,
-                context.team_id or "",
-                int(view.get("private_metadata") or 0),
-                user_id,
-                text(values, "purpose"),
-                text(values, "questions"),
-            )
-            learner = find_person(session, preparation.team_id, user_id)
-            assert learner is not None
-            owed = checkins.prepared_effects(preparation, learner)
-            written = effects.record(session, preparation.team_id, owed, preparation.created_at)
-    except checkins.Repeated:
-        ack()
-        return
-    except InvalidEntry as invalid:
-        ack(response_action="errors", errors=invalid.errors)
-        return
-    except CheckinRefused as refused:
-        ack(response_action="errors", errors={"purpose": str(refused)})
-        return
-    ack()
-    deliver(client, context, written)
+    purpose, questions = text(values, "purpose"), text(values, "questions")
+
+    def rule(session: Session) -> Decision[None]:
+        return checkins.submit_preparation(
+            session, actor.team_id, _subject(view), actor.user_id, purpose, questions
+        )
+
+    submit(ack, actor, rule, refused=OnField("purpose"))
 
 
 def share_preparation(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
-    ack()
-    runtime = runtime_of(context)
-    user_id = body["user"]["id"]
-    try:
-        with runtime.sessions.begin() as session:
-            preparation, coach = checkins.share_preparation(
-                session, context.team_id or "", clicked_id(body), user_id, runtime.clock()
-            )
-            owed = checkins.shared_preparation_effects(preparation, coach)
-            written = effects.record(session, preparation.team_id, owed, runtime.clock())
-            coach_user = coach.slack_user_id
-    except CheckinRefused as refused:
-        _ephemeral(respond, str(refused))
-        return
-    deliver(client, context, written)
-    _ephemeral(respond, f"Shared with <@{coach_user}>.")
+    actor = actor_of(context, client, body)
+    act(
+        ack,
+        respond,
+        actor,
+        lambda s: checkins.share_with_coach(
+            s, actor.team_id, clicked_id(body), actor.user_id, actor.now()
+        ),
+        then=lambda shared: ephemeral(respond, f"Shared with <@{shared.value}>."),
+    )
 
 
 def debrief_button(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
-    ack()
+    actor = actor_of(context, client, body)
     conversation_id = clicked_id(body)
-    try:
-        with runtime_of(context).sessions.begin() as session:
-            day = checkins.check_debrief(
-                session, context.team_id or "", conversation_id, body["user"]["id"]
-            )
-    except CheckinRefused as refused:
-        _ephemeral(respond, str(refused))
-        return
-    view = views.debrief_form(conversation_id, day).to_dict()
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    act(
+        ack,
+        respond,
+        actor,
+        lambda s: checkins.check_debrief(s, actor.team_id, conversation_id, actor.user_id),
+        then=lambda day: actor.open(views.debrief_form(conversation_id, day)),
+    )
 
 
 def submit_debrief(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
+    actor = actor_of(context, client, body)
     values = input_values(view)
-    user_id = body["user"]["id"]
     answers = DebriefAnswers(**{name: text(values, name) for name in vars(DebriefAnswers())})
-    try:
-        with runtime_of(context).sessions.begin() as session:
-            debrief, _items = checkins.save_debrief(
-                session,
-                context.team_id or "",
-                int(view.get("private_metadata") or 0),
-                user_id,
-                answers,
-            )
-            learner = find_person(session, debrief.team_id, user_id)
-            assert learner is not None
-            owed = checkins.debriefed_effects(session, debrief, learner)
-            written = effects.record(session, debrief.team_id, owed, runtime_of(context).clock())
-    except InvalidEntry as invalid:
-        ack(response_action="errors", errors=invalid.errors)
-        return
-    except CheckinRefused as refused:
-        ack(response_action="errors", errors={"went_well": str(refused)})
-        return
-    ack()
-    deliver(client, context, written)
-    refresh_homes(client, context, user_id)
+
+    def rule(session: Session) -> Decision[None]:
+        return checkins.submit_debrief(
+            session, actor.team_id, _subject(view), actor.user_id, answers
+        )
+
+    submit(ack, actor, rule, refused=OnField("went_well"))
 
 
 def follow_up_button(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
-    ack()
-    with runtime_of(context).sessions.begin() as session:
-        item = checkins.action_for_learner(
-            session, context.team_id or "", clicked_id(body), body["user"]["id"]
-        )
-        shown = (item.id, item.text) if item is not None else None
-    if shown is None:
-        _ephemeral(respond, "That one is already done, or it isn't yours.")
-        return
-    client.views_open(trigger_id=body["trigger_id"], view=views.follow_up_form(*shown).to_dict())
+    actor = actor_of(context, client, body)
+    act(
+        ack,
+        respond,
+        actor,
+        lambda s: checkins.open_commitment(s, actor.team_id, clicked_id(body), actor.user_id),
+        then=lambda item: actor.open(views.follow_up_form(item.action_id, item.text)),
+    )
 
 
 def submit_follow_up(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    runtime = runtime_of(context)
+    actor = actor_of(context, client, body)
     values = input_values(view)
-    user_id = body["user"]["id"]
     did, happened = text(values, "did"), text(values, "happened")
-    try:
-        with runtime.sessions.begin() as session:
-            owed = checkins.follow_up(
-                session,
-                context.team_id or "",
-                int(view.get("private_metadata") or 0),
-                user_id,
-                did,
-                happened,
-                runtime.clock(),
-            )
-            written = effects.record(session, context.team_id or "", owed, runtime.clock())
-    except InvalidEntry as invalid:
-        ack(response_action="errors", errors=invalid.errors)
-        return
-    except CheckinRefused as refused:
-        ack(response_action="errors", errors={"did": str(refused)})
-        return
-    ack()
-    deliver(client, context, written)
-    refresh_homes(client, context, user_id)
+
+    def rule(session: Session) -> Decision[None]:
+        return checkins.submit_follow_up(
+            session, actor.team_id, _subject(view), actor.user_id, did, happened, actor.now()
+        )
+
+    submit(ack, actor, rule, refused=OnField("did"))
 
 
 def keep_in_touch_button(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
-    ack()
-    with runtime_of(context).sessions.begin() as session:
-        found = party_to(session, context.team_id or "", clicked_id(body), body["user"]["id"])
-        allowed = found is not None and found[0].learner_id == found[1].id
-        coach_name = found[0].coach.name if found is not None else ""
-    if not allowed:
-        _ephemeral(respond, "That coaching relationship isn't one of yours.")
-        return
-    view = views.keep_in_touch_form(clicked_id(body), coach_name).to_dict()
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    actor = actor_of(context, client, body)
+    act(
+        ack,
+        respond,
+        actor,
+        lambda s: checkins.may_keep_in_touch(s, actor.team_id, clicked_id(body), actor.user_id),
+        then=lambda pair: actor.open(
+            views.keep_in_touch_form(pair.relationship_id, pair.other_name)
+        ),
+    )
 
 
 def submit_keep_in_touch(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    user_id = body["user"]["id"]
-    runtime = runtime_of(context)
-    try:
-        with runtime.sessions.begin() as session:
-            owed = checkins.keep_in_touch(
-                session,
-                context.team_id or "",
-                int(view.get("private_metadata") or 0),
-                user_id,
-                text(input_values(view), "update"),
-                runtime.clock(),
-            )
-            written = effects.record(session, context.team_id or "", owed, runtime.clock())
-    except InvalidEntry as invalid:
-        ack(response_action="errors", errors=invalid.errors)
-        return
-    except CheckinRefused as refused:
-        ack(response_action="errors", errors={"update": str(refused)})
-        return
-    ack()
-    deliver(client, context, written)
+    actor = actor_of(context, client, body)
+    update = text(input_values(view), "update")
+
+    def rule(session: Session) -> Decision[None]:
+        return checkins.submit_update(
+            session, actor.team_id, _subject(view), actor.user_id, update, actor.now()
+        )
+
+    submit(ack, actor, rule, refused=OnField("update"))
 
 
 # -- the messages this flow owes, composed when they are sent ---------------------------

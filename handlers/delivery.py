@@ -14,14 +14,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from slack_bolt import BoltContext
-from slack_sdk import WebClient
 from slack_sdk.models.basic_objects import SlackObjectFormationError
 from sqlalchemy.orm import Session
 
 from coaching import programs
 from coaching.effects import Kind
-from handlers.runtime import runtime_of
 from handlers.views.surface import broken_rule
 from scheduling.outbox import Outcome, Post, PostToGroup, Refuse, Skip, Update
 from storage.models import Nudge, Person
@@ -68,9 +65,3 @@ def courier(
     for table in recorders:
         gathered.recorders.update({kind.value: recorder for kind, recorder in table.items()})
     return gathered
-
-
-def deliver(client: WebClient, context: BoltContext, ids: list[int]) -> None:
-    """Send at once what a listener's change wrote to the outbox (after its ack). What
-    can't go now (Slack down, the process dies) stays in the outbox for the worker."""
-    runtime_of(context).outbox.deliver(client, only=ids)

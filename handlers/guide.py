@@ -10,16 +10,15 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from coaching import coachability, effects
-from coaching.coachability import Answers, InvalidReflection, ReflectionRefused
+from coaching import coachability
+from coaching.coachability import Answers
 from coaching.effects import Kind
-from coaching.profiles import find_person
 from handlers import ids
-from handlers.delivery import Composer, deliver
-from handlers.forms import input_values, text
-from handlers.runtime import runtime_of
+from handlers.actor import Actor, actor_of
+from handlers.delivery import Composer
+from handlers.forms import clicked_id, input_values, text
+from handlers.listening import AsNotice, act, ephemeral, submit
 from handlers.views import guide as views
-from handlers.views.notices import notice
 from scheduling.outbox import Outcome, Post, Skip
 from storage.models import Nudge, Person
 
@@ -50,38 +49,30 @@ def help_command(ack: Ack, command: dict[str, Any]) -> None:
     ack(response_type="ephemeral", text=fallback, blocks=blocks)
 
 
-def _ephemeral(respond: Respond, message: str) -> None:
-    respond(response_type="ephemeral", replace_original=False, text=message)
+def _open_form(ack: Ack, respond: Respond, actor: Actor) -> None:
+    """The check's form, for learners."""
 
+    def may_reflect(session: Session) -> None:
+        coachability.check_can_reflect(session, actor.team_id, actor.user_id)
 
-def _open_form(
-    context: BoltContext, client: WebClient, respond: Respond, user_id: str, trigger_id: str
-) -> None:
-    try:
-        with runtime_of(context).sessions.begin() as session:
-            coachability.check_can_reflect(session, context.team_id or "", user_id)
-    except ReflectionRefused as refused:
-        _ephemeral(respond, str(refused))
-        return
-    client.views_open(trigger_id=trigger_id, view=views.coachability_form().to_dict())
+    act(ack, respond, actor, may_reflect, then=lambda _: actor.open(views.coachability_form()))
 
 
 def coachability_command(
     ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
-    ack()
     if command.get("text", "").strip().lower() == "help":
+        ack()
         fallback, blocks = views.command_help(ids.COACHABILITY)
         respond(response_type="ephemeral", text=fallback, blocks=blocks)
         return
-    _open_form(context, client, respond, command["user_id"], command["trigger_id"])
+    _open_form(ack, respond, actor_of(context, client, command))
 
 
 def coachability_button(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
-    ack()
-    _open_form(context, client, respond, body["user"]["id"], body["trigger_id"])
+    _open_form(ack, respond, actor_of(context, client, body))
 
 
 def _answers(view: dict[str, Any]) -> Answers:
@@ -96,51 +87,31 @@ def submit_coachability(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     """Save before acknowledging, so a missing rating shows on its field."""
-    runtime = runtime_of(context)
-    user_id = body["user"]["id"]
-    try:
-        with runtime.sessions.begin() as session:
-            summary = coachability.save_reflection(
-                session, context.team_id or "", user_id, _answers(view), runtime.clock()
-            )
-            learner = find_person(session, context.team_id or "", user_id)
-            assert learner is not None
-            owed = coachability.reflected_effects(summary, learner)
-            written = effects.record(session, learner.team_id, owed, runtime.clock())
-    except InvalidReflection as invalid:
-        ack(response_action="errors", errors=invalid.errors)
-        return
-    except ReflectionRefused as refused:
-        ack(response_action="update", view=notice("Coachability check", str(refused)).to_dict())
-        return
-    ack()
-    deliver(client, context, written)
+    actor = actor_of(context, client, body)
+    answers = _answers(view)
+    submit(
+        ack,
+        actor,
+        lambda s: coachability.submit_reflection(
+            s, actor.team_id, actor.user_id, answers, actor.now()
+        ),
+        refused=AsNotice("Coachability check"),
+    )
 
 
 def share_coachability(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
-    ack()
-    runtime = runtime_of(context)
-    user_id = body["user"]["id"]
-    value = str(body["actions"][0].get("value", ""))
-    try:
-        with runtime.sessions.begin() as session:
-            shared = coachability.share(
-                session,
-                context.team_id or "",
-                int(value) if value.isdigit() else 0,
-                user_id,
-                runtime.clock(),
-            )
-            written = effects.record(
-                session, context.team_id or "", shared.effects, runtime.clock()
-            )
-    except ReflectionRefused as refused:
-        _ephemeral(respond, str(refused))
-        return
-    deliver(client, context, written)
-    _ephemeral(respond, views.shared_with(shared.coach_users))
+    actor = actor_of(context, client, body)
+    act(
+        ack,
+        respond,
+        actor,
+        lambda s: coachability.share_with_coaches(
+            s, actor.team_id, clicked_id(body), actor.user_id, actor.now()
+        ),
+        then=lambda shared: ephemeral(respond, views.shared_with(shared.value)),
+    )
 
 
 # -- the messages this flow owes, composed when they are sent ---------------------------

@@ -6,13 +6,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from coaching import identity
 from coaching.profiles import Contact, find_person
-from handlers.runtime import runtime_of
+from handlers.actor import Actor
 
 logger = logging.getLogger(__name__)
 
@@ -57,19 +56,17 @@ def slack_addresses(client: WebClient) -> dict[str, str | None]:
     return addresses
 
 
-def recognise(client: WebClient, context: BoltContext, user_id: str) -> SlackMember:
-    """Ask Slack who the member is and link them to their roster row if Slack vouches
+def recognise(actor: Actor) -> SlackMember:
+    """Ask Slack who the actor is and link them to their roster row if Slack vouches
     for its address (`coaching.identity.recognise`)."""
-    member = slack_member(client, user_id)
-    runtime = runtime_of(context)
-    with runtime.sessions.begin() as session:
-        identity.recognise(session, context.team_id or "", user_id, member.email, runtime.clock())
+    member = slack_member(actor.client, actor.user_id)
+    actor.run(
+        lambda s: identity.recognise(s, actor.team_id, actor.user_id, member.email, actor.now())
+    )
     return member
 
 
-def recognise_newcomer(client: WebClient, context: BoltContext, user_id: str) -> None:
+def recognise_newcomer(actor: Actor) -> None:
     """`recognise`, asking Slack only about members the program does not know yet."""
-    with runtime_of(context).sessions.begin() as session:
-        if find_person(session, context.team_id or "", user_id) is not None:
-            return
-    recognise(client, context, user_id)
+    if actor.run(lambda s: find_person(s, actor.team_id, actor.user_id) is None):
+        recognise(actor)

@@ -7,13 +7,14 @@ working hours gets it at the start of their next working day.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from slack_sdk.models.blocks import SectionBlock
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from coaching import gallery
+from coaching import agreements, gallery
 from coaching.cadence import (
     calendar_links,
     check_ins,
@@ -25,6 +26,7 @@ from coaching.cadence import (
 from coaching.checkins import open_actions
 from coaching.effects import Kind
 from coaching.lifecycle import State
+from coaching.pairs import seen_by
 from coaching.vocabulary import Frequency
 from handlers.delivery import Composer
 from handlers.views import nudges as views
@@ -39,7 +41,6 @@ from storage.models import (
     Relationship,
     RequestQuestion,
 )
-from storage.states import AgreementStatus
 
 Message = tuple[str, list[dict]]
 
@@ -49,19 +50,9 @@ def _post(recipient: Person, message: Message) -> Post:
     return Post(recipient.slack_user_id or "", text, blocks)
 
 
-def _pair(relationship: Relationship, recipient: Person) -> views.Pair:
-    is_learner = recipient.id == relationship.learner_id
-    other = relationship.coach if is_learner else relationship.learner
-    return views.Pair(relationship.id, is_learner, other.slack_user_id or "", other.name)
-
-
-def _cadence(session: Session, relationship: Relationship) -> tuple[Agreement, date | None] | None:
-    agreement = session.scalar(
-        select(Agreement).where(
-            Agreement.relationship_id == relationship.id,
-            Agreement.status == AgreementStatus.EXECUTED,
-        )
-    )
+def _cadence(session: Session, relationship: Relationship) -> Cadence | None:
+    """The agreement in force and the last conversation, for a check-in nudge."""
+    agreement = agreements.executed(session, relationship.id)
     if agreement is None:
         return None
     last = session.scalar(
@@ -69,7 +60,7 @@ def _cadence(session: Session, relationship: Relationship) -> tuple[Agreement, d
             Conversation.relationship_id == relationship.id
         )
     )
-    return agreement, last
+    return Cadence(agreement, last)
 
 
 def _debrief(session: Session, nudge: Nudge, recipient: Person) -> Outcome:
@@ -103,7 +94,7 @@ def _pair_nudge(
     session: Session, nudge: Nudge, recipient: Person, relationship: Relationship
 ) -> Outcome:
     kind = Kind(nudge.kind)
-    pair = _pair(relationship, recipient)
+    pair = seen_by(relationship, recipient.id)
     state = State(relationship.state)
     if kind is Kind.FIRST_CALL:
         talked = session.scalar(
@@ -123,45 +114,65 @@ def _pair_nudge(
     cadence = _cadence(session, relationship)
     if cadence is None:
         return Skip("no agreement in force")
-    return _cadence_nudge(session, nudge, recipient, relationship, pair, cadence)
+    return _cadence_nudge(session, nudge, recipient, relationship, cadence)
+
+
+@dataclass(frozen=True)
+class Cadence:
+    agreement: Agreement
+    last: date | None
+    """The day of the pair's last conversation, if any."""
+
+    @property
+    def ends(self) -> date:
+        return term_end(self.agreement.start_date, self.agreement.duration_months)
+
+    def check_ins(self) -> list[str]:
+        frequency = Frequency(self.agreement.frequency)
+        found = check_ins(frequency, self.last, self.agreement.start_date, self.ends)
+        return [day.isoformat() for day in found]
 
 
 def _cadence_nudge(
-    session: Session,
-    nudge: Nudge,
-    recipient: Person,
-    relationship: Relationship,
-    pair: views.Pair,
-    cadence: tuple[Agreement, date | None],
+    session: Session, nudge: Nudge, recipient: Person, relationship: Relationship, cadence: Cadence
 ) -> Outcome:
-    agreement, last = cadence
-    kind = Kind(nudge.kind)
-    frequency = Frequency(agreement.frequency)
-    ends = term_end(agreement.start_date, agreement.duration_months)
+    kind, pair = Kind(nudge.kind), seen_by(relationship, recipient.id)
     if kind in (Kind.TERM_END, Kind.TERM_REMINDER):
-        if nudge.due_key != f"v{agreement.version}":
+        if nudge.due_key != f"v{cadence.agreement.version}":
             return Skip("a newer agreement is in force")
-        concludes = ends + TERM_CONCLUDED_AFTER if kind is Kind.TERM_REMINDER else None
-        return _post(recipient, views.term_end(pair, ends, concludes))
-    dates = [day.isoformat() for day in check_ins(frequency, last, agreement.start_date, ends)]
+        concludes = cadence.ends + TERM_CONCLUDED_AFTER if kind is Kind.TERM_REMINDER else None
+        return _post(recipient, views.term_end(pair, cadence.ends, concludes))
+    dates = cadence.check_ins()
     if kind is Kind.OVERDUE or nudge.due_key not in dates:
         return Skip("a conversation was logged since")
-    missed = dates.index(nudge.due_key)
     due = date.fromisoformat(nudge.due_key)
     if kind is Kind.PREPARE:
         return _post(recipient, views.prepare(pair, due))
-    slot = suggested_slot(due, recipient.time_zone)
+    return _check_in(session, recipient, relationship, cadence, due, dates.index(nudge.due_key))
+
+
+def _check_in(
+    session: Session,
+    recipient: Person,
+    relationship: Relationship,
+    cadence: Cadence,
+    due: date,
+    missed: int,
+) -> Outcome:
+    """The check-in nudge: when (`missed` check-ins late), with calendar links, and the
+    learner's open commitments."""
+    pair = seen_by(relationship, recipient.id)
+    agreement, last = cadence.agreement, cadence.last
     links = calendar_links(
         f"Coaching check-in: {relationship.learner.name} and {relationship.coach.name}",
         "Check-in arranged through Sounding Board.",
-        slot,
+        suggested_slot(due, recipient.time_zone),
     )
     actions = [(item.id, item.text) for item in open_actions(session, relationship.id)]
-    shown = actions if pair.recipient_is_learner else []
-    months = (missed + 1) * frequency.months
+    shown = actions if pair.is_learner else []
+    months = (missed + 1) * Frequency(agreement.frequency).months
     talked = last is not None and last >= agreement.start_date
-    message = views.check_in(pair, due, links, shown, missed, months, talked)
-    return _post(recipient, message)
+    return _post(recipient, views.check_in(pair, due, links, shown, missed, months, talked))
 
 
 def compose(session: Session, nudge: Nudge, recipient: Person | None, now: datetime) -> Outcome:
@@ -208,12 +219,7 @@ def _closed_text(session: Session, original: Nudge, outcome: str) -> str | None:
     relationship = session.get(Relationship, original.subject_id)
     if relationship is None:
         return None
-    agreement = session.scalar(
-        select(Agreement).where(
-            Agreement.relationship_id == relationship.id,
-            Agreement.status == AgreementStatus.EXECUTED,
-        )
-    )
+    agreement = agreements.executed(session, relationship.id)
     ends = term_end(agreement.start_date, agreement.duration_months) if agreement else None
     return views.term_answered(outcome, agreement.version if agreement else 0, ends)
 

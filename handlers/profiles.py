@@ -9,9 +9,10 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
+from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
 
-from coaching import effects, profiles
+from coaching import profiles
 from coaching.effects import Kind
 from coaching.profiles import (
     CoachApplication,
@@ -22,11 +23,11 @@ from coaching.profiles import (
     ProfileSummary,
 )
 from handlers import ids, members
-from handlers.delivery import Composer, deliver
+from handlers.actor import Actor, actor_of
+from handlers.delivery import Composer
 from handlers.forms import choices, input_values, text
-from handlers.home import refresh_homes
+from handlers.listening import submit
 from handlers.members import SlackMember
-from handlers.runtime import runtime_of
 from handlers.views import guide as guide_views
 from handlers.views import profiles as views
 from scheduling.outbox import Outcome, Post, Skip
@@ -43,10 +44,8 @@ def register(app: App) -> None:
     app.view(ids.LEARNER_FORM_VIEW)(save_learner_form)
 
 
-def _summary(context: BoltContext, user_id: str) -> ProfileSummary:
-    runtime = runtime_of(context)
-    with runtime.sessions.begin() as session:
-        return profiles.profile_summary(session, context.team_id or "", user_id)
+def _summary(actor: Actor) -> ProfileSummary:
+    return actor.run(lambda s: profiles.profile_summary(s, actor.team_id, actor.user_id))
 
 
 def _metadata(member: SlackMember) -> str:
@@ -55,105 +54,98 @@ def _metadata(member: SlackMember) -> str:
     return json.dumps({"tz": member.time_zone, "email": member.email})
 
 
-def _coach_form(context: BoltContext, member: SlackMember, user_id: str) -> dict[str, Any]:
-    summary = _summary(context, user_id)
+def _coach_form(actor: Actor, member: SlackMember) -> View:
+    summary = _summary(actor)
     application = summary.coach or CoachApplication(contact=summary.contact or member.contact)
     if summary.coach is None and summary.learner is not None:
         application.frequency = summary.learner.frequency
-    return views.coach_form(application, _metadata(member)).to_dict()
+    return views.coach_form(application, _metadata(member))
 
 
-def _learner_form(context: BoltContext, member: SlackMember, user_id: str) -> dict[str, Any]:
-    summary = _summary(context, user_id)
+def _learner_form(actor: Actor, member: SlackMember) -> View:
+    summary = _summary(actor)
     application = summary.learner or LearnerApplication(contact=summary.contact or member.contact)
-    return views.learner_form(application, _metadata(member)).to_dict()
+    return views.learner_form(application, _metadata(member))
 
 
 def profile_command(
     ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
     ack()
-    user_id = command["user_id"]
+    actor = actor_of(context, client, command)
     word, _, rest = command.get("text", "").strip().partition(" ")
-    member = members.recognise(client, context, user_id)
+    member = members.recognise(actor)
     match word.lower():
         case "":
-            view = views.profile_summary(_summary(context, user_id)).to_dict()
-            client.views_open(trigger_id=command["trigger_id"], view=view)
+            actor.open(views.profile_summary(_summary(actor)))
         case "coach":
-            view = _coach_form(context, member, user_id)
-            client.views_open(trigger_id=command["trigger_id"], view=view)
+            actor.open(_coach_form(actor, member))
         case "learner":
-            view = _learner_form(context, member, user_id)
-            client.views_open(trigger_id=command["trigger_id"], view=view)
+            actor.open(_learner_form(actor, member))
         case "pause" | "resume":
-            respond(_set_paused(context, user_id, paused=word.lower() == "pause"))
+            respond(_set_paused(actor, paused=word.lower() == "pause"))
         case "capacity":
-            respond(_set_capacity(context, user_id, rest.strip()))
+            respond(_set_capacity(actor, rest.strip()))
         case "help":
             respond(views.command_help())
         case _:
-            respond(
-                views.command_help(f"I don't know `{views.mrkdwn(word, 40)}`. Try one of these:")
-            )
+            unknown = f"I don't know `{views.mrkdwn(word, 40)}`. Try one of these:"
+            respond(views.command_help(unknown))
 
 
-def _set_paused(context: BoltContext, user_id: str, *, paused: bool) -> str:
-    runtime = runtime_of(context)
+def _set_paused(actor: Actor, *, paused: bool) -> str:
+    """The reply: what changed, or why nothing did."""
     try:
-        with runtime.sessions.begin() as session:
-            profiles.set_paused(session, context.team_id or "", user_id, paused, runtime.clock())
-    except NotACoach:
-        return views.NOT_A_COACH
+        actor.run(
+            lambda s: profiles.set_paused(s, actor.team_id, actor.user_id, paused, actor.now())
+        )
+    except NotACoach as refused:
+        return views.mrkdwn(str(refused))
     return views.paused_message(paused)
 
 
-def _set_capacity(context: BoltContext, user_id: str, learners: str) -> str:
-    runtime = runtime_of(context)
+def _set_capacity(actor: Actor, learners: str) -> str:
+    """The reply: the new limit, or why it can't be set."""
     try:
-        with runtime.sessions.begin() as session:
-            coach = profiles.set_capacity(session, context.team_id or "", user_id, learners)
-            count = coach.max_learners
-    except NotACoach:
-        return views.NOT_A_COACH
+        count = actor.run(
+            lambda s: profiles.set_capacity(s, actor.team_id, actor.user_id, learners).max_learners
+        )
+    except NotACoach as refused:
+        return views.mrkdwn(str(refused))
     except InvalidApplication as invalid:
-        return invalid.errors["max_learners"]
+        return views.mrkdwn(invalid.errors["max_learners"])
     return views.capacity_message(count)
 
 
 def edit_coach(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     ack()
-    member = members.slack_member(client, body["user"]["id"])
-    view = _coach_form(context, member, body["user"]["id"])
-    client.views_update(view_id=body["view"]["id"], hash=body["view"]["hash"], view=view)
+    actor = actor_of(context, client, body)
+    actor.update(body["view"], _coach_form(actor, members.slack_member(client, actor.user_id)))
 
 
 def edit_learner(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     ack()
-    member = members.slack_member(client, body["user"]["id"])
-    view = _learner_form(context, member, body["user"]["id"])
-    client.views_update(view_id=body["view"]["id"], hash=body["view"]["hash"], view=view)
+    actor = actor_of(context, client, body)
+    actor.update(body["view"], _learner_form(actor, members.slack_member(client, actor.user_id)))
 
 
-def _refresh_summary(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    view = views.profile_summary(_summary(context, body["user"]["id"])).to_dict()
-    client.views_update(view_id=body["view"]["id"], hash=body["view"]["hash"], view=view)
+def _pause_from_summary(ack: Ack, body: dict[str, Any], actor: Actor, paused: bool) -> None:
+    """Pause or resume from the profile summary, which then shows it."""
+    ack()
+    _set_paused(actor, paused=paused)
+    actor.update(body["view"], views.profile_summary(_summary(actor)))
 
 
 def pause_from_summary(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    ack()
-    _set_paused(context, body["user"]["id"], paused=True)
-    _refresh_summary(body, client, context)
+    _pause_from_summary(ack, body, actor_of(context, client, body), paused=True)
 
 
 def resume_from_summary(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    ack()
-    _set_paused(context, body["user"]["id"], paused=False)
-    _refresh_summary(body, client, context)
+    _pause_from_summary(ack, body, actor_of(context, client, body), paused=False)
 
 
 def _contact(values: dict[str, str | list[str]]) -> Contact:
@@ -206,53 +198,29 @@ def _from_slack(view: dict[str, Any]) -> dict[str, str | None]:
     }
 
 
+def _save(
+    ack: Ack, actor: Actor, view: dict[str, Any], form: CoachApplication | LearnerApplication
+) -> None:
+    """Validate and save before acknowledging, so errors show on their fields."""
+    submit(
+        ack,
+        actor,
+        lambda s: profiles.submit_application(
+            s, actor.team_id, actor.user_id, form, view["id"], **_from_slack(view)
+        ),
+    )
+
+
 def save_coach_form(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    """Validate and save before acknowledging, so errors show on their fields."""
-    runtime = runtime_of(context)
-    user_id = body["user"]["id"]
-    try:
-        with runtime.sessions.begin() as session:
-            profile = profiles.save_coach(
-                session,
-                context.team_id or "",
-                user_id,
-                coach_application(view),
-                **_from_slack(view),
-            )
-            owed = profiles.saved_effects(profile.person, "coach", view["id"])
-            written = effects.record(session, profile.team_id, owed, runtime.clock())
-    except InvalidApplication as invalid:
-        ack(response_action="errors", errors=invalid.errors)
-        return
-    ack()
-    deliver(client, context, written)
-    refresh_homes(client, context, user_id)
+    _save(ack, actor_of(context, client, body), view, coach_application(view))
 
 
 def save_learner_form(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    runtime = runtime_of(context)
-    user_id = body["user"]["id"]
-    try:
-        with runtime.sessions.begin() as session:
-            profile = profiles.save_learner(
-                session,
-                context.team_id or "",
-                user_id,
-                learner_application(view),
-                **_from_slack(view),
-            )
-            owed = profiles.saved_effects(profile.person, "learner", view["id"])
-            written = effects.record(session, profile.team_id, owed, runtime.clock())
-    except InvalidApplication as invalid:
-        ack(response_action="errors", errors=invalid.errors)
-        return
-    ack()
-    deliver(client, context, written)
-    refresh_homes(client, context, user_id)
+    _save(ack, actor_of(context, client, body), view, learner_application(view))
 
 
 def _compose_saved(

@@ -9,22 +9,22 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from coaching import effects, gallery, relationships
-from coaching.effects import Kind
-from coaching.lifecycle import IllegalTransition, Transition, describe
+from coaching import gallery, relationships
+from coaching.effects import Decision, Kind
+from coaching.lifecycle import Transition, describe
 from coaching.matching import Filters, Slot
-from coaching.pairs import party_to
-from coaching.relationships import InvalidEnding, NotYourRelationship
+from coaching.pairs import other_party
 from handlers import ids
-from handlers.delivery import Composer, deliver
+from handlers.actor import Actor, actor_of
+from handlers.delivery import Composer
 from handlers.forms import clicked_id, input_values, text
-from handlers.home import refresh_homes
-from handlers.runtime import runtime_of
+from handlers.listening import OnField, act, submit
 from handlers.views import nudges as nudge_views
 from handlers.views import relationships as views
 from handlers.views import search as search_views
 from scheduling.outbox import Outcome, Post, Skip
 from storage.models import Nudge, Person, Relationship
+
 
 def register(app: App) -> None:
     app.command(ids.MY_COACHING.name)(my_coaching_command)
@@ -35,125 +35,93 @@ def register(app: App) -> None:
     app.action(ids.FIND_FOR_SLOT)(find_for_slot)
 
 
-def _summary_blocks(context: BoltContext, user_id: str) -> list[dict]:
-    runtime = runtime_of(context)
-    with runtime.sessions.begin() as session:
-        summary = relationships.my_coaching(
-            session, context.team_id or "", user_id, runtime.clock().date()
-        )
+def _summary_blocks(actor: Actor) -> list[dict]:
+    today = actor.now().date()
+    summary = actor.run(lambda s: relationships.my_coaching(s, actor.team_id, actor.user_id, today))
     return views.my_coaching(summary)
 
 
-def my_coaching_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
-    blocks = _summary_blocks(context, command["user_id"])
+def my_coaching_command(
+    ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    blocks = _summary_blocks(actor_of(context, client, command))
     ack(response_type="ephemeral", text="My coaching", blocks=blocks)
 
 
 def _change(
-    body: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
-    respond: Respond,
-    transition: Transition,
+    ack: Ack, body: dict[str, Any], actor: Actor, respond: Respond, transition: Transition
 ) -> None:
-    runtime = runtime_of(context)
-    user_id, team_id = body["user"]["id"], context.team_id or ""
-    try:
-        with runtime.sessions.begin() as session:
-            now = runtime.clock()
-            relationship, other = relationships.change(
-                session, team_id, clicked_id(body), user_id, transition, now
-            )
-            actor = relationships.other_party(relationship, other)
-            paused = transition is Transition.PAUSE
-            owed = relationships.changed_effects(relationship, actor, paused, now)
-            written = effects.record(session, team_id, owed, now)
-            other_user = other.slack_user_id
-    except NotYourRelationship:
-        respond(response_type="ephemeral", replace_original=False, text=NOT_YOURS)
-        return
-    except IllegalTransition as illegal:
-        respond(response_type="ephemeral", replace_original=False, text=str(illegal))
-        return
-    respond(replace_original=True, text="My coaching", blocks=_summary_blocks(context, user_id))
-    deliver(client, context, written)
-    refresh_homes(client, context, user_id, other_user)
+    """Pause or resume; the clicked summary shows the pair as it is now."""
+    act(
+        ack,
+        respond,
+        actor,
+        lambda s: relationships.change_as_party(
+            s, actor.team_id, clicked_id(body), actor.user_id, transition, actor.now()
+        ),
+        then=lambda _: respond(
+            replace_original=True, text="My coaching", blocks=_summary_blocks(actor)
+        ),
+    )
 
 
 def pause_button(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
-    ack()
-    _change(body, client, context, respond, Transition.PAUSE)
+    _change(ack, body, actor_of(context, client, body), respond, Transition.PAUSE)
 
 
 def resume_button(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
-    ack()
-    _change(body, client, context, respond, Transition.RESUME)
+    _change(ack, body, actor_of(context, client, body), respond, Transition.RESUME)
 
 
 def end_button(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
-    ack()
-    user_id = body["user"]["id"]
-    with runtime_of(context).sessions.begin() as session:
-        found = party_to(session, context.team_id or "", clicked_id(body), user_id)
-        if found is None:
-            respond(response_type="ephemeral", replace_original=False, text=NOT_YOURS)
-            return
-        relationship, person = found
-        other = relationships.other_party(relationship, person)
-        view = views.end_form(relationship.id, other.name).to_dict()
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    actor = actor_of(context, client, body)
+    act(
+        ack,
+        respond,
+        actor,
+        lambda s: relationships.pair_for(s, actor.team_id, clicked_id(body), actor.user_id),
+        then=lambda pair: actor.open(views.end_form(pair.relationship_id, pair.other_name)),
+    )
 
 
 def submit_end(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    runtime = runtime_of(context)
-    user_id = body["user"]["id"]
+    actor = actor_of(context, client, body)
     values = input_values(view)
-    try:
-        with runtime.sessions.begin() as session:
-            ended = relationships.end(
-                session,
-                context.team_id or "",
-                int(view.get("private_metadata") or 0),
-                user_id,
-                runtime.clock(),
-                reason=text(values, "reason"),
-                thanks=text(values, "thanks"),
-            )
-            owed = relationships.ended_effects(session, ended)
-            written = effects.record(session, context.team_id or "", owed, runtime.clock())
-            other_user = ended.other.slack_user_id
-    except InvalidEnding as invalid:
-        ack(response_action="errors", errors=invalid.errors)
-        return
-    except NotYourRelationship:
-        ack(response_action="errors", errors={"reason": NOT_YOURS})
-        return
-    except IllegalTransition as illegal:
-        ack(response_action="errors", errors={"reason": str(illegal)})
-        return
-    ack()
-    deliver(client, context, written)
-    refresh_homes(client, context, user_id, other_user)
+    relationship_id = int(view.get("private_metadata") or 0)
+
+    def rule(session: Session) -> Decision[None]:
+        return relationships.end_as_party(
+            session,
+            actor.team_id,
+            relationship_id,
+            actor.user_id,
+            actor.now(),
+            reason=text(values, "reason"),
+            thanks=text(values, "thanks"),
+        )
+
+    submit(ack, actor, rule, refused=OnField("reason"))
 
 
-def find_for_slot(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+def find_for_slot(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
+) -> None:
     """The "2 + 1" button: the gallery, filtered to the missing slot."""
     ack()
+    actor = actor_of(context, client, body)
     value = body["actions"][0].get("value")
-    slot = Slot(value) if value in set(Slot) else None
-    runtime = runtime_of(context)
-    with runtime.sessions.begin() as session:
-        found = gallery.find_coaches(
-            session, context.team_id or "", body["user"]["id"], Filters(slot=slot), runtime.clock()
-        )
+    filters = Filters(slot=Slot(value) if value in set(Slot) else None)
+    found = actor.run(
+        lambda s: gallery.find_coaches(s, actor.team_id, actor.user_id, filters, actor.now())
+    )
     respond(
         response_type="ephemeral",
         replace_original=False,
@@ -200,7 +168,7 @@ def _compose_concluded(
     relationship = session.get(Relationship, nudge.subject_id)
     if relationship is None or recipient is None or relationship.ended_at is None:
         return Skip("the relationship is gone")
-    other = relationships.other_party(relationship, recipient)
+    other = other_party(relationship, recipient.id)
     ended = relationships.term_ended_on(session, relationship) or relationship.ended_at.date()
     return Post(
         recipient.slack_user_id or "", nudge_views.term_concluded(other.slack_user_id or "", ended)

@@ -10,7 +10,9 @@ from slack_sdk import WebClient
 from coaching import gallery, text
 from coaching.matching import Filters, Slot
 from handlers import ids
-from handlers.runtime import runtime_of
+from handlers.actor import Actor, actor_of
+from handlers.forms import clicked_id
+from handlers.listening import ephemeral
 from handlers.views import search as views
 
 
@@ -22,18 +24,19 @@ def register(app: App) -> None:
     app.action(ids.VIEW_COACH)(view_coach)
 
 
-def _results(context: BoltContext, user_id: str, filters: Filters, page: int = 0) -> list[dict]:
-    runtime = runtime_of(context)
-    team_id = context.team_id or ""
-    with runtime.sessions.begin() as session:
-        found = gallery.find_coaches(session, team_id, user_id, filters, runtime.clock(), page=page)
+def _results(actor: Actor, filters: Filters, page: int = 0) -> list[dict]:
+    found = actor.run(
+        lambda s: gallery.find_coaches(
+            s, actor.team_id, actor.user_id, filters, actor.now(), page=page
+        )
+    )
     return views.search_results(found)
 
 
-def find_coach(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+def find_coach(ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     """Results come back in the acknowledgement itself: one round trip, no extra call."""
     filters = Filters(text=text.clean(command.get("text"), multiline=False)[: text.SHORT])
-    blocks = _results(context, command["user_id"], filters)
+    blocks = _results(actor_of(context, client, command), filters)
     ack(response_type="ephemeral", text="Coaches who match your search", blocks=blocks)
 
 
@@ -49,40 +52,39 @@ def _with(filters: Filters, action_id: str, value: str | None) -> Filters:
     return Filters(**{**filters.__dict__, **changes})
 
 
-def change_filter(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+def change_filter(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
+) -> None:
     ack()
     action = body["actions"][0]
     filters = views.filters_from_block_id(action["block_id"])
     selected = (action.get("selected_option") or {}).get("value")
     filters = _with(filters, action["action_id"], selected)
-    blocks = _results(context, body["user"]["id"], filters)
+    blocks = _results(actor_of(context, client, body), filters)
     respond(replace_original=True, text="Coaches who match your search", blocks=blocks)
 
 
-def change_page(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+def change_page(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
+) -> None:
     ack()
     action = body["actions"][0]
     filters = views.filters_from_block_id(action["block_id"])
-    page = int(action["value"]) if str(action.get("value", "")).isdigit() else 0
-    blocks = _results(context, body["user"]["id"], filters, page)
+    blocks = _results(actor_of(context, client, body), filters, clicked_id(body))
     respond(replace_original=True, text="Coaches who match your search", blocks=blocks)
+
+
+GONE = "That coach is no longer in the gallery. `/find-coach` shows who is."
 
 
 def view_coach(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
     ack()
-    action = body["actions"][0]
-    runtime = runtime_of(context)
-    person_id = int(action["value"]) if str(action.get("value", "")).isdigit() else 0
-    with runtime.sessions.begin() as session:
-        card = gallery.coach_card(session, context.team_id or "", person_id)
+    actor = actor_of(context, client, body)
+    card = actor.run(lambda s: gallery.coach_card(s, actor.team_id, clicked_id(body)))
     if card is None:
-        respond(
-            response_type="ephemeral",
-            replace_original=False,
-            text="That coach is no longer in the gallery. `/find-coach` shows who is.",
-        )
+        ephemeral(respond, GONE)
         return
-    filters = views.filters_from_block_id(action["block_id"])
-    client.views_open(trigger_id=body["trigger_id"], view=views.coach_profile(card, filters))
+    filters = views.filters_from_block_id(body["actions"][0]["block_id"])
+    actor.open(views.coach_profile(card, filters))

@@ -24,8 +24,8 @@ from coaching import agreements, checkins, intros, relationships
 from coaching.agreements import Terms
 from coaching.intros import IntroDetails
 from coaching.lifecycle import Transition
+from coaching.relationships import NOT_YOURS
 from handlers import ids
-from handlers.relationships import NOT_YOURS
 from handlers.views import admin as admin_views
 from handlers.views import agreements as agreement_views
 from handlers.views import checkins as checkin_views

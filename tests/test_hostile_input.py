@@ -1060,6 +1060,39 @@ def test_a_refusal_that_names_the_coach_shows_the_name_escaped(
     assert unsafe_markup(answer) == []
 
 
+@SQLITE
+def test_a_refusal_over_a_modal_or_in_place_of_a_form_shows_the_name_escaped(
+    bot: BotHarness,
+) -> None:
+    """The coach pauses while the learner has their profile and the request form open:
+    asking from the profile pushes the refusal over it, submitting the form shows it in
+    the form's place, both escaped like any mrkdwn."""
+    with bot.sessions.begin() as session:
+        add_learner(session, LEARNER)
+        add_coach(session, COACH, name="Carl <!channel> & Co")
+    shown = Shown(bot)
+    results = shown.command(ids.FIND_COACH.name, LEARNER).json()
+    block, button = element(results["blocks"], ids.VIEW_COACH)
+    shown.click(ids.VIEW_COACH, LEARNER, value=button["value"], block_id=block["block_id"])
+    profile = shown.opened_view()
+    shown.command(ids.REQUEST_INTRO.name, LEARNER, f"<@{COACH}|carl>")
+    form = shown.opened_view()
+    coach_paused(bot)
+
+    ask_block, ask = element(profile["blocks"], ids.ASK_INTRO)
+    shown.click(
+        ids.ASK_INTRO, LEARNER, value=ask["value"], block_id=ask_block["block_id"], view=profile
+    )
+    pushed = bot.fake.last("views.push").args["view"]
+    values = {"coaching_kind": "career", "hopes": "A plan.", "first_call": "video"}
+    in_place = shown.submit(form, LEARNER, values).json()["view"]
+
+    refusal = "Carl &lt;!channel&gt; &amp; Co is not taking learners right now."
+    for notice in (pushed, in_place):
+        assert refusal in [obj["text"] for obj in text_objects(notice["blocks"])]
+    assert_shown_safely(shown, ["<!channel> & Co"])
+
+
 def test_the_safety_check_itself_catches_raw_markup() -> None:
     """The checker used above: bot-made mentions and dates pass, anything else with `<`
     or a bare `&` does not."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 
 from slack_sdk.models.blocks import (
@@ -29,6 +28,7 @@ from coaching.agreements import (
     MAX_MONTHS,
     MIN_MONTHS,
     SUGGESTED_MONTHS,
+    AgreementText,
     Role,
     Terms,
 )
@@ -45,22 +45,6 @@ RECORDS_NOTE = (
     "Messages in a public employer's Slack may be public records and kept under retention "
     "rules. Agree the outline here; keep sensitive detail for your conversations."
 )
-
-
-@dataclass(frozen=True)
-class AgreementText:
-    """An agreement as shown to people: plain values, no database."""
-
-    agreement_id: int
-    version: int
-    status: str
-    learner_user: str
-    coach_user: str
-    terms: Terms
-    learner_signed: date | None
-    coach_signed: date | None
-    executed: date | None
-    term_ends: date
 
 
 def _options(items: list[tuple[str, str]]) -> list[Option]:

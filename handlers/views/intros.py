@@ -3,8 +3,6 @@ question and decline forms, and the messages each side receives."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -20,7 +18,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from coaching.intros import ANY_CALL, FIRST_CALLS, NOTE_LIMIT, REASON_LIMIT
+from coaching.intros import ANY_CALL, FIRST_CALLS, NOTE_LIMIT, REASON_LIMIT, RequestCard
 from coaching.matching import Match
 from coaching.profiles import LONG_TEXT
 from coaching.vocabulary import CoachingKind
@@ -31,24 +29,6 @@ from handlers.views.search import suggestions
 from handlers.views.text import counted, mrkdwn, truncate
 
 PAUSE_CHOICE = "pause"
-
-
-@dataclass(frozen=True)
-class RequestCard:
-    """An intro request as the coach sees it."""
-
-    request_id: int
-    learner_user: str
-    learner_name: str
-    learner_title: str
-    learner_organization: str
-    learner_department: str
-    learner_place: str
-    why_coaching: str
-    coaching_kind: str
-    hopes: str
-    first_call: str
-    note: str
 
 
 def intro_form(
@@ -128,10 +108,10 @@ def request_message(card: RequestCard) -> tuple[str, list[dict]]:
     ]
     if card.note:
         blocks.append(SectionBlock(text=f"*Their note*\n{mrkdwn(card.note, 1400)}"))
-    value = str(card.request_id)
+    value = str(card.relationship_id)
     blocks.append(
         ActionsBlock(
-            block_id=f"answer-{card.request_id}",
+            block_id=f"answer-{card.relationship_id}",
             elements=[
                 ButtonElement(text="Accept", action_id=ids.ACCEPT, value=value, style="primary"),
                 ButtonElement(text="Ask a question", action_id=ids.ASK_QUESTION, value=value),
@@ -195,14 +175,14 @@ def declined_for_learner(
     return text, [block.to_dict() for block in blocks]
 
 
-def question_form(request_id: int, learner_name: str) -> View:
+def question_form(relationship_id: int, learner_name: str) -> View:
     return View(
         type="modal",
         callback_id=ids.QUESTION_VIEW,
         title="Ask a question",
         submit="Send",
         close="Cancel",
-        private_metadata=str(request_id),
+        private_metadata=str(relationship_id),
         blocks=[
             text_input(
                 "question",
@@ -259,7 +239,7 @@ def answer_for_coach(learner_user: str, question: str, answer: str, still_open: 
 
 
 def decline_form(
-    request_id: int, learner_name: str, coaches: list[tuple[int, str]] | None = None
+    relationship_id: int, learner_name: str, coaches: list[tuple[int, str]] | None = None
 ) -> View:
     """`coaches` are the ones with room the coach may suggest instead (id, name)."""
     suggestion: list[Block] = []
@@ -285,7 +265,7 @@ def decline_form(
         title="Decline",
         submit="Decline",
         close="Cancel",
-        private_metadata=str(request_id),
+        private_metadata=str(relationship_id),
         blocks=[
             SectionBlock(
                 text=f"{mrkdwn(learner_name, 150)} will be told kindly and offered other coaches."

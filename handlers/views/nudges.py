@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from slack_sdk.models.blocks import (
@@ -13,22 +12,13 @@ from slack_sdk.models.blocks import (
 )
 
 from coaching.matching import Match
+from coaching.pairs import Pair
 from handlers import ids
 from handlers.views.search import suggestions
 from handlers.views.text import date_token, mrkdwn, truncate
 
 Message = tuple[str, list[dict]]
 MAX_FOLLOW_UPS = 5
-
-
-@dataclass(frozen=True)
-class Pair:
-    """A nudge's pair as the recipient sees it."""
-
-    relationship_id: int
-    recipient_is_learner: bool
-    other_user: str
-    other_name: str
 
 
 def _render(text: str, blocks: list[Block]) -> Message:
@@ -46,7 +36,7 @@ def _link(text: str, url: str) -> ButtonElement:
 
 
 def first_call(pair: Pair) -> Message:
-    if pair.recipient_is_learner:
+    if pair.is_learner:
         text = (
             f"It's been a week since <@{pair.other_user}> said yes. Have you had your first "
             "call to explore the fit? Taking the initiative is yours: suggest two or three "
@@ -91,14 +81,14 @@ def check_in(
     else:
         text = f"Time for a check-in with <@{pair.other_user}> (due {date_token(due)}). " + (
             "Suggest a time; preparing a purpose and a few questions helps."
-            if pair.recipient_is_learner
+            if pair.is_learner
             else "Your learner should be in touch; a short note from you helps too."
         )
     blocks: list[Block] = [SectionBlock(text=text)]
-    if pair.recipient_is_learner and open_actions:
+    if pair.is_learner and open_actions:
         blocks += _follow_ups(open_actions)
     buttons = [_button("Log a conversation", ids.LOG_START, pair.relationship_id, True)]
-    if pair.recipient_is_learner and not missed:
+    if pair.is_learner and not missed:
         buttons.append(_button("Prepare", ids.PREPARE_START, pair.relationship_id))
     if missed:
         buttons += [
