@@ -28,13 +28,6 @@ class Runtime:
     def program(self, session: Session, team_id: str) -> ProgramSettings:
         return programs.settings_for(session, team_id, self.defaults, self.clock())
 
-    def program_of(self, team_id: str) -> ProgramSettings:
-        with self.sessions.begin() as session:
-            return self.program(session, team_id)
-
-    def is_admin(self, team_id: str, user_id: str | None) -> bool:
-        return user_id in self.program_of(team_id).coordinators
-
     def middleware(self, context: dict[str, Any], next: Callable[[], None]) -> None:
         """Bolt global middleware: put this runtime in every listener's context."""
         context[CONTEXT_KEY] = self
