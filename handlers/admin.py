@@ -19,7 +19,14 @@ from coaching.programs import check_coordinator
 from handlers import ids
 from handlers.actor import Actor, actor_of
 from handlers.delivery import Composer
-from handlers.forms import clicked_id, input_values, mentioned_email, mentioned_user, text
+from handlers.forms import (
+    clicked_id,
+    form_subject,
+    input_values,
+    mentioned_email,
+    mentioned_user,
+    text,
+)
 from handlers.home import publish_home
 from handlers.listening import OnField, Rule, act, decide, ephemeral, follow_through, submit
 from handlers.members import slack_addresses
@@ -285,7 +292,7 @@ def submit_note(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     actor = actor_of(context, client, body)
-    note, pair = text(input_values(view), "note"), int(view.get("private_metadata") or 0)
+    note, pair = text(input_values(view), "note"), form_subject(view)
 
     def rule(session: Session) -> Decision[None]:
         now = actor.now()

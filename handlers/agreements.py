@@ -17,7 +17,7 @@ from coaching.effects import Decision, Kind
 from handlers import ids
 from handlers.actor import Actor, actor_of
 from handlers.delivery import Composer, Recorder
-from handlers.forms import choices, clicked_id, input_values, mentioned_user, text
+from handlers.forms import choices, clicked_id, form_subject, input_values, mentioned_user, text
 from handlers.listening import OnField, act, submit
 from handlers.views import agreements as views
 from scheduling.outbox import Outcome, Post, PostToGroup, Skip, Update
@@ -108,7 +108,7 @@ def submit_agreement(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     actor = actor_of(context, client, body)
-    relationship_id, terms = int(view.get("private_metadata") or 0), terms_from(view)
+    relationship_id, terms = form_subject(view), terms_from(view)
 
     def rule(session: Session) -> Decision[None]:
         return agreements.submit_terms(

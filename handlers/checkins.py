@@ -18,7 +18,7 @@ from coaching.pairs import Pair
 from handlers import agreements, ids, relationships
 from handlers.actor import Actor, actor_of
 from handlers.delivery import Composer
-from handlers.forms import clicked_id, input_values, mentioned_user, text
+from handlers.forms import clicked_id, form_subject, input_values, mentioned_user, text
 from handlers.listening import OnField, act, ephemeral, submit
 from handlers.views import checkins as views
 from scheduling.outbox import Outcome, Post, Skip
@@ -82,11 +82,6 @@ def log_button(
     )
 
 
-def _subject(view: dict[str, Any]) -> int:
-    """The id a form was opened for (its private_metadata)."""
-    return int(view.get("private_metadata") or 0)
-
-
 def submit_log(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
@@ -98,7 +93,7 @@ def submit_log(
         return checkins.submit_log(
             session,
             actor.team_id,
-            _subject(view),
+            form_subject(view),
             actor.user_id,
             day,
             form,
@@ -123,7 +118,7 @@ def submit_prepare(
 
     def rule(session: Session) -> Decision[None]:
         return checkins.submit_preparation(
-            session, actor.team_id, _subject(view), actor.user_id, purpose, questions
+            session, actor.team_id, form_subject(view), actor.user_id, purpose, questions
         )
 
     submit(ack, actor, rule, refused=OnField("purpose"))
@@ -167,7 +162,7 @@ def submit_debrief(
 
     def rule(session: Session) -> Decision[None]:
         return checkins.submit_debrief(
-            session, actor.team_id, _subject(view), actor.user_id, answers
+            session, actor.team_id, form_subject(view), actor.user_id, answers
         )
 
     submit(ack, actor, rule, refused=OnField("went_well"))
@@ -195,7 +190,7 @@ def submit_follow_up(
 
     def rule(session: Session) -> Decision[None]:
         return checkins.submit_follow_up(
-            session, actor.team_id, _subject(view), actor.user_id, did, happened, actor.now()
+            session, actor.team_id, form_subject(view), actor.user_id, did, happened, actor.now()
         )
 
     submit(ack, actor, rule, refused=OnField("did"))
@@ -224,7 +219,7 @@ def submit_keep_in_touch(
 
     def rule(session: Session) -> Decision[None]:
         return checkins.submit_update(
-            session, actor.team_id, _subject(view), actor.user_id, update, actor.now()
+            session, actor.team_id, form_subject(view), actor.user_id, update, actor.now()
         )
 
     submit(ack, actor, rule, refused=OnField("update"))

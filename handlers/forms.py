@@ -66,6 +66,12 @@ def mentioned_email(command_text: str) -> str | None:
     return (found.group(1) or found.group(2)).lower()
 
 
+def form_subject(view: dict[str, Any]) -> int:
+    """The id a form was opened for (its private_metadata, which Slack returns as the app
+    set it)."""
+    return int(view.get("private_metadata") or 0)
+
+
 def clicked_id(body: dict[str, Any]) -> int:
     """The numeric id a button carries as its value; 0 when it carries none."""
     value = str(body["actions"][0].get("value", ""))

@@ -23,7 +23,7 @@ from coaching.matching import CoachCard, Filters
 from handlers import ids
 from handlers.actor import Actor, actor_of
 from handlers.delivery import Composer, Recorder
-from handlers.forms import choices, clicked_id, input_values, mentioned_user, text
+from handlers.forms import choices, clicked_id, form_subject, input_values, mentioned_user, text
 from handlers.listening import AsNotice, act, ephemeral, submit
 from handlers.views import agreements as agreement_views
 from handlers.views import guide as guide_views
@@ -210,11 +210,6 @@ def open_question(
     )
 
 
-def _subject(view: dict[str, Any]) -> int:
-    """The id a form was opened for (its private_metadata)."""
-    return int(view.get("private_metadata") or 0)
-
-
 def submit_question(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
@@ -223,7 +218,7 @@ def submit_question(
 
     def rule(session: Session) -> Decision[None]:
         return intros.submit_question(
-            session, actor.team_id, _subject(view), actor.user_id, question, actor.now()
+            session, actor.team_id, form_subject(view), actor.user_id, question, actor.now()
         )
 
     submit(ack, actor, rule, refused=AsNotice("Can't ask"))
@@ -250,7 +245,7 @@ def submit_answer(
 
     def rule(session: Session) -> Decision[None]:
         return intros.submit_answer(
-            session, actor.team_id, _subject(view), actor.user_id, answer, actor.now()
+            session, actor.team_id, form_subject(view), actor.user_id, answer, actor.now()
         )
 
     submit(ack, actor, rule, refused=AsNotice("Can't answer"))
@@ -285,7 +280,7 @@ def submit_decline(
         return intros.submit_decline(
             session,
             actor.team_id,
-            _subject(view),
+            form_subject(view),
             actor.user_id,
             actor.now(),
             reason=text(values, "reason"),

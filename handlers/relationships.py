@@ -17,7 +17,7 @@ from coaching.pairs import other_party
 from handlers import ids
 from handlers.actor import Actor, actor_of
 from handlers.delivery import Composer
-from handlers.forms import clicked_id, input_values, text
+from handlers.forms import clicked_id, form_subject, input_values, text
 from handlers.listening import OnField, act, submit
 from handlers.views import nudges as nudge_views
 from handlers.views import relationships as views
@@ -95,7 +95,7 @@ def submit_end(
 ) -> None:
     actor = actor_of(context, client, body)
     values = input_values(view)
-    relationship_id = int(view.get("private_metadata") or 0)
+    relationship_id = form_subject(view)
 
     def rule(session: Session) -> Decision[None]:
         return relationships.end_as_party(
