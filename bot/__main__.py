@@ -102,7 +102,7 @@ def export_program(settings_env: dict[str, str], out: str, team_id: str | None) 
 
     from bot.settings import load_database_url
     from bot.wiring import open_database
-    from coaching.program import export, teams
+    from coaching.export import export, teams
     from storage.db import make_sessionmaker
 
     sessions = make_sessionmaker(open_database(load_database_url(settings_env)))

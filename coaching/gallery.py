@@ -1,4 +1,5 @@
-"""The coach gallery: loading a program's coaches for search, and searching them.
+"""The coach gallery: loading a program's coaches from the database (the ranking itself
+is `coaching/ranking.py`, on plain values), and the searches that use them.
 
 A program's `CoachIndex` is built once per process and reused while the database says
 nothing changed: each search first asks for a small version stamp (counts and latest
@@ -20,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coaching.lifecycle import CURRENT, MATCHED, State
-from coaching.matching import CoachCard, CoachIndex, Filters, Match, Seeker, rank_one
+from coaching.ranking import CoachCard, CoachIndex, Filters, Match, Seeker, rank_one
 from storage.models import CoachExpertise, CoachProfile, LearnerProfile, Person, Relationship
 
 PAGE_SIZE = 5
@@ -142,14 +143,14 @@ INDEXES = _IndexCache()
 
 
 def alternatives(
-    session: Session, request: Relationship, now: datetime, exclude: set[int], limit: int = 3
+    session: Session, relationship: Relationship, now: datetime, exclude: set[int], limit: int = 3
 ) -> list[Match]:
     """Other coaches for the learner of `request`: ranked by the learner's needs and the
     filters they searched with, not the words (a learner who looked a coach up by name
     would find no one else), leaving out `exclude`."""
-    filters = replace(Filters.from_dict(request.search), text="")
+    filters = replace(Filters.from_dict(relationship.search), text="")
     found = find_coaches(
-        session, request.team_id, request.learner.slack_user_id or "", filters, now
+        session, relationship.team_id, relationship.learner.slack_user_id or "", filters, now
     )
     fitting = [m for m in found.matches if m.coach.room > 0 and not m.coach.paused]
     return [m for m in fitting if m.coach.person_id not in exclude][:limit]

@@ -17,8 +17,8 @@ from coaching import errors, gallery, text
 from coaching.effects import Decision, Effect, Kind, closing, group_conversation
 from coaching.errors import Invalid, Refused
 from coaching.lifecycle import MATCHED, OPEN_REQUEST, State, Transition, describe, next_state
-from coaching.matching import CoachCard, Filters, Match
 from coaching.profiles import LONG_TEXT, find_person
+from coaching.ranking import CoachCard, Filters, Match
 from coaching.vocabulary import CoachingKind
 from storage.models import Person, Relationship, RequestQuestion
 from storage.queries import get_in_team
@@ -163,7 +163,7 @@ def request_intro(
         raise InvalidIntro(
             {"first_call": f"{coach.name} doesn't meet that way; please choose again."}
         )
-    request = Relationship(
+    relationship = Relationship(
         team_id=team_id,
         learner=learner,
         coach=coach,
@@ -179,7 +179,7 @@ def request_intro(
     )
     try:
         with session.begin_nested():
-            session.add(request)
+            session.add(relationship)
     except IntegrityError:
         # Another process made the same request a moment ago.
         again = session.scalar(
@@ -190,35 +190,35 @@ def request_intro(
         if again is None:
             raise IntroRefused(f"You already asked {coach.name}; they'll answer in a DM.") from None
         return again, False
-    return request, True
+    return relationship, True
 
 
 def _request_for_coach(
-    session: Session, team_id: str, request_id: int, coach_user: str
+    session: Session, team_id: str, relationship_id: int, coach_user: str
 ) -> Relationship:
-    request = get_in_team(session, Relationship, request_id, team_id)
-    if request is None:
+    relationship = get_in_team(session, Relationship, relationship_id, team_id)
+    if relationship is None:
         raise IntroRefused("That request no longer exists.")
-    if request.coach.slack_user_id != coach_user:
+    if relationship.coach.slack_user_id != coach_user:
         raise IntroRefused("Only the coach this request was sent to can answer it.")
-    return request
+    return relationship
 
 
 def _answer(
-    session: Session, request: Relationship, transition: Transition, now: datetime
+    session: Session, relationship: Relationship, transition: Transition, now: datetime
 ) -> Relationship:
     """Move the request on, once: the UPDATE only matches while it is still waiting."""
     target = next_state(State.REQUESTED, transition)
     changed = session.execute(
         update(Relationship)
-        .where(Relationship.id == request.id, Relationship.state == State.REQUESTED)
+        .where(Relationship.id == relationship.id, Relationship.state == State.REQUESTED)
         .values(state=target, answered_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
-    session.refresh(request)
+    session.refresh(relationship)
     if changed != 1:
-        raise AlreadyAnswered(request)
-    return request
+        raise AlreadyAnswered(relationship)
+    return relationship
 
 
 class Repeated(IntroRefused, errors.Repeated):
@@ -226,30 +226,35 @@ class Repeated(IntroRefused, errors.Repeated):
 
 
 class AlreadyAnswered(IntroRefused):
-    def __init__(self, request: Relationship) -> None:
-        self.request = request
-        super().__init__(f"This request was already answered: it is {describe(request.state)}.")
+    def __init__(self, relationship: Relationship) -> None:
+        self.relationship = relationship
+        super().__init__(
+            f"This request was already answered: it is {describe(relationship.state)}."
+        )
 
 
 def accept(
-    session: Session, team_id: str, request_id: int, coach_user: str, now: datetime
+    session: Session, team_id: str, relationship_id: int, coach_user: str, now: datetime
 ) -> Relationship:
-    request = _request_for_coach(session, team_id, request_id, coach_user)
-    if request.state == State.REQUESTED:
-        coach = request.coach.coach
-        if coach is not None and matched_learners(session, request.coach_id) >= coach.max_learners:
+    relationship = _request_for_coach(session, team_id, relationship_id, coach_user)
+    if relationship.state == State.REQUESTED:
+        coach = relationship.coach.coach
+        if (
+            coach is not None
+            and matched_learners(session, relationship.coach_id) >= coach.max_learners
+        ):
             raise IntroRefused(
                 "You're at your limit of learners. Raise it with "
                 "`/coaching-profile capacity N` first, or decline."
             )
-    accepted = _answer(session, request, Transition.ACCEPT, now)
+    accepted = _answer(session, relationship, Transition.ACCEPT, now)
     accepted.replan(now)
     return accepted
 
 
 @dataclass(frozen=True)
 class Declined:
-    request: Relationship
+    relationship: Relationship
     also_declined: list[Relationship]
     """Other waiting requests declined because the coach paused."""
 
@@ -257,7 +262,7 @@ class Declined:
 def decline(
     session: Session,
     team_id: str,
-    request_id: int,
+    relationship_id: int,
     coach_user: str,
     now: datetime,
     *,
@@ -266,64 +271,71 @@ def decline(
     suggested: int | None = None,
 ) -> Declined:
     """`suggested` is another coach the declining coach recommends: one with room."""
-    request = _request_for_coach(session, team_id, request_id, coach_user)
+    relationship = _request_for_coach(session, team_id, relationship_id, coach_user)
     fields = text.Fields()
     reason = fields.line("reason", reason, limit=REASON_LIMIT)
     if suggested is not None and suggested not in {
-        card.person_id for card in suggestable(session, team_id, request.coach_id)
+        card.person_id for card in suggestable(session, team_id, relationship.coach_id)
     }:
         fields.errors["suggestion"] = (
             "That coach isn't taking learners just now; choose another or leave it empty."
         )
     if fields.errors:
         raise InvalidIntro(fields.errors)
-    request = _answer(session, request, Transition.DECLINE, now)
-    request.decline_reason = reason
+    relationship = _answer(session, relationship, Transition.DECLINE, now)
+    relationship.decline_reason = reason
     others: list[Relationship] = []
     if pause:
-        coach = request.coach.coach
+        coach = relationship.coach.coach
         if coach is not None and coach.paused_at is None:
             coach.paused_at = now
         for other in session.scalars(
             select(Relationship).where(
-                Relationship.coach_id == request.coach_id,
+                Relationship.coach_id == relationship.coach_id,
                 Relationship.state == State.REQUESTED,
-                Relationship.id != request.id,
+                Relationship.id != relationship.id,
             )
         ).all():
             try:
                 others.append(_answer(session, other, Transition.DECLINE, now))
             except AlreadyAnswered:
                 continue
-    return Declined(request=request, also_declined=others)
+    return Declined(relationship=relationship, also_declined=others)
 
 
 def ask_question(
-    session: Session, team_id: str, request_id: int, coach_user: str, question: str, now: datetime
+    session: Session,
+    team_id: str,
+    relationship_id: int,
+    coach_user: str,
+    question: str,
+    now: datetime,
 ) -> RequestQuestion:
-    request = _request_for_coach(session, team_id, request_id, coach_user)
-    if request.state != State.REQUESTED:
-        raise AlreadyAnswered(request)
+    relationship = _request_for_coach(session, team_id, relationship_id, coach_user)
+    if relationship.state != State.REQUESTED:
+        raise AlreadyAnswered(relationship)
     fields = text.Fields()
     question = fields.text(
         "question", question, limit=NOTE_LIMIT, required="Please write your question."
     )
     if fields.errors:
         raise InvalidIntro(fields.errors)
-    if repeats_question(session, request.id, question):
+    if repeats_question(session, relationship.id, question):
         raise Repeated("This question is already waiting for an answer.")
-    asked = RequestQuestion(team_id=team_id, relationship=request, question=question, asked_at=now)
+    asked = RequestQuestion(
+        team_id=team_id, relationship=relationship, question=question, asked_at=now
+    )
     session.add(asked)
     session.flush()
     return asked
 
 
-def repeats_question(session: Session, request_id: int, question: str) -> bool:
+def repeats_question(session: Session, relationship_id: int, question: str) -> bool:
     """Whether this question is already waiting on the request (a double submission)."""
     return (
         session.scalar(
             select(RequestQuestion.id).where(
-                RequestQuestion.relationship_id == request_id,
+                RequestQuestion.relationship_id == relationship_id,
                 RequestQuestion.question == question.strip(),
                 RequestQuestion.answered_at.is_(None),
             )
@@ -366,17 +378,17 @@ def answer_question(
     return asked
 
 
-def record_coach_message(session: Session, request_id: int, channel: str, ts: str) -> None:
-    request = session.get(Relationship, request_id)
-    if request is not None:
-        request.coach_channel = channel
-        request.coach_message_ts = ts
+def record_coach_message(session: Session, relationship_id: int, channel: str, ts: str) -> None:
+    relationship = session.get(Relationship, relationship_id)
+    if relationship is not None:
+        relationship.coach_channel = channel
+        relationship.coach_message_ts = ts
 
 
-def record_group_channel(session: Session, request_id: int, channel: str) -> None:
-    request = session.get(Relationship, request_id)
-    if request is not None:
-        request.group_channel = channel
+def record_group_channel(session: Session, relationship_id: int, channel: str) -> None:
+    relationship = session.get(Relationship, relationship_id)
+    if relationship is not None:
+        relationship.group_channel = channel
 
 
 @dataclass(frozen=True)
@@ -549,7 +561,7 @@ def submit_decline(
         pause=pause,
         suggested=suggested,
     )
-    learners = [r.learner.slack_user_id for r in (declined.request, *declined.also_declined)]
+    learners = [r.learner.slack_user_id for r in (declined.relationship, *declined.also_declined)]
     return Decision(None, declined_effects(declined, suggested), (coach_user, *learners))
 
 
@@ -615,31 +627,31 @@ def after_decline(
 # -- what each step owes the people involved ----------------------------------------------
 
 
-def requested_effects(request: Relationship) -> list[Effect]:
+def requested_effects(relationship: Relationship) -> list[Effect]:
     """The coach hears of the request in a DM."""
-    coach = request.coach
-    return [Effect(Kind.INTRO_REQUEST, request.id, coach.id, coach.slack_user_id or "")]
+    coach = relationship.coach
+    return [Effect(Kind.INTRO_REQUEST, relationship.id, coach.id, coach.slack_user_id or "")]
 
 
 def accepted_effects(
-    request: Relationship, now: datetime, clicked: tuple[str, str] | None = None
+    relationship: Relationship, now: datetime, clicked: tuple[str, str] | None = None
 ) -> list[Effect]:
     """The coach's request DM (`clicked`, where the coach pressed Accept, if known) says
     it was accepted; the pair get a group DM; the coach a guide to the first
     conversation; the learner the news."""
-    learner, coach = request.learner, request.coach
+    learner, coach = relationship.learner, relationship.coach
     where = {"channel": clicked[0], "ts": clicked[1]} if clicked else {}
     return [
         Effect(
             Kind.REQUEST_ANSWERED,
-            request.id,
+            relationship.id,
             coach.id,
             coach.slack_user_id or "",
             payload={"outcome": "accepted", "at": now.isoformat(), **where},
         ),
-        Effect(Kind.GROUP_INTRO, request.id, learner.id, group_conversation(request.id)),
-        Effect(Kind.COACH_GUIDE, request.id, coach.id, coach.slack_user_id or ""),
-        Effect(Kind.LEARNER_ACCEPTED, request.id, learner.id, learner.slack_user_id or ""),
+        Effect(Kind.GROUP_INTRO, relationship.id, learner.id, group_conversation(relationship.id)),
+        Effect(Kind.COACH_GUIDE, relationship.id, coach.id, coach.slack_user_id or ""),
+        Effect(Kind.LEARNER_ACCEPTED, relationship.id, learner.id, learner.slack_user_id or ""),
     ]
 
 
@@ -648,13 +660,13 @@ def declined_effects(declined: Declined, suggested: int | None) -> list[Effect]:
     (and the coach's own suggestion, for the request the coach declined by hand)."""
     found: list[Effect] = []
     others = len(declined.also_declined)
-    for request in (declined.request, *declined.also_declined):
-        coach, learner = request.coach, request.learner
-        main = request is declined.request
+    for relationship in (declined.relationship, *declined.also_declined):
+        coach, learner = relationship.coach, relationship.learner
+        main = relationship is declined.relationship
         found.append(
             Effect(
                 Kind.REQUEST_ANSWERED,
-                request.id,
+                relationship.id,
                 coach.id,
                 coach.slack_user_id or "",
                 payload={"outcome": "declined", "also": others},
@@ -663,7 +675,7 @@ def declined_effects(declined: Declined, suggested: int | None) -> list[Effect]:
         found.append(
             Effect(
                 Kind.DECLINED,
-                request.id,
+                relationship.id,
                 learner.id,
                 learner.slack_user_id or "",
                 payload={"suggested": suggested if main else None, "reason": main},

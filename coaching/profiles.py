@@ -557,3 +557,12 @@ def profile_summary(session: Session, team_id: str, slack_user_id: str) -> Profi
         coach_paused=person.coach is not None and person.coach.paused_at is not None,
         learner=learner_application_of(person, person.learner) if person.learner else None,
     )
+
+
+def time_zone_of(session: Session, team_id: str, slack_user_id: str) -> str | None:
+    """A member's time zone, if the program knows them."""
+    return session.scalar(
+        select(Person.time_zone).where(
+            Person.team_id == team_id, Person.slack_user_id == slack_user_id
+        )
+    )

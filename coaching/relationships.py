@@ -14,9 +14,9 @@ from coaching.cadence import check_ins, term_end
 from coaching.effects import Decision, Effect, Kind, closing
 from coaching.errors import Invalid, Refused
 from coaching.lifecycle import CURRENT, IllegalTransition, State, Transition, describe, next_state
-from coaching.matching import Slot, slot_for
 from coaching.pairs import Pair, other_party, party_to, seen_by
 from coaching.profiles import find_person
+from coaching.ranking import Slot, slot_for
 from coaching.vocabulary import Frequency
 from storage.models import Agreement, Conversation, Person, Relationship
 from storage.states import AgreementStatus

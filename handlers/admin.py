@@ -11,7 +11,17 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from coaching import identity, program, programs, relationships
+from coaching import (
+    deliveries,
+    export,
+    figures,
+    identity,
+    notes,
+    profiles,
+    programs,
+    relationships,
+    removal,
+)
 from coaching.cadence import in_working_hours, next_working_instant
 from coaching.effects import Decision, Kind
 from coaching.identity import IdentityRefused
@@ -67,17 +77,17 @@ def desk_blocks(actor: Actor, part: str = "") -> list[dict]:
     """The coordinators' desk: everything (`""`), just the figures (`stats`), or just the
     pairs that are late (`overdue`)."""
     today = actor.now().date()
-    (figures, late), failures = actor.run(
+    (counts, late), failures = actor.run(
         lambda s: (
-            program.figures(s, actor.team_id, today),
-            program.failed_deliveries(s, actor.team_id),
+            figures.figures(s, actor.team_id, today),
+            deliveries.failed_deliveries(s, actor.team_id),
         )
     )
     if part == "stats":
-        return views.stats(figures)
+        return views.stats(counts)
     if part == "overdue":
         return views.overdue(late)
-    return views.desk(figures, late, failures)
+    return views.desk(counts, late, failures)
 
 
 def admin_command(
@@ -216,7 +226,7 @@ def send_export(actor: Actor) -> None:
     """The export, to the coordinator's DM through the outbox."""
 
     def owed(session: Session) -> Decision[None]:
-        return Decision(None, program.export_effects(actor.user_id, actor.now()))
+        return Decision(None, export.export_effects(actor.user_id, actor.now()))
 
     follow_through(actor, *decide(actor, owed))
 
@@ -242,7 +252,7 @@ def handled_button(
     if not _may_click(ack, respond, actor):
         return
     ok = actor.run(
-        lambda s: program.mark_handled(
+        lambda s: deliveries.mark_handled(
             s, actor.team_id, clicked_id(body), actor.user_id, actor.now()
         )
     )
@@ -281,7 +291,7 @@ def note_button(
         ack,
         respond,
         actor,
-        _coordinator(actor, lambda s: program.pair_to_note(s, actor.team_id, clicked_id(body))),
+        _coordinator(actor, lambda s: notes.pair_to_note(s, actor.team_id, clicked_id(body))),
         then=lambda pair: actor.open(
             views.pair_note_form(pair.relationship_id, pair.learner_name, pair.coach_name)
         ),
@@ -297,7 +307,7 @@ def submit_note(
     def rule(session: Session) -> Decision[None]:
         now = actor.now()
         return Decision(
-            None, program.note_to_pair(session, actor.team_id, pair, actor.user_id, note, now)
+            None, notes.note_to_pair(session, actor.team_id, pair, actor.user_id, note, now)
         )
 
     submit(
@@ -335,7 +345,7 @@ def _compose_notice(
     if payload.get("what") == "coach_left":
         coach = session.get(Person, nudge.subject_id)
         names = (coach.name if coach else "A coach", "")
-        count = program.learners_told(session, nudge.subject_id)
+        count = figures.learners_told(session, nudge.subject_id)
         return Post(coordinator, nudge_views.program_notice("coach_left", names, count))
     pair = session.get(Relationship, nudge.subject_id)
     if pair is None:
@@ -348,10 +358,10 @@ def _compose_digest(
     session: Session, nudge: Nudge, recipient: Person | None, now: datetime
 ) -> Outcome:
     coordinator = str((nudge.payload or {}).get("coordinator") or "")
-    tz = program.time_zone_of(session, nudge.team_id, coordinator)
+    tz = profiles.time_zone_of(session, nudge.team_id, coordinator)
     if not in_working_hours(now, tz):
         return Postpone(next_working_instant(now, tz))
-    pairs = program.at_risk(session, nudge.team_id, now.date())
+    pairs = figures.at_risk(session, nudge.team_id, now.date())
     if not pairs:
         return Skip("no pair is at risk this week")
     text_, blocks = views.at_risk_digest(pairs)
@@ -376,7 +386,7 @@ def _compose_export(
     session: Session, nudge: Nudge, recipient: Person | None, now: datetime
 ) -> Outcome:
     user = str((nudge.payload or {}).get("user") or nudge.channel_key or "")
-    files = program.export(session, nudge.team_id)
+    files = export.export(session, nudge.team_id)
     return Upload(user, views.export_note(list(files)), files)
 
 
@@ -409,7 +419,7 @@ def confirm_removal(
         actor,
         _coordinator(
             actor,
-            lambda s: program.remove_person(s, actor.team_id, target, actor.user_id, actor.now()),
+            lambda s: removal.remove_person(s, actor.team_id, target, actor.user_id, actor.now()),
         ),
         then=lambda rows: respond(replace_original=True, text=views.removed(target, rows)),
     )

@@ -12,10 +12,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
 
-from coaching import gallery, program
+from coaching import deliveries, figures, gallery
 from coaching.home import home_data
-from coaching.matching import Filters
 from coaching.profiles import NotACoach, profile_summary, set_paused
+from coaching.ranking import Filters
 from handlers import ids
 from handlers.actor import Actor, actor_of
 from handlers.members import recognise_newcomer
@@ -42,8 +42,8 @@ def publish_home(actor: Actor, user_id: str) -> None:
         data = home_data(session, actor.team_id, user_id, today)
         if user_id not in actor.program(session).coordinators:
             return views.home(data, None, None)
-        desk = program.figures(session, actor.team_id, today)
-        return views.home(data, desk, program.failed_deliveries(session, actor.team_id))
+        desk = figures.figures(session, actor.team_id, today)
+        return views.home(data, desk, deliveries.failed_deliveries(session, actor.team_id))
 
     view = actor.run(read)
     try:

@@ -19,7 +19,7 @@ from coaching.effects import Decision, Kind
 from coaching.gallery import SearchPage
 from coaching.intros import IntroDetails
 from coaching.lifecycle import State
-from coaching.matching import CoachCard, Filters
+from coaching.ranking import CoachCard, Filters
 from handlers import ids
 from handlers.actor import Actor, actor_of
 from handlers.delivery import Composer, Recorder

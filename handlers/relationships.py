@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from coaching import gallery, relationships
 from coaching.effects import Decision, Kind
 from coaching.lifecycle import Transition, describe
-from coaching.matching import Filters, Slot
 from coaching.pairs import other_party
+from coaching.ranking import Filters, Slot
 from handlers import ids
 from handlers.actor import Actor, actor_of
 from handlers.delivery import Composer

@@ -8,7 +8,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from coaching import gallery, text
-from coaching.matching import Filters, Slot
+from coaching.ranking import Filters, Slot
 from handlers import ids
 from handlers.actor import Actor, actor_of
 from handlers.forms import clicked_id

@@ -247,15 +247,15 @@ def seed(
             max_open=max_open,
         )
         effects.record(session, TEAM, intros.requested_effects(request), now)
-        request_id = request.id
+        relationship_id = request.id
     deliver()
     with sessions.begin() as session:
-        request = intros.accept(session, TEAM, request_id, coach.user_id, now)
+        request = intros.accept(session, TEAM, relationship_id, coach.user_id, now)
         effects.record(session, TEAM, intros.accepted_effects(request, now), now)
     deliver()
     with sessions.begin() as session:
         agreement = agreements.draft(
-            session, TEAM, request_id, ACTIVE_LEARNER, seeded_terms(now), now
+            session, TEAM, relationship_id, ACTIVE_LEARNER, seeded_terms(now), now
         )
         drafter = find_person(session, TEAM, ACTIVE_LEARNER)
         assert drafter is not None

@@ -13,7 +13,7 @@ from datetime import UTC
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
-from coaching import program, programs
+from coaching import programs, removal
 from scheduling.reminders import ReminderRun
 from storage.clock import Clock
 
@@ -43,7 +43,7 @@ def apply_retention(sessions: sessionmaker[Session], clock: Clock) -> None:
             months = settings.retention_months
             if not months:
                 continue
-            removed = program.apply_retention(session, team_id, clock(), months)
+            removed = removal.apply_retention(session, team_id, clock(), months)
             if removed:
                 logger.info("Retention: removed %d row(s) older than %d months", removed, months)
 

@@ -18,8 +18,9 @@ from sqlalchemy import func, select
 from coaching import agreements, checkins, intros
 from coaching.agreements import Terms
 from coaching.checkins import DebriefAnswers
+from coaching.export import PEOPLE_COLUMNS, RELATIONSHIP_COLUMNS
 from coaching.intros import IntroDetails
-from coaching.program import PEOPLE_COLUMNS, RELATIONSHIP_COLUMNS, apply_retention
+from coaching.removal import apply_retention
 from handlers import ids
 from handlers.views.admin import REFUSED
 from storage.models import Debrief, Person, Relationship, Removal

@@ -471,7 +471,7 @@ def test_two_workers_sharing_postgresql_send_each_nudge_once(
 
 
 def test_coordinators_see_failed_deliveries_with_their_reason(world: World) -> None:
-    from coaching.program import failed_deliveries
+    from coaching.deliveries import failed_deliveries
 
     pair(world, frequency="monthly")
     world.fake.add_user(COACH, real_name="Carl", tz="America/Denver", deleted=True)

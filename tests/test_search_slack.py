@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from coaching.matching import Slot
+from coaching.ranking import Slot
 from handlers import ids
 
 from support.harness import BotHarness

@@ -18,12 +18,13 @@ import pytest
 
 from coaching.agreements import Terms
 from coaching.coachability import TRAITS, Summary, TraitResult
+from coaching.deliveries import FailedDelivery
+from coaching.figures import Figures, OverduePair
 from coaching.gallery import SearchPage
 from coaching.home import HomeData
 from coaching.identity import Mismatch
-from coaching.matching import CoachCard, Filters, Match, Slot
 from coaching.profiles import CoachApplication, Contact, LearnerApplication, ProfileSummary
-from coaching.program import FailedDelivery, Figures, OverduePair
+from coaching.ranking import CoachCard, Filters, Match, Slot
 from coaching.relationships import AgreementSummary, MyCoaching, RelationshipLine
 from handlers.views import admin, agreements, checkins, guide, home, intros, nudges, search
 from handlers.views import relationships as relationship_views

@@ -19,8 +19,10 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from coaching.deliveries import FailedDelivery
+from coaching.figures import Figures, OverduePair
 from coaching.identity import Mismatch
-from coaching.program import NOTE_LIMIT, FailedDelivery, Figures, OverduePair
+from coaching.notes import NOTE_LIMIT
 from coaching.programs import NOT_A_COORDINATOR, ProgramSettings
 from handlers import ids
 from handlers.views.inputs import text_input

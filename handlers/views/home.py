@@ -15,9 +15,10 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from coaching.deliveries import FailedDelivery
+from coaching.figures import Figures, OverduePair
 from coaching.home import HomeData
 from coaching.lifecycle import TALKING
-from coaching.program import FailedDelivery, Figures, OverduePair
 from coaching.relationships import RelationshipLine
 from handlers import ids
 from handlers.views import admin

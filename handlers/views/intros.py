@@ -19,8 +19,8 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from coaching.intros import ANY_CALL, FIRST_CALLS, NOTE_LIMIT, REASON_LIMIT, RequestCard
-from coaching.matching import Match
 from coaching.profiles import LONG_TEXT
+from coaching.ranking import Match
 from coaching.vocabulary import CoachingKind
 from handlers import ids
 from handlers.views.inputs import text_input

@@ -11,8 +11,8 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from coaching.matching import Match
 from coaching.pairs import Pair
+from coaching.ranking import Match
 from handlers import ids
 from handlers.views.search import suggestions
 from handlers.views.text import date_token, mrkdwn, truncate

@@ -16,7 +16,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from coaching.lifecycle import MATCHED, TALKING, State
-from coaching.matching import Slot
+from coaching.ranking import Slot
 from coaching.relationships import NOTE_LIMIT, REASON_LIMIT, MyCoaching, RelationshipLine
 from coaching.vocabulary import Frequency
 from handlers import ids

@@ -19,7 +19,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from coaching.gallery import SearchPage
-from coaching.matching import REMOTE, CoachCard, Filters, Match, Slot
+from coaching.ranking import REMOTE, CoachCard, Filters, Match, Slot
 from coaching.vocabulary import CoachingKind, Expertise, MeetingForm
 from handlers import ids
 from handlers.views.text import counted, mrkdwn, truncate

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coaching.matching import (
+from coaching.ranking import (
     REMOTE,
     CoachCard,
     CoachIndex,

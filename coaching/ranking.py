@@ -1,4 +1,5 @@
-"""Finding coaches: who may be offered to a learner, in what order, and why.
+"""Ranking coaches: who may be offered to a learner, in what order, and why. Nothing
+here loads anything: `coaching/gallery.py` loads a program's coaches and asks this.
 
 Everything here works on plain values (`CoachCard`, `Seeker`, `Filters`), so the rules
 are tested without a database or Slack. `CoachIndex` holds a program's coaches in memory
