@@ -73,6 +73,17 @@ def _slack_hosts(base_url: str) -> tuple[str, set[str]]:
     return api.scheme, {api.netloc, f"files.{api.netloc}"}
 
 
+def _opener(client: WebClient) -> urllib.request.OpenerDirector:
+    """Requests as the client makes them (its TLS context and proxy), redirects refused."""
+    handlers: list[urllib.request.BaseHandler] = [
+        _NoRedirects(),
+        urllib.request.HTTPSHandler(context=client.ssl),
+    ]
+    if client.proxy:
+        handlers.append(urllib.request.ProxyHandler({"http": client.proxy, "https": client.proxy}))
+    return urllib.request.build_opener(*handlers)
+
+
 def download(client: WebClient, url: str, limit: int) -> bytes:
     """The file at `url` (a url_private), at most `limit` bytes (one more is read, so the
     caller can tell a file that is too long)."""
@@ -81,18 +92,11 @@ def download(client: WebClient, url: str, limit: int) -> bytes:
     if parts.scheme != scheme or parts.netloc not in hosts:
         logger.warning("Refused to download a file from outside Slack (%s)", parts.netloc)
         raise FileUnavailable("the file is not hosted by Slack")
-    handlers: list[urllib.request.BaseHandler] = [
-        _NoRedirects(),
-        urllib.request.HTTPSHandler(context=client.ssl),
-    ]
-    if client.proxy:
-        handlers.append(urllib.request.ProxyHandler({"http": client.proxy, "https": client.proxy}))
-    opener = urllib.request.build_opener(*handlers)
     request = urllib.request.Request(
         url, headers={**client.headers, "Authorization": f"Bearer {client.token}"}
     )
     try:
-        with opener.open(request, timeout=client.timeout) as response:
+        with _opener(client).open(request, timeout=client.timeout) as response:
             return response.read(limit + 1)
     except urllib.error.HTTPError as error:
         error.close()

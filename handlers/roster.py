@@ -12,6 +12,7 @@ reported exactly once. A large file gets a progress message, updated after each 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -22,12 +23,19 @@ from sqlalchemy.orm import Session
 
 from coaching import effects, roster
 from coaching.effects import Kind
-from coaching.roster import ImportInterrupted, ImportResult, RosterReport, RosterUnreadable
+from coaching.roster import (
+    ImportInterrupted,
+    ImportResult,
+    RosterReport,
+    RosterRow,
+    RosterUnreadable,
+    RowProblem,
+)
 from handlers import files
-from handlers.delivery import Composer, deliver
+from handlers.actor import Actor, actor_of
+from handlers.delivery import Composer
 from handlers.files import FileUnavailable
 from handlers.members import SlackDirectory
-from handlers.runtime import runtime_of
 from handlers.views import roster as views
 from scheduling.outbox import Outcome, Post, Upload
 from storage.models import Nudge, Person
@@ -39,22 +47,25 @@ def register(app: App) -> None:
     app.event("message")(direct_message)
 
 
+def _shared_by_a_person(event: dict[str, Any], context: BoltContext) -> bool:
+    """A person (not a bot, not this app) shared something in their DM with the bot."""
+    return (
+        event.get("subtype") == "file_share"
+        and event.get("channel_type") == "im"
+        and not event.get("bot_id")
+        and isinstance(event.get("user"), str)
+        and event.get("user") != context.bot_user_id
+        and isinstance(event.get("channel"), str)
+    )
+
+
 def direct_message(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     """Every message in the bot's DMs comes here (the app subscribes to message.im); only a
     person sharing a file is answered."""
-    user = event.get("user")
-    channel = event.get("channel")
-    if (
-        event.get("subtype") != "file_share"
-        or event.get("channel_type") != "im"
-        or event.get("bot_id")
-        or user == context.bot_user_id
-        or not isinstance(user, str)
-        or not isinstance(channel, str)
-    ):
+    if not _shared_by_a_person(event, context):
         return
-    runtime = runtime_of(context)
-    if not runtime.is_admin(context.team_id or "", user):
+    actor, channel = actor_of(context, client), str(event["channel"])
+    if not actor.run(actor.is_coordinator):
         _say(client, channel, views.NOT_A_COORDINATOR)
         return
     shared = event.get("files")
@@ -62,14 +73,21 @@ def direct_message(event: dict[str, Any], client: WebClient, context: BoltContex
         _say(client, channel, views.ONE_FILE)
         return
     key = f"{channel} {event.get('ts') or event.get('event_ts') or ''}"
-    import_shared_file(client, context, user, channel, str(shared[0].get("id") or ""), key)
+    import_shared_file(actor, channel, str(shared[0].get("id") or ""), key)
 
 
-def import_shared_file(
-    client: WebClient, context: BoltContext, user: str, channel: str, file_id: str, key: str
-) -> None:
-    """Fetch the file, check it whole, import it, and tell `user` in `channel`."""
-    runtime, team_id = runtime_of(context), context.team_id or ""
+class NotARoster(Exception):
+    """The shared file can't be imported at all (Slack would not give it, or it is not a
+    roster); nothing was read into the program."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(reason)
+        self.name = name
+        self.reason = reason
+
+
+def _fetch(client: WebClient, file_id: str) -> tuple[str, list[RosterRow | RowProblem]]:
+    """The file's name and rows, checked whole (`coaching.roster.read_roster`)."""
     name = "the file"
     try:
         found = files.shared_file(client, file_id)
@@ -79,38 +97,66 @@ def import_shared_file(
                 "it is stored outside Slack; upload the CSV file itself from your computer"
             )
         roster.check_file(found.name, found.size)
-        rows = roster.read_roster(files.download(client, found.url, roster.MAX_BYTES))
+        return name, roster.read_roster(files.download(client, found.url, roster.MAX_BYTES))
     except (FileUnavailable, RosterUnreadable) as problem:
-        _say(client, channel, views.not_imported(name, str(problem)))
+        raise NotARoster(name, str(problem)) from None
+
+
+def import_shared_file(actor: Actor, channel: str, file_id: str, key: str) -> None:
+    """Fetch the file, check it whole, import it, and tell the actor in `channel`."""
+    try:
+        name, rows = _fetch(actor.client, file_id)
+    except NotARoster as problem:
+        _say(actor.client, channel, views.not_imported(problem.name, problem.reason))
         return
-
-    progress_ts = None
-    if len(rows) > roster.BATCH:
-        progress_ts = _say(client, channel, views.progress(name, 0, len(rows)))
-
-    def progress(done: int) -> None:
-        if progress_ts is not None:
-            _update(client, channel, progress_ts, views.progress(name, done, len(rows)))
-
-    directory = SlackDirectory(client)
+    directory = SlackDirectory(actor.client)
     written: list[int] = []
-
-    def finish(session: Session, result: ImportResult) -> None:
-        report = RosterReport(name, result, directory.failures, tuple(directory.reasons))
-        owed = roster.report_effects(user, key, report)
-        written.extend(effects.record(session, team_id, owed, runtime.clock()))
-
     try:
         roster.import_in_batches(
-            runtime.sessions, team_id, rows, directory, progress=progress, finish=finish
+            actor.runtime.sessions,
+            actor.team_id,
+            rows,
+            directory,
+            progress=_progress(actor.client, channel, name, len(rows)),
+            finish=_reporter(actor, key, name, directory, written),
         )
     except ImportInterrupted as stopped:
         logger.error("A roster import stopped: %s", stopped.reason)
-        _say(client, channel, views.interrupted(name, str(stopped)))
+        _say(actor.client, channel, views.interrupted(name, str(stopped)))
         return
     for reason in directory.reasons:
         logger.warning("A roster import could not look coaches up in Slack: %s", reason)
-    deliver(client, context, written)
+    actor.deliver(written)
+
+
+def _reporter(
+    actor: Actor, key: str, name: str, directory: SlackDirectory, written: list[int]
+) -> Callable[[Session, ImportResult], None]:
+    """What the import's last transaction does: write the report to the outbox (the ids
+    of the rows written go to `written`, to deliver once it commits)."""
+
+    def finish(session: Session, result: ImportResult) -> None:
+        report = RosterReport(name, result, directory.failures, tuple(directory.reasons))
+        owed = roster.report_effects(actor.user_id, key, report)
+        written.extend(effects.record(session, actor.team_id, owed, actor.now()))
+
+    return finish
+
+
+def _progress(
+    client: WebClient, channel: str, name: str, total: int
+) -> Callable[[int], None] | None:
+    """For a large file, a progress message now and a function that updates it after
+    each batch (`None` for a small file)."""
+    if total <= roster.BATCH:
+        return None
+    ts = _say(client, channel, views.progress(name, 0, total))
+
+    def update(done: int) -> None:
+        if ts is not None:
+            _update(client, channel, ts, views.progress(name, done, total))
+
+    return update
 
 
 def _say(client: WebClient, channel: str, text: str) -> str | None:
