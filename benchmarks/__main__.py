@@ -1,5 +1,5 @@
-"""`python -m benchmarks search|reminders|load|year|socket|page`: see each module for
-what it measures."""
+"""`python -m benchmarks search|reminders|load|year|socket|page|roster`: see each module
+for what it measures."""
 
 from __future__ import annotations
 
@@ -48,6 +48,9 @@ def main() -> int:
     page = commands.add_parser("page", help="clicks on the sandbox page in headless Chromium")
     page.add_argument("--history", type=int, default=40, help="searches made before timing")
     page.add_argument("--rounds", type=int, default=6)
+    roster = commands.add_parser("roster", help="a large roster sent to the bot in a DM")
+    roster.add_argument("--coaches", type=int, default=4_000)
+    roster.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     args = parser.parse_args()
     if args.name == "search":
         from benchmarks.search import run
@@ -75,6 +78,10 @@ def main() -> int:
         from benchmarks.page import run as run_page
 
         return run_page(args.history, args.rounds)
+    if args.name == "roster":
+        from benchmarks.roster import run as run_roster
+
+        return run_roster(args.coaches, args.database)
     return 2
 
 

@@ -55,6 +55,7 @@ class Kind(StrEnum):
     COACHABILITY_SUMMARY = "coachability_summary"
     COACHABILITY_SHARED = "coachability_shared"
     EXPORT = "export"
+    ROSTER_REPORT = "roster_report"
     TERM_CONCLUDED = "term_concluded"
     COACH_LEFT = "coach_left"
     PROGRAM_NOTICE = "program_notice"

@@ -74,11 +74,19 @@ def recognise(
     )
     if row is None:
         return None
-    row.slack_user_id = slack_user_id
-    row.slack_email = email
-    session.flush()
-    _record(session, row, slack_user_id, LinkAction.LINKED, LinkSource.SLACK_EMAIL, now)
+    vouched(session, row, slack_user_id, email, now)
     return row
+
+
+def vouched(
+    session: Session, person: Person, slack_user_id: str, slack_email: str, now: datetime
+) -> None:
+    """Link `person` to the member Slack names as the owner of `slack_email` (users.info,
+    users.lookupByEmail), and record the link."""
+    person.slack_user_id = slack_user_id
+    person.slack_email = slack_email
+    session.flush()
+    _record(session, person, slack_user_id, LinkAction.LINKED, LinkSource.SLACK_EMAIL, now)
 
 
 @dataclass(frozen=True)

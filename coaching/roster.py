@@ -6,9 +6,12 @@ in any order. A file in Excel's "CSV UTF-8" format (with a byte-order mark) is f
 
 Columns (* = required):
 
-- `slack_id`: the coach's Slack member ID, such as U0123ABCD. When empty, the coach is
-  looked up in Slack by e-mail; a coach Slack doesn't know yet is imported all the same
-  and linked when they first use the bot.
+- `slack_id`: the coach's Slack member ID, such as U0123ABCD, to match a coach already
+  in the program under a new e-mail. Either way, a coach is linked to a Slack member only
+  when Slack lists the row's e-mail as that member's (users.lookupByEmail): identity
+  comes from Slack, never from the file. A coach Slack doesn't know by that address yet
+  is imported all the same and linked when they first use the bot; a slack_id that Slack
+  gives to someone else is refused.
 - `name`*: full name.
 - `email`*: work e-mail address; also how a coach is recognised on a later import.
 - `phone`: a phone number such as (515) 555-0123.
@@ -42,6 +45,10 @@ reported with its line number and the column(s) at fault, and the good rows are
 imported. A coach already in the program (same Slack ID, or else same e-mail) is
 updated, and a column left out of the file leaves that detail as it is, as does an empty
 max_learners. Importing the same file again changes nothing.
+
+A file is at most `MAX_BYTES` (2 MB, about 4,000 coaches); a coordinator sends it to the
+bot in a DM (`handlers.roster`) or an operator runs `python -m bot import-coaches`, and
+both go through `read_roster` and `import_in_batches`.
 """
 
 from __future__ import annotations
@@ -52,11 +59,14 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 
+from coaching import identity
+from coaching.effects import Effect, Kind
 from coaching.profiles import (
     CleanCoach,
     CoachApplication,
@@ -70,6 +80,7 @@ from coaching.profiles import (
     find_person_by_email,
 )
 from coaching.vocabulary import CoachingKind, Expertise, Frequency, MeetingForm
+from storage.clock import now_in
 from storage.models import Person
 
 COLUMNS = (
@@ -117,6 +128,13 @@ _FIELD_OF_COLUMN = {"kinds_of_coaching": "coaching_kinds"}
 _COLUMN_OF_FIELD = {name: column for column, name in _FIELD_OF_COLUMN.items()}
 _SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _QUERY_CHUNK = 500
+BATCH = 100
+"""Rows written per transaction."""
+MAX_BYTES = 2 * 1024 * 1024
+MAX_SIZE = "2 MB"
+SAVE_AS_CSV = 'in Excel, use Save As and choose "CSV UTF-8 (Comma delimited)"'
+NOT_UTF8 = f"it is not UTF-8 text ({SAVE_AS_CSV})"
+SPREADSHEETS = frozenset({"xls", "xlsx", "xlsm", "ods", "numbers"})
 
 
 def _key(text: str) -> str:
@@ -157,6 +175,19 @@ class RosterUnreadable(ValueError):
     """The file as a whole can't be imported (not CSV, or a header is missing or unknown)."""
 
 
+class ImportInterrupted(Exception):
+    """The database failed part-way through an import: the batches before the one that
+    starts on `line` are saved, and importing the file again is safe."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(
+            f"the database failed at the batch starting on line {line} ({reason}); the rows "
+            "before it are saved, and importing the file again is safe"
+        )
+        self.line = line
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class RowProblem:
     line: int
@@ -188,6 +219,9 @@ class ImportResult:
     unchanged: int = 0
     not_in_slack: int = 0
     problems: list[RowProblem] = field(default_factory=list)
+    unconfirmed: list[int] = field(default_factory=list)
+    """Lines whose slack_id Slack did not confirm (it knows no one by the row's e-mail):
+    imported without a link to Slack."""
 
     @property
     def rows(self) -> int:
@@ -208,6 +242,18 @@ class ImportResult:
             f"{self.rows} rows: {self.created} new, {self.updated} updated, "
             f"{self.unchanged} unchanged, {len(self.problems)} with problems; "
             f"{self.not_in_slack} not in Slack yet"
+        )
+
+    def unconfirmed_note(self) -> str | None:
+        """What became of slack_ids Slack did not confirm, when there were any."""
+        if not self.unconfirmed:
+            return None
+        lines = ", ".join(str(line) for line in self.unconfirmed)
+        return (
+            f"line(s) {lines}: Slack did not confirm the slack_id (it lists no member with "
+            "the row's e-mail, or could not be asked), so it was not used; the coach is "
+            "linked when they use the bot with that address, or by hand with "
+            "`/coaching-admin link @member address`"
         )
 
 
@@ -301,6 +347,49 @@ def _reason(errors: dict[str, str]) -> str:
 
 def _column_errors(invalid: InvalidApplication) -> dict[str, str]:
     return {_COLUMN_OF_FIELD.get(name, name): problem for name, problem in invalid.errors.items()}
+
+
+def check_file(name: str, size: int) -> None:
+    """Whether a file, by its name and size, can be a roster, before it is fetched;
+    raises `RosterUnreadable` saying what is wrong."""
+    extension = name.rpartition(".")[2].lower() if "." in name else ""
+    if extension in SPREADSHEETS:
+        raise RosterUnreadable(
+            f"it is a spreadsheet, not a CSV file ({SAVE_AS_CSV}, and send that file)"
+        )
+    if extension != "csv":
+        raise RosterUnreadable(
+            "it is not a CSV file (the roster is a .csv file; see examples/coaches.csv)"
+        )
+    if size == 0:
+        raise RosterUnreadable("the file is empty")
+    if size > MAX_BYTES:
+        raise RosterUnreadable(_too_large(size))
+
+
+def _too_large(size: int) -> str:
+    return (
+        f"it is {size / 1024 / 1024:.1f} MB and a roster can be at most {MAX_SIZE} "
+        "(about 4,000 coaches); split it into several files"
+    )
+
+
+def decode(raw: bytes) -> str:
+    """A roster file's text: UTF-8, with or without the byte-order mark Excel writes."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise RosterUnreadable(NOT_UTF8) from None
+
+
+def read_roster(raw: bytes) -> list[RosterRow | RowProblem]:
+    """The file's rows, checked (`read_rows`), from its bytes: at most `MAX_BYTES`, UTF-8."""
+    if len(raw) > MAX_BYTES:
+        raise RosterUnreadable(_too_large(len(raw)))
+    rows = read_rows(decode(raw))
+    if not rows:
+        raise RosterUnreadable("it has the header row but no coaches under it")
+    return rows
 
 
 def read_rows(text: str) -> list[RosterRow | RowProblem]:
@@ -410,15 +499,16 @@ def _merged(row: RosterRow, person: Person | None) -> CoachApplication:
     )
 
 
-def _linked_emails(session: Session, team_id: str, emails: list[str]) -> set[str]:
-    """Which of these e-mails belong to people already linked to a Slack user."""
+def _linked(session: Session, team_id: str, column: Any, values: list[str]) -> set[str]:
+    """Which of these values of `column` (e-mails, Slack IDs) belong to people already
+    linked to a Slack user."""
     linked: set[str] = set()
-    for start in range(0, len(emails), _QUERY_CHUNK):
+    for start in range(0, len(values), _QUERY_CHUNK):
         linked.update(
             session.scalars(
-                select(Person.email).where(
+                select(column).where(
                     Person.team_id == team_id,
-                    Person.email.in_(emails[start : start + _QUERY_CHUNK]),
+                    column.in_(values[start : start + _QUERY_CHUNK]),
                     Person.slack_user_id.is_not(None),
                 )
             )
@@ -461,10 +551,10 @@ def _import_row(
 ) -> tuple[Outcome, str | None]:
     """Create or update one coach; returns the outcome and the coach's Slack ID.
 
-    `looked_up` is the Slack ID found for the row's e-mail, used when neither the row nor
-    the stored person has one. Raises `_Refused` when the row clashes with someone else
-    in the program; the caller runs this in a savepoint, so a row that fails at any
-    point writes nothing.
+    `looked_up` is the Slack ID that Slack lists for the row's e-mail: the only way a
+    coach not linked yet becomes linked (a slack_id in the file must agree with it).
+    Raises `_Refused` when the row clashes with someone else in the program; the caller
+    runs this in a savepoint, so a row that fails at any point writes nothing.
     """
     email = row.application.contact.email.strip().lower()
     person = _person(session, team_id, row, email)
@@ -475,7 +565,13 @@ def _import_row(
         coach = clean_coach(_merged(row, person))
     except InvalidApplication as invalid:
         raise _Refused(_reason(_column_errors(invalid))) from None
-    slack_id = row.slack_id or (person.slack_user_id if person else None) or looked_up
+    linked = person.slack_user_id if person is not None else None
+    if linked is None and row.slack_id not in (None, looked_up) and looked_up is not None:
+        raise _Refused(
+            f"slack_id: Slack lists {email} as the address of Slack user {looked_up}, "
+            f"not {row.slack_id}"
+        )
+    slack_id = linked or looked_up
     if slack_id is not None:
         holder = find_person(session, team_id, slack_id)
         if holder is not None and holder is not person:
@@ -490,11 +586,10 @@ def _import_row(
     if person is None:
         person = Person(team_id=team_id, name=coach.contact.name, email=coach.contact.email)
         session.add(person)
-    if person.slack_user_id is None and slack_id is not None and slack_id == looked_up:
-        person.slack_email = email
-    person.slack_user_id = slack_id
     apply_coach(session, person, coach)
     session.flush()
+    if linked is None and slack_id is not None:
+        identity.vouched(session, person, slack_id, email, now_in(session))
     return outcome, slack_id
 
 
@@ -517,13 +612,14 @@ def import_rows(
     result = ImportResult() if result is None else result
     rows = list(rows)
     good = [row for row in rows if isinstance(row, RosterRow)]
-    linked = _linked_emails(
-        session, team_id, [row.application.contact.email.strip().lower() for row in good]
+    emails = [row.application.contact.email.strip().lower() for row in good]
+    linked = _linked(session, team_id, Person.email, emails)
+    linked_ids = _linked(
+        session, team_id, Person.slack_user_id, [row.slack_id for row in good if row.slack_id]
     )
     looked_up: dict[int, str | None] = {}
-    for row in good:
-        email = row.application.contact.email.strip().lower()
-        if row.slack_id is None and email not in linked:
+    for row, email in zip(good, emails, strict=True):
+        if email not in linked and row.slack_id not in linked_ids:
             looked_up[row.line] = lookup_slack_id(email)
     for row in rows:
         if isinstance(row, RowProblem):
@@ -545,4 +641,91 @@ def import_rows(
             )
             continue
         result.count(outcome, slack_id)
+        if row.slack_id is not None and slack_id is None:
+            result.unconfirmed.append(row.line)
     return result
+
+
+def import_in_batches(
+    sessions: sessionmaker[Session],
+    team_id: str,
+    rows: Sequence[RosterRow | RowProblem],
+    lookup_slack_id: Callable[[str], str | None],
+    *,
+    progress: Callable[[int], None] | None = None,
+    finish: Callable[[Session, ImportResult], None] | None = None,
+) -> ImportResult:
+    """`import_rows` in batches of `BATCH` rows, one transaction each, so a large roster
+    neither holds one long transaction nor loses the finished batches when something
+    fails later. `progress(rows_done)` is told after each batch; `finish` runs in the
+    last batch's transaction (its own when there are no rows), so what must follow the
+    import commits with its end. Raises `ImportInterrupted` when the database fails."""
+    result = ImportResult()
+    starts = range(0, len(rows), BATCH) if rows else range(1)
+    for start in starts:
+        batch = rows[start : start + BATCH]
+        try:
+            with sessions.begin() as session:
+                import_rows(session, team_id, batch, lookup_slack_id, result)
+                if finish is not None and start == starts[-1]:
+                    finish(session, result)
+        except SQLAlchemyError as error:
+            reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+            line = batch[0].line if batch else 1
+            raise ImportInterrupted(line, reason) from error
+        if progress is not None and batch:
+            progress(start + len(batch))
+    return result
+
+
+# -- the report ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RosterReport:
+    """What a coordinator is told after importing a file they sent the bot."""
+
+    file_name: str
+    result: ImportResult
+    lookup_failures: int = 0
+    """Coaches Slack could not be asked about (they are imported unlinked)."""
+    lookup_reasons: tuple[str, ...] = ()
+    """Why, each once."""
+
+
+def report_effects(coordinator: str, key: str, report: RosterReport) -> list[Effect]:
+    """The report, to the coordinator's DM with the bot. Written in the import's last
+    transaction, so a finished import is always reported, once (`key`: the shared
+    message, so a repeated delivery of one share reports once)."""
+    result = report.result
+    payload = {
+        "coordinator": coordinator,
+        "file": report.file_name,
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "not_in_slack": result.not_in_slack,
+        "unconfirmed": result.unconfirmed,
+        "lookup_failures": report.lookup_failures,
+        "lookup_reasons": list(report.lookup_reasons),
+        "problems": [[problem.line, problem.reason] for problem in result.problems],
+    }
+    return [Effect(Kind.ROSTER_REPORT, 0, None, coordinator, key=key, payload=payload)]
+
+
+def report_of(payload: dict[str, Any]) -> RosterReport:
+    """The report `report_effects` wrote."""
+    result = ImportResult(
+        created=int(payload.get("created", 0)),
+        updated=int(payload.get("updated", 0)),
+        unchanged=int(payload.get("unchanged", 0)),
+        not_in_slack=int(payload.get("not_in_slack", 0)),
+        problems=[RowProblem(int(line), str(reason)) for line, reason in payload["problems"]],
+        unconfirmed=[int(line) for line in payload.get("unconfirmed", [])],
+    )
+    return RosterReport(
+        str(payload.get("file", "")),
+        result,
+        int(payload.get("lookup_failures", 0)),
+        tuple(str(reason) for reason in payload.get("lookup_reasons", [])),
+    )

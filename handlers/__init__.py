@@ -14,12 +14,25 @@ from handlers import (
     nudges,
     profiles,
     relationships,
+    roster,
     search,
 )
 from handlers.delivery import SlackCourier
 from handlers.delivery import courier as gather
 
-FLOWS = (profiles, home, search, intros, agreements, relationships, checkins, admin, guide, nudges)
+FLOWS = (
+    profiles,
+    home,
+    search,
+    intros,
+    agreements,
+    relationships,
+    checkins,
+    admin,
+    guide,
+    nudges,
+    roster,
+)
 
 
 def register_all(app: App) -> None:
@@ -32,6 +45,7 @@ def register_all(app: App) -> None:
     checkins.register(app)
     admin.register(app)
     guide.register(app)
+    roster.register(app)
 
 
 def courier() -> SlackCourier:

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 Clock = Callable[[], datetime]
 
 
@@ -22,4 +24,12 @@ CLOCK_OPTION = "sounding_board_clock"
 def stamp(context: Any) -> datetime:
     """A column default: the time on the clock of the connection writing the row."""
     clock: Clock = context.execution_options.get(CLOCK_OPTION, system_clock)
+    return clock()
+
+
+def now_in(session: Session) -> datetime:
+    """The time on the clock `session` was made with, for a rule that is handed a session
+    but no clock (a roster import recording the links it makes)."""
+    options = session.get_bind().get_execution_options()
+    clock: Clock = options.get(CLOCK_OPTION, system_clock)
     return clock()

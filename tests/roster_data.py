@@ -8,6 +8,7 @@ aside for fiction.
 from __future__ import annotations
 
 import csv
+import io
 import random
 from collections.abc import Sequence
 from pathlib import Path
@@ -110,6 +111,15 @@ def synthetic_rows(n: int, seed: int = 0) -> list[dict[str, str]]:
             }
         )
     return rows
+
+
+def csv_text(rows: list[dict[str, str]], columns: Sequence[str] = COLUMNS) -> str:
+    """`rows` as a roster's text, `columns` as the header (missing keys are empty)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(columns), restval="", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
 
 
 def write_roster(

@@ -18,6 +18,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from roster_data import csv_text, synthetic_rows
 from sqlalchemy import func, select
 
 from coaching import agreements, checkins, intros, relationships
@@ -31,6 +32,7 @@ from handlers.views import agreements as agreement_views
 from handlers.views import checkins as checkin_views
 from handlers.views import intros as intro_views
 from handlers.views import relationships as relationship_views
+from handlers.views import roster as roster_views
 from storage.models import (
     Agreement,
     Base,
@@ -338,6 +340,21 @@ def learner_unlinked(bot: BotHarness, calls: list[Call], response: Response) -> 
         return row.slack_user_id is None
 
 
+def send_roster(bot: BotHarness, user: str, scene: Scene) -> Response:
+    """Share a one-coach roster CSV in the DM with the bot, as a coordinator would; the
+    coach is in Slack under the roster's address."""
+    [row] = synthetic_rows(1, seed=21)
+    bot.fake.add_user("U0ROSTER", real_name=row["name"], email=row["email"])
+    return bot.share_in_dm(user, "coaches.csv", csv_text([row]).encode())
+
+
+def roster_imported(bot: BotHarness, calls: list[Call], response: Response) -> bool:
+    [row] = synthetic_rows(1, seed=21)
+    with bot.sessions() as session:
+        linked = select(Person.slack_user_id).where(Person.email == row["email"])
+        return session.scalar(linked) == "U0ROSTER"
+
+
 def stranger_linked(bot: BotHarness, calls: list[Call], response: Response) -> bool:
     with bot.sessions() as session:
         row = session.scalars(select(Person).where(Person.email == ROSTER_EMAIL)).one()
@@ -357,6 +374,8 @@ class Action:
     done: Callable[[BotHarness, list[Call], Response], bool]
     refusal: tuple[str, ...] | None
     """What a refused person reads (any one of these); None when the refusal is silent."""
+    answered_in_dm: bool = False
+    """A message event has no response_url: the refusal is a message in their own DM."""
 
 
 ACTIONS: dict[str, Action] = {
@@ -516,6 +535,10 @@ ACTIONS: dict[str, Action] = {
         exploring, button(ids.ADMIN_REMOVE_CONFIRM, lambda s: LEARNER),
         frozenset({"coordinator"}), learner_removed, (admin_views.REFUSED,),
     ),
+    "import a roster by sending the file in a DM": Action(
+        registered, send_roster, frozenset({"coordinator"}), roster_imported,
+        (roster_views.NOT_A_COORDINATOR,), answered_in_dm=True,
+    ),
 }  # fmt: skip
 
 TABLE = [
@@ -547,7 +570,11 @@ def what_they_read(response: Response, calls: list[Call]) -> str:
         told.append(str(reply.get("text", "")))
         told += [str(error) for error in reply.get("errors", {}).values()]
         told += [str(block) for block in reply.get("view", {}).get("blocks", [])]
-    told += [str(c.args.get("text", "")) for c in calls if c.method == "response_url"]
+    told += [
+        str(c.args.get("text", ""))
+        for c in calls
+        if c.method in {"response_url", "chat.postMessage"}
+    ]
     return "\n".join(told)
 
 
@@ -573,6 +600,11 @@ def test_who_may_do_what(bot: BotHarness, action: str, actor: str, allowed: bool
         assert any(refusal in told for refusal in spec.refusal), told
     assert not spec.done(bot, calls, response)
     assert rows(bot) == before
+    if spec.answered_in_dm:
+        assert [(c.method, c.args["channel"]) for c in calls] == [
+            ("chat.postMessage", bot.fake.dm_channel(user))
+        ]
+        return
     assert {c.method for c in calls} <= {"response_url"}, [c.method for c in calls]
 
 

@@ -973,6 +973,172 @@ def test_file_uploads_refuse(fake: FakeSlack, client: WebClient) -> None:
     assert fake.files == []
 
 
+# -- files people share ----------------------------------------------------------------------
+
+ROSTER = b"name,email\nAda,ada@example.gov\n"
+
+
+def fetch(url: str, token: str | None = None, *, follow: bool = False) -> tuple[int, str, bytes]:
+    """GET `url` as a bot would (the token as `Authorization: Bearer`): the status, the
+    content type and the body; redirects followed only with `follow`."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    opener = urllib.request.build_opener() if follow else urllib.request.build_opener(_NoRedirects)
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with opener.open(request, timeout=5) as response:
+            return response.status, response.headers["Content-Type"], response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers["Content-Type"], error.read()
+
+
+def test_a_person_sharing_a_file_in_the_dm_gives_slacks_file_share_event(
+    fake: FakeSlack,
+) -> None:
+    event = fake.share_file(ADA, "roster.csv", ROSTER, text="Here are the coaches")
+
+    dm = fake.dm_channel(ADA)
+    assert (event["type"], event["subtype"], event["channel_type"]) == (
+        "message",
+        "file_share",
+        "im",
+    )
+    assert (event["user"], event["channel"], event["text"]) == (ADA, dm, "Here are the coaches")
+    assert event["ts"] == event["event_ts"] and event["upload"] is True
+    (shared,) = event["files"]
+    assert shared["id"].startswith("F") and shared["user"] == ADA
+    assert (shared["name"], shared["mimetype"], shared["filetype"], shared["size"]) == (
+        "roster.csv",
+        "text/csv",
+        "csv",
+        len(ROSTER),
+    )
+    assert shared["url_private"] == f"{fake.root}files-pri/T0TEAM-{shared['id']}/roster.csv"
+    assert shared["url_private_download"].endswith(f"{shared['id']}/download/roster.csv")
+    (message,) = fake.messages(ADA)
+    assert message["user"] == ADA and message["files"][0]["id"] == shared["id"]
+
+
+def test_slack_works_out_the_kind_of_file_from_its_name(fake: FakeSlack) -> None:
+    kinds = {
+        name: fake.share_file(ADA, name, b"x")["files"][0]
+        for name in ("people.xlsx", "notes.txt", "README")
+    }
+
+    assert {name: (f["mimetype"], f["filetype"]) for name, f in kinds.items()} == {
+        "people.xlsx": (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        ),
+        "notes.txt": ("text/plain", "text"),
+        "README": ("application/octet-stream", "binary"),
+    }
+
+
+def test_only_people_share_files_and_only_where_they_are(fake: FakeSlack) -> None:
+    for user in (GONE, ROBOT, "U999"):
+        with pytest.raises(ValueError):
+            fake.share_file(user, "a.csv", b"x")
+    with pytest.raises(ValueError):
+        fake.share_file(GRACE, "a.csv", b"x", channel=CHANNEL)
+
+
+def test_files_info_describes_a_file_the_bot_can_see(fake: FakeSlack, client: WebClient) -> None:
+    shared = fake.share_file(ADA, "roster.csv", ROSTER)["files"][0]
+
+    answer = client.files_info(file=shared["id"])
+
+    info = answer["file"]
+    assert {k: info[k] for k in ("id", "name", "user", "size", "url_private")} == {
+        k: shared[k] for k in ("id", "name", "user", "size", "url_private")
+    }
+    assert info["ims"] == [fake.dm_channel(ADA)] and info["channels"] == []
+    assert fake.last("files.info").args == {"file": shared["id"]}
+    assert answer["comments"] == []
+
+
+def test_files_info_refuses_what_the_bot_cannot_see(
+    fake: FakeSlack, client: WebClient, county: Workspace, county_client: WebClient
+) -> None:
+    fake.add_channel("C777", members=[ADA, GRACE], bot_member=False)
+    elsewhere = fake.share_file(ADA, "private.csv", b"x", channel="C777")["files"][0]
+    mine = fake.share_file(ADA, "roster.csv", ROSTER)["files"][0]
+
+    assert error_of(client.files_info, file="F0NOSUCH") == "file_not_found"
+    assert error_of(client.files_info, file=elsewhere["id"]) == "file_not_found"
+    assert error_of(county_client.files_info, file=mine["id"]) == "file_not_found"
+
+
+def test_files_info_needs_the_files_read_scope(fake: FakeSlack) -> None:
+    narrow = fake.add_workspace("T0NARROW", "xoxb-narrow", scopes=["chat:write", "im:history"])
+    narrow.add_user("U0N1", real_name="Nell Narrow")
+    shared = narrow.share_file("U0N1", "roster.csv", ROSTER)["files"][0]
+
+    failure = slack_error(
+        WebClient(base_url=fake.url, token="xoxb-narrow").files_info, file=shared["id"]
+    )
+
+    assert failure.response["error"] == "missing_scope"
+    assert failure.response["needed"] == "files:read"
+    assert failure.response["provided"] == "chat:write,im:history"
+
+
+def test_url_private_gives_the_file_to_the_workspaces_bot_token(fake: FakeSlack) -> None:
+    shared = fake.share_file(ADA, "roster.csv", ROSTER)["files"][0]
+
+    status, content_type, body = fetch(shared["url_private"], TOKEN)
+    download = fetch(shared["url_private_download"], TOKEN)
+
+    assert (status, content_type, body) == (200, "text/csv", ROSTER)
+    assert download[0] == 200 and download[2] == ROSTER
+    call = fake.last("url_private")
+    assert (call.ok, call.http_status, call.team_id) == (True, 200, "T0TEAM")
+
+
+def test_url_private_sends_anyone_else_to_the_sign_in_page(
+    fake: FakeSlack, county: Workspace
+) -> None:
+    narrow = fake.add_workspace("T0NARROW", "xoxb-narrow", scopes=["chat:write"])
+    narrow.add_user("U0N1", real_name="Nell Narrow")
+    theirs = narrow.share_file("U0N1", "roster.csv", ROSTER)["files"][0]
+    shared = fake.share_file(ADA, "roster.csv", ROSTER)["files"][0]
+    url = shared["url_private"]
+
+    refused = {
+        "no token": fetch(url),
+        "unknown token": fetch(url, "xoxb-nobody"),
+        "another workspace's token": fetch(url, COUNTY_TOKEN),
+        "a token without files:read": fetch(theirs["url_private"], "xoxb-narrow"),
+    }
+    in_the_query = fetch(url + "?token=" + TOKEN)
+    followed = fetch(url, follow=True)
+
+    assert {why: status for why, (status, _, _) in refused.items()} == dict.fromkeys(refused, 302)
+    assert in_the_query[0] == 302
+    status, content_type, page = followed
+    assert status == 200 and content_type.startswith("text/html") and ROSTER not in page
+    assert b"Sign in" in page
+
+
+def test_url_private_is_a_404_for_a_file_that_is_not_there(fake: FakeSlack) -> None:
+    shared = fake.share_file(ADA, "roster.csv", ROSTER)["files"][0]
+    url = shared["url_private"]
+
+    assert fetch(url.replace(shared["id"], "F0NOSUCH"), TOKEN)[0] == 404
+    assert fetch(url.replace("roster.csv", "other.csv"), TOKEN)[0] == 404
+
+
+def test_the_apps_own_uploads_can_be_looked_up_and_downloaded(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    dm = fake.dm_channel(ADA)
+    uploaded = client.files_upload_v2(channel=dm, content=ROSTER, filename="export.csv")["file"]
+
+    info = client.files_info(file=uploaded["id"])["file"]
+
+    assert info["user"] == "UBOT" and info["mimetype"] == "text/csv"
+    assert fetch(info["url_private"], TOKEN)[2] == ROSTER
+
+
 # -- response_url --------------------------------------------------------------------------
 
 

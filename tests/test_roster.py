@@ -3,8 +3,6 @@ changes nothing, Slack IDs found by e-mail."""
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import subprocess
 import sys
@@ -13,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from roster_data import synthetic_rows, write_roster
+from roster_data import csv_text, synthetic_rows, write_roster
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -37,20 +35,13 @@ from coaching.roster import (
     import_rows,
     read_rows,
 )
-from storage.models import CoachProfile, Person
+from storage.models import CoachProfile, IdentityLink, Person
+from storage.states import LinkSource
 
 from fakeslack import FakeSlack
 
 TEAM = "T0TEAM"
 EXAMPLE = Path(__file__).parent.parent / "examples" / "coaches.csv"
-
-
-def csv_text(rows: list[dict[str, str]], columns: Sequence[str] = COLUMNS) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(columns), restval="", extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
 
 
 def problems(parsed: Sequence[RosterRow | RowProblem]) -> list[tuple[int, str]]:
@@ -300,12 +291,12 @@ def test_coaches_are_created_and_linked_to_slack_by_email(
 ) -> None:
     rows = synthetic_rows(4)
     rows[3]["slack_id"] = "U0GIVEN"
-    lookup = Directory({rows[0]["email"]: "U0FOUND"})
+    lookup = Directory({rows[0]["email"]: "U0FOUND", rows[3]["email"]: "U0GIVEN"})
 
     result = import_text(sessions, csv_text(rows), lookup)
 
     assert (result.created, result.updated, result.unchanged, result.not_in_slack) == (4, 0, 0, 2)
-    assert lookup.calls == [row["email"] for row in rows[:3]]
+    assert lookup.calls == [row["email"] for row in rows]
     stored = people(sessions)
     assert [stored[row["email"]].slack_user_id for row in rows] == [
         "U0FOUND",
@@ -313,6 +304,40 @@ def test_coaches_are_created_and_linked_to_slack_by_email(
         None,
         "U0GIVEN",
     ]
+    with sessions() as session:
+        links = session.execute(
+            select(IdentityLink.slack_user_id, IdentityLink.email, IdentityLink.source)
+        ).all()
+    assert sorted(links) == [
+        ("U0FOUND", rows[0]["email"], LinkSource.SLACK_EMAIL),
+        ("U0GIVEN", rows[3]["email"], LinkSource.SLACK_EMAIL),
+    ]
+
+
+def test_a_slack_id_links_a_coach_only_when_slack_lists_the_rows_email_as_theirs(
+    sessions: sessionmaker[Session],
+) -> None:
+    rows = synthetic_rows(3)
+    rows[0]["slack_id"] = "U0CLAIMED"
+    rows[1]["slack_id"] = "U0IMPOSTOR"
+    rows[2]["slack_id"] = "U0RIGHT"
+    lookup = Directory({rows[1]["email"]: "U0REAL", rows[2]["email"]: "U0RIGHT"})
+
+    result = import_text(sessions, csv_text(rows), lookup)
+
+    assert problems(result.problems) == [
+        (
+            3,
+            f"slack_id: Slack lists {rows[1]['email']} as the address of Slack user U0REAL, "
+            "not U0IMPOSTOR",
+        )
+    ]
+    assert result.unconfirmed == [2]
+    assert "line(s) 2: Slack did not confirm the slack_id" in str(result.unconfirmed_note())
+    stored = people(sessions)
+    assert rows[1]["email"] not in stored
+    assert stored[rows[0]["email"]].slack_user_id is None
+    assert stored[rows[2]["email"]].slack_user_id == "U0RIGHT"
 
 
 def test_a_changed_row_updates_that_coach_only(sessions: sessionmaker[Session]) -> None:
@@ -445,7 +470,7 @@ def test_a_row_with_a_slack_id_is_matched_by_it_even_with_a_new_email(
 ) -> None:
     rows = synthetic_rows(1)
     rows[0]["slack_id"] = "U0MOVED"
-    import_text(sessions, csv_text(rows))
+    import_text(sessions, csv_text(rows), Directory({rows[0]["email"]: "U0MOVED"}))
     old_email = rows[0]["email"]
     rows[0]["email"] = "new.address@example.gov"
 
@@ -461,7 +486,7 @@ def test_a_row_that_clashes_with_someone_else_is_refused_and_writes_nothing(
 ) -> None:
     rows = synthetic_rows(4)
     rows[0]["slack_id"] = "U0FIRST"
-    import_text(sessions, csv_text(rows[:2]))
+    import_text(sessions, csv_text(rows[:2]), Directory({rows[0]["email"]: "U0FIRST"}))
     before = stamps(sessions)
     rows[2]["slack_id"] = "U0SOMEONE"
     rows[2]["email"] = rows[0]["email"]

@@ -24,6 +24,7 @@ from coaching.figures import Figures, OverduePair
 from coaching.identity import Mismatch
 from coaching.notes import NOTE_LIMIT
 from coaching.programs import NOT_A_COORDINATOR, ProgramSettings
+from coaching.roster import MAX_SIZE
 from handlers import ids
 from handlers.views.inputs import text_input
 from handlers.views.text import counted, date_token, listed, mrkdwn
@@ -461,5 +462,7 @@ ADMIN_HELP = (
     "`/coaching-admin export` sends the CSV files to you; "
     "`/coaching-admin links` lists members whose Slack address differs from the program's, "
     "and `link @member address` / `unlink @member` fix a link by hand; "
-    "`/coaching-admin remove @person` removes a person's data after you confirm."
+    "`/coaching-admin remove @person` removes a person's data after you confirm. "
+    f"To import or update coaches, send me the roster as a CSV file (at most {MAX_SIZE}) "
+    "in a DM."
 )

@@ -75,6 +75,16 @@ class BotHarness:
         self.sender.post(json.dumps(payload), content_type="application/json")
         return self.fake.home(user)
 
+    def share_in_dm(self, user: str, filename: str, content: bytes, **kwargs: Any) -> Response:
+        """`user` uploads a file into their DM with the bot (through the fake, which then
+        hosts it), and Slack sends the bot the file_share message event."""
+        event = self.fake.share_file(user, filename, content, **kwargs)
+        return self.send_event(event)
+
+    def send_event(self, event: dict[str, Any], **kwargs: Any) -> Response:
+        payload = slack.make_event(team=TEAM, event=event)
+        return self.sender.post(json.dumps(payload), content_type="application/json", **kwargs)
+
     def dm(self, user: str) -> list[dict[str, Any]]:
         """The messages in `user`'s DM with the bot, oldest first."""
         return self.fake.messages(self.fake.dm_channel(user))
@@ -127,8 +137,11 @@ def latest_view(fake: FakeSlack) -> dict[str, Any]:
 
 
 @contextmanager
-def running_bot(settings: Settings, fake: FakeSlack) -> Iterator[BotHarness]:
-    executor = TrackingExecutor()
+def running_bot(
+    settings: Settings, fake: FakeSlack, executor: TrackingExecutor | None = None
+) -> Iterator[BotHarness]:
+    """`executor` runs the listeners after their ack (a fresh TrackingExecutor by default)."""
+    executor = executor or TrackingExecutor()
     assembled = assemble(settings, listener_executor=executor)
     server = make_server(build_web_app(assembled), "127.0.0.1", 0)
     closing = threading.Event()

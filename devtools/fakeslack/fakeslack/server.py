@@ -13,6 +13,11 @@ another workspace's users, channels, views, messages and files do not exist for 
 app can be installed with OAuth v2 (`enable_oauth`, `authorize`, oauth.v2.access) and
 uninstalled (`uninstall`), after which its tokens answer as Slack's do.
 
+People share files too (`share_file`): the file is hosted at its `url_private` on this
+fake's root, which answers only a bot token of the file's workspace with the files:read
+scope, sent as `Authorization: Bearer`; anything else is sent, like Slack sends it, to a
+sign-in page instead of the file.
+
 Where Slack's documentation names no error for a case, the closest documented one is used
 and the choice is written next to the code.
 """
@@ -36,6 +41,7 @@ import threading
 import time
 import traceback
 import urllib.parse
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -96,6 +102,41 @@ parameter is an error."""
 CLIENT_AUTH_METHODS = frozenset({"oauth.v2.access"})
 """Methods authenticated by the app's client_id and client_secret (HTTP Basic or form
 fields) rather than a token."""
+
+REQUIRED_SCOPES = {"files.info": "files:read"}
+"""The bot scope a method needs, checked where a workspace's scopes are known (an OAuth
+install, or `add_workspace(scopes=...)`): without it Slack answers `missing_scope`,
+naming the scope `needed` and the ones `provided`."""
+
+FILE_KINDS = {
+    "csv": ("text/csv", "csv", "CSV"),
+    "tsv": ("text/tab-separated-values", "tsv", "TSV"),
+    "txt": ("text/plain", "text", "Plain Text"),
+    "json": ("application/json", "json", "JSON"),
+    "pdf": ("application/pdf", "pdf", "PDF"),
+    "png": ("image/png", "png", "PNG"),
+    "jpg": ("image/jpeg", "jpg", "JPEG"),
+    "xls": ("application/vnd.ms-excel", "xls", "Excel Spreadsheet"),
+    "xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "xlsx",
+        "Excel Spreadsheet",
+    ),
+    "docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "docx",
+        "Word Document",
+    ),
+}
+"""What Slack makes of a file from its name: mimetype, filetype and pretty_type."""
+UNKNOWN_KIND = ("application/octet-stream", "binary", "Binary")
+
+SIGN_IN_PAGE = (
+    "<!DOCTYPE html><html lang=en><meta charset=utf-8><title>Sign in | Slack</title>"
+    "<h1>Sign in to your workspace</h1><form method=post><input name=email>"
+    "<button>Sign in with email</button></form></html>"
+)
+"""What Slack shows a browser (or a bot without a usable token) asking for a file."""
 
 APP_NAME = "Sounding Board"
 """The app's name, which its bot user has in every workspace."""
@@ -209,6 +250,22 @@ class _Upload:
 
 
 @dataclass
+class _File:
+    """A file hosted in a workspace: shared by a person, or uploaded by the app."""
+
+    id: str
+    name: str
+    title: str
+    mimetype: str
+    filetype: str
+    pretty_type: str
+    user: str
+    content: bytes
+    created: int
+    channels: list[str] = field(default_factory=list)
+
+
+@dataclass
 class _Workspace:
     """One workspace (a Slack team) and everything in it the app can see."""
 
@@ -232,6 +289,7 @@ class _Workspace:
     response_urls: dict[str, _ResponseUrl] = field(default_factory=dict)
     uploads: dict[str, _Upload] = field(default_factory=dict)
     files: list[dict[str, Any]] = field(default_factory=list)
+    hosted: dict[str, _File] = field(default_factory=dict)
     ephemerals: list[dict[str, Any]] = field(default_factory=list)
     failures: dict[str, list[_Failure]] = field(default_factory=dict)
     recent: dict[str, list[float]] = field(default_factory=dict)
@@ -325,6 +383,7 @@ class FakeSlack:
     _response_urls = _field("_ws", "response_urls", "response_urls issued, by key.")
     _uploads = _field("_ws", "uploads", "files.getUploadURLExternal uploads, by file id.")
     _files = _field("_ws", "files", "Completed uploads.")
+    _hosted = _field("_ws", "hosted", "Every file in the workspace, by file id.")
     _ephemerals = _field("_ws", "ephemerals", "Ephemeral messages shown.")
 
     def __init__(
@@ -382,6 +441,7 @@ class FakeSlack:
             "views.publish": self._views_publish,
             "files.getUploadURLExternal": self._files_get_upload_url_external,
             "files.completeUploadExternal": self._files_complete_upload_external,
+            "files.info": self._files_info,
             "apps.connections.open": self._apps_connections_open,
             "oauth.v2.access": self._oauth_v2_access,
         }
@@ -671,6 +731,70 @@ class FakeSlack:
                 raise KeyError(f"no user {user_id} in the fake workspace")
             return self._im(user_id).id
 
+    def share_file(
+        self,
+        user: str,
+        filename: str,
+        content: bytes,
+        *,
+        text: str = "",
+        channel: str | None = None,
+        thread_ts: str | None = None,
+        title: str | None = None,
+        mimetype: str | None = None,
+        filetype: str | None = None,
+    ) -> dict[str, Any]:
+        """`user` uploads a file into their DM with the app (or into `channel`, one they
+        are in), with `text` as its message. The file is then hosted at its url_private,
+        the message is in the conversation, and the `message` event (subtype file_share)
+        that Slack sends the app is returned, for the test to deliver. Like Slack, the
+        mimetype and filetype come from the file's name unless given."""
+        with self._lock:
+            person = self._users.get(user)
+            if person is None or person["deleted"] or person["is_bot"]:
+                raise ValueError(f"{user} is not a person who can share a file here")
+            if channel is None:
+                conversation = self._im(user)
+            else:
+                conversation = self._resolve_conversation(channel, user_ids=False)
+                if user not in conversation.members:
+                    raise ValueError(f"{user} is not in {channel}")
+            kind = _kind_of(filename)
+            hosted = _File(
+                id=self._new_id("F"),
+                name=filename,
+                title=title or filename,
+                mimetype=mimetype or kind[0],
+                filetype=filetype or kind[1],
+                pretty_type=kind[2],
+                user=user,
+                content=bytes(content),
+                created=int(time.time()),
+                channels=[conversation.id],
+            )
+            self._hosted[hosted.id] = hosted
+            message: dict[str, Any] = {
+                "type": "message",
+                "text": text,
+                "files": [self._file_object(hosted, in_message=True)],
+                "upload": True,
+                "user": user,
+                "display_as_bot": False,
+                "ts": self._next_ts(),
+                "client_msg_id": str(uuid.uuid4()),
+                "team": self.team_id,
+            }
+            if text:
+                message["blocks"] = [_rich_text(text)]
+            self._append(conversation, message, thread_ts)
+            return {
+                **copy.deepcopy(message),
+                "channel": conversation.id,
+                "subtype": "file_share",
+                "event_ts": message["ts"],
+                "channel_type": _channel_type(conversation),
+            }
+
     # -- driving interactions -----------------------------------------------------------
 
     def issue_trigger_id(self, view_id: str | None = None) -> str:
@@ -940,6 +1064,8 @@ class FakeSlack:
                     else:
                         workspace = self._workspaces[grant.team_id]
                 with self._inside(workspace):
+                    if workspace is not None:
+                        self._check_scope(method)
                     self._throttle(method)
                     status, body = 200, {"ok": True, **handler(accepted)}
             except SlackError as failure:
@@ -1402,6 +1528,125 @@ class FakeSlack:
             return self._stacks[-1]
         raise SlackError("not_found")
 
+    def _file_object(self, hosted: _File, *, in_message: bool = False) -> dict[str, Any]:
+        """A file object as Slack gives it: in a message's `files`, or (with where it is
+        shared) from files.info."""
+        conversations = [
+            self._conversations[c] for c in hosted.channels if c in self._conversations
+        ]
+        quoted = urllib.parse.quote(hosted.name)
+        hosted_at = f"{self.root}files-pri/{self.team_id}-{hosted.id}/"
+        shape: dict[str, Any] = {
+            "id": hosted.id,
+            "created": hosted.created,
+            "timestamp": hosted.created,
+            "name": hosted.name,
+            "title": hosted.title,
+            "mimetype": hosted.mimetype,
+            "filetype": hosted.filetype,
+            "pretty_type": hosted.pretty_type,
+            "user": hosted.user,
+            "user_team": self.team_id,
+            "editable": False,
+            "size": len(hosted.content),
+            "mode": "hosted",
+            "is_external": False,
+            "external_type": "",
+            "is_public": any(c.kind == "channel" and not c.is_private for c in conversations),
+            "public_url_shared": False,
+            "display_as_bot": False,
+            "username": "",
+            "url_private": hosted_at + quoted,
+            "url_private_download": hosted_at + "download/" + quoted,
+            "permalink": (
+                f"https://{self.team_domain}.slack.com/files/{hosted.user}/{hosted.id}/{quoted}"
+            ),
+            "permalink_public": f"https://slack-files.com/{self.team_id}-{hosted.id}",
+            "is_starred": False,
+            "has_rich_preview": False,
+            "file_access": "visible",
+        }
+        if not in_message:
+            shape.update(
+                channels=[c.id for c in conversations if _channel_type(c) == "channel"],
+                groups=[c.id for c in conversations if _channel_type(c) in {"group", "mpim"}],
+                ims=[c.id for c in conversations if c.kind == "im"],
+                comments_count=0,
+            )
+        return shape
+
+    def _bot_sees(self, hosted: _File) -> bool:
+        """The app sees its own uploads and files shared where its bot user is a member."""
+        if hosted.user == self.bot_user_id:
+            return True
+        return any(
+            self.bot_user_id in self._conversations[channel].members
+            for channel in hosted.channels
+            if channel in self._conversations
+        )
+
+    def _check_scope(self, method: str) -> None:
+        needed = REQUIRED_SCOPES.get(method)
+        granted = self._ws.scopes
+        if needed is not None and granted is not None and needed not in granted:
+            raise SlackError("missing_scope", needed=needed, provided=",".join(granted))
+
+    def _serve_file(self, request: _Request) -> tuple[int, bytes, str, dict[str, str]]:
+        """GET of a file's url_private (or url_private_download). The file goes only to a
+        bot token of its workspace, with files:read, that can see it, sent as
+        `Authorization: Bearer`; anyone else is redirected to Slack's sign-in page, as
+        Slack does (so a client that follows redirects gets HTML, not the file). A file
+        that does not exist is a 404."""
+        found = _FILE_PATH.match(request.path)
+        authorization = request.authorization or ""
+        token = (
+            authorization.removeprefix("Bearer ").strip()
+            if authorization.startswith("Bearer ")
+            else ""
+        )
+        with self._lock:
+            grant = self._grants.get(token) if token else None
+            workspace = self._workspaces.get(found.group(1)) if found else None
+            allowed = (
+                grant is not None
+                and grant.refused is None
+                and workspace is not None
+                and grant.team_id == workspace.team_id
+                and (workspace.scopes is None or "files:read" in workspace.scopes)
+            )
+            hosted = workspace.hosted.get(found.group(2)) if found and workspace else None
+            with self._inside(workspace):
+                if not allowed:
+                    login = f"{self.root}signin?redir={urllib.parse.quote(request.path)}"
+                    status, error = 302, "redirected to sign in"
+                    answer = (status, b"", "text/html; charset=utf-8", {"Location": login})
+                elif (
+                    found is None
+                    or hosted is None
+                    or urllib.parse.unquote(found.group(4)) != hosted.name
+                    or not self._bot_sees(hosted)
+                ):
+                    status, error = 404, "file not found"
+                    answer = (status, b"<h1>Not found</h1>", "text/html; charset=utf-8", {})
+                else:
+                    status, error = 200, None
+                    headers = {}
+                    if found.group(3):
+                        headers["Content-Disposition"] = f'attachment; filename="{hosted.name}"'
+                    answer = (status, hosted.content, hosted.mimetype, headers)
+            self._calls.append(
+                Call(
+                    "url_private",
+                    {"path": request.path},
+                    status == 200,
+                    error,
+                    status,
+                    {},
+                    grant.team_id if grant is not None else None,
+                )
+            )
+            return answer
+
     # -- Web API methods --------------------------------------------------------------------
 
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -1802,29 +2047,41 @@ class FakeSlack:
                     "thread_ts": args.get("thread_ts"),
                 }
             )
-            shared.append(
-                {
-                    "id": upload.id,
-                    "created": int(time.time()),
-                    "timestamp": int(time.time()),
-                    "name": upload.filename,
-                    "title": title,
-                    "mimetype": "application/octet-stream",
-                    "filetype": upload.snippet_type or "binary",
-                    "user": self.bot_user_id,
-                    "size": len(upload.content or b""),
-                    "is_external": False,
-                    "is_public": any(
-                        c.kind == "channel" and not c.is_private for c in conversations
-                    ),
-                    "url_private": f"{self.root}files/{upload.id}/{upload.filename}",
-                }
+            kind = _kind_of(upload.filename)
+            hosted = _File(
+                id=upload.id,
+                name=upload.filename,
+                title=title,
+                mimetype=kind[0],
+                filetype=upload.snippet_type or kind[1],
+                pretty_type=kind[2],
+                user=self.bot_user_id,
+                content=upload.content or b"",
+                created=int(time.time()),
+                channels=list(channel_ids),
             )
+            self._hosted[hosted.id] = hosted
+            shared.append(self._file_object(hosted, in_message=True))
         for conversation in conversations:
             message = self._bot_message({"text": args.get("initial_comment") or ""})
             message["files"] = copy.deepcopy(shared)
             self._append(conversation, message, args.get("thread_ts"))
         return {"files": shared}
+
+    def _files_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Slack documents `file_not_found` for a file the caller cannot see, and answers
+        it for another workspace's files too."""
+        file_id = args.get("file")
+        if not isinstance(file_id, str) or not file_id:
+            raise SlackError.invalid_arguments("missing required field: file")
+        hosted = self._hosted.get(file_id)
+        if hosted is None or not self._bot_sees(hosted):
+            raise SlackError("file_not_found")
+        return {
+            "file": self._file_object(hosted),
+            "comments": [],
+            "response_metadata": {"next_cursor": ""},
+        }
 
 
 def _in_workspace(helper: Callable[..., Any]) -> Callable[..., Any]:
@@ -1884,6 +2141,7 @@ class Workspace:
     add_channel = _in_workspace(FakeSlack.add_channel)
     add_message = _in_workspace(FakeSlack.add_message)
     dm_channel = _in_workspace(FakeSlack.dm_channel)
+    share_file = _in_workspace(FakeSlack.share_file)
     issue_trigger_id = _in_workspace(FakeSlack.issue_trigger_id)
     response_url = _in_workspace(FakeSlack.response_url)
     fail_next = _in_workspace(FakeSlack.fail_next)
@@ -1896,6 +2154,31 @@ class Workspace:
     home = _in_workspace(FakeSlack.home)
     files = _workspace_property(FakeSlack.files)
     ephemerals = _workspace_property(FakeSlack.ephemerals)
+
+
+_FILE_PATH = re.compile(r"^/files-pri/([A-Z0-9]+)-([A-Z0-9]+)/(download/)?([^/]+)$")
+"""A hosted file's URL: /files-pri/<team>-<file>/[download/]<name>, as Slack has it."""
+
+
+def _kind_of(filename: str) -> tuple[str, str, str]:
+    extension = filename.rpartition(".")[2].lower() if "." in filename else ""
+    return FILE_KINDS.get(extension, UNKNOWN_KIND)
+
+
+def _channel_type(conversation: _Conversation) -> str:
+    """The `channel_type` of a message event from the conversation."""
+    if conversation.kind in {"im", "mpim"}:
+        return conversation.kind
+    return "group" if conversation.is_private else "channel"
+
+
+def _rich_text(text: str) -> dict[str, Any]:
+    """The rich_text block Slack's clients put in a message a person typed."""
+    return {
+        "type": "rich_text",
+        "block_id": secrets.token_hex(3),
+        "elements": [{"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}],
+    }
 
 
 def _redirect_matches(request: AuthorizeRequest, sent: Any, app: OAuthApp) -> bool:
@@ -2007,6 +2290,11 @@ class _Handler(BaseHTTPRequestHandler):
                 status, page, location = fake._authorize_decision(request)
                 redirect = {"Location": location} if location else {}
                 self._send(status, page.encode(), "text/html; charset=utf-8", redirect)
+            elif request.path.startswith("/files-pri/") and self.command == "GET":
+                status, data, content_type, headers = fake._serve_file(request)
+                self._send(status, data, content_type, headers)
+            elif request.path == "/signin" and self.command == "GET":
+                self._send(200, SIGN_IN_PAGE.encode(), "text/html; charset=utf-8", {})
             elif request.path.startswith("/upload/v1/") and self.command == "POST":
                 status, text = fake._upload(request.path.rsplit("/", 1)[1], body)
                 self._send(status, text.encode(), "text/plain; charset=utf-8", {})
