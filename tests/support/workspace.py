@@ -50,6 +50,47 @@ USERS: dict[str, dict[str, Any]] = {
 }
 
 
+# -- installing with "Add to Slack" (OAuth), and a second workspace beside the first -----
+
+CLIENT_ID = "1111.2222"
+CLIENT_SECRET = "test-client-secret-do-not-use"
+
+COUNTY = "T0COUNTY"
+COUNTY_NAME = "Travis County"
+COUNTY_CHANNEL = "C0COUNTY"
+COUNTY_COORDINATOR = "U0CADMIN"
+COUNTY_LEARNER = "U0CLEARNER"
+COUNTY_COACH = "U0CCOACH"
+COUNTY_STRANGER = "U0CSTRANGER"
+
+COUNTY_USERS: dict[str, dict[str, Any]] = {
+    COUNTY_COORDINATOR: {
+        "real_name": "Quentin Ashgrove",
+        "email": "quentin.ashgrove@county.example.gov",
+        "title": "Leadership Program Manager",
+        "tz": "America/Chicago",
+    },
+    COUNTY_LEARNER: {
+        "real_name": "Rosalind Pembury",
+        "email": "rosalind.pembury@county.example.gov",
+        "title": "Assistant Budget Officer",
+        "tz": "America/Chicago",
+    },
+    COUNTY_COACH: {
+        "real_name": "Thaddeus Okonkwo",
+        "email": "thaddeus.okonkwo@county.example.gov",
+        "title": "County Administrator",
+        "tz": "America/Chicago",
+    },
+    COUNTY_STRANGER: {
+        "real_name": "Ulla Brandvold",
+        "email": "ulla.brandvold@county.example.gov",
+        "title": "",
+        "tz": "America/Chicago",
+    },
+}
+
+
 def coach_form_values(**changes: Any) -> dict[str, Any]:
     """A complete, valid coach application as modal inputs (by block_id)."""
     values: dict[str, Any] = {
