@@ -10,6 +10,8 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from freezegun import freeze_time
+from freezegun.api import FrozenDateTimeFactory
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
@@ -32,6 +34,7 @@ from support.workspace import (
     PROGRAM_CHANNEL,
     SIGNING_SECRET,
     TEAM,
+    TUESDAY,
     USERS,
 )
 
@@ -67,6 +70,13 @@ def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
     migrate(engine)
     yield make_sessionmaker(engine)
     engine.dispose()
+
+
+@pytest.fixture
+def frozen_tuesday() -> Iterator[FrozenDateTimeFactory]:
+    """Time stands at TUESDAY (ticking on), until the test moves it."""
+    with freeze_time(TUESDAY, tick=True) as frozen:
+        yield frozen
 
 
 @pytest.fixture

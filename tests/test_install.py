@@ -15,12 +15,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from freezegun import freeze_time
 from freezegun.api import FrozenDateTimeFactory
 from sqlalchemy import func, select, text
 
@@ -32,6 +30,7 @@ from storage.models import Nudge, Person, Program, ProgramChange, Relationship
 
 from support.harness import BotHarness
 from support.install import Browser, add_to_slack_link, install, query_of
+from support.programs import ask_for_an_intro
 from support.seed import add_coach, add_learner
 from support.workspace import (
     CLIENT_ID,
@@ -44,19 +43,10 @@ from support.workspace import (
     COUNTY_STRANGER,
     LEARNER,
     TEAM,
+    TUESDAY,
 )
 
 ROOT = Path(__file__).parent.parent
-TUESDAY = datetime(2026, 11, 24, 17, tzinfo=UTC)
-"""11:00 in Chicago, where the county's people are."""
-
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
-
-@pytest.fixture
-def clock() -> Iterator[FrozenDateTimeFactory]:
-    with freeze_time(TUESDAY, tick=True) as frozen:
-        yield frozen
 
 
 def installed_teams(bot: BotHarness) -> list[str]:
@@ -215,7 +205,7 @@ def test_an_organisation_wide_install_is_refused_with_a_clear_message(
 
 
 def test_a_workspace_of_an_enterprise_grid_installs_and_is_served(
-    clock: FrozenDateTimeFactory, oauth_bot: BotHarness, fake_slack: FakeSlack
+    frozen_tuesday: FrozenDateTimeFactory, oauth_bot: BotHarness, fake_slack: FakeSlack
 ) -> None:
     """Installing in one workspace of a Grid organisation is an ordinary install: its
     requests and its scheduled sends both carry its token."""
@@ -230,7 +220,7 @@ def test_a_workspace_of_an_enterprise_grid_installs_and_is_served(
         add_learner(session, "W0LEARNER", team="T0EAST", email="wanda@east.example.gov")
         add_coach(session, "W0COACH", team="T0EAST", email="walt@east.example.gov")
     ask_for_an_intro(east, "W0LEARNER", "W0COACH")
-    clock.move_to(TUESDAY + timedelta(days=6))
+    frozen_tuesday.move_to(TUESDAY + timedelta(days=6))
     report = oauth_bot.bot.reminders()
 
     assert page.status == 200
@@ -240,13 +230,6 @@ def test_a_workspace_of_an_enterprise_grid_installs_and_is_served(
 
 
 # -- removing the app ---------------------------------------------------------------------
-
-
-def ask_for_an_intro(people: BotHarness, learner: str, coach: str) -> None:
-    people.command(ids.REQUEST_INTRO.name, learner, f"<@{coach}>")
-    values = {"coaching_kind": "career", "hopes": "A plan.", "first_call": "video"}
-    reply = people.submit(people.opened_view(), learner, values).json()
-    assert reply["response_action"] == "update", reply
 
 
 def both_programs_with_a_waiting_request(bot: BotHarness) -> None:
@@ -274,7 +257,7 @@ REMOVALS = {
 
 @pytest.mark.parametrize("removal", list(REMOVALS))
 def test_removing_the_app_stops_every_send_there_at_once_and_keeps_its_data(
-    clock: FrozenDateTimeFactory,
+    frozen_tuesday: FrozenDateTimeFactory,
     two_programs: BotHarness,
     county: Workspace,
     removal: str,
@@ -288,7 +271,7 @@ def test_removing_the_app_stops_every_send_there_at_once_and_keeps_its_data(
     bot.in_team(COUNTY).event(event)
     county.reset_calls()
 
-    clock.move_to(TUESDAY + timedelta(days=6))
+    frozen_tuesday.move_to(TUESDAY + timedelta(days=6))
     report = bot.bot.reminders()
 
     assert county.calls == [], "nothing more is sent to the county"
@@ -300,9 +283,12 @@ def test_removing_the_app_stops_every_send_there_at_once_and_keeps_its_data(
     with bot.sessions() as session:
         kept = session.scalars(select(Person.name).where(Person.team_id == COUNTY)).all()
         assert len(kept) == 2
-        assert session.scalar(
-            select(func.count()).select_from(Relationship).where(Relationship.team_id == COUNTY)
-        ) == 1
+        assert (
+            session.scalar(
+                select(func.count()).select_from(Relationship).where(Relationship.team_id == COUNTY)
+            )
+            == 1
+        )
         owed = session.scalars(select(Nudge.status).where(Nudge.team_id == COUNTY)).all()
         assert "pending" not in owed and "claimed" not in owed
 
@@ -338,19 +324,19 @@ def test_revoking_only_peoples_tokens_leaves_the_bot_installed(
 
 
 def test_installing_again_resumes_with_the_new_token(
-    clock: FrozenDateTimeFactory, two_programs: BotHarness, county: Workspace
+    frozen_tuesday: FrozenDateTimeFactory, two_programs: BotHarness, county: Workspace
 ) -> None:
     bot = two_programs
     both_programs_with_a_waiting_request(bot)
     old_token = county.bot_token
     county.uninstall()
     bot.in_team(COUNTY).event({"type": "app_uninstalled"})
-    clock.move_to(TUESDAY + timedelta(days=6))
+    frozen_tuesday.move_to(TUESDAY + timedelta(days=6))
     bot.bot.reminders()
 
     page = install(bot.base_url, bot.fake, COUNTY, COUNTY_STRANGER)
     county.reset_calls()
-    clock.move_to(TUESDAY + timedelta(days=8))
+    frozen_tuesday.move_to(TUESDAY + timedelta(days=8))
     report = bot.bot.reminders()
 
     assert page.status == 200 and county.bot_token != old_token

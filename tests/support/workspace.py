@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 TEAM = "T0TEAM"
 BOT_TOKEN = "xoxb-test-token"
 SIGNING_SECRET = "test-signing-secret-do-not-use"
 PROGRAM_CHANNEL = "C0PROGRAM"
+TUESDAY = datetime(2026, 11, 24, 17, tzinfo=UTC)
+"""A working Tuesday: 11:00 in Chicago, where most of the people are."""
 
 LEARNER = "U0LEARNER"
 COACH = "U0COACH"
