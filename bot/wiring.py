@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 import handlers
-from bot.app import build_app, build_client
+from bot.app import REQUEST_RATE_LIMIT_WAIT, build_app, build_client
 from bot.install import oauth_settings, register_uninstall
 from bot.metrics import Metrics
 from bot.settings import Settings
@@ -71,7 +71,7 @@ def assemble(
         sessions=sessions, clock=clock, outbox=outbox, defaults=program_defaults(settings)
     )
     api_url = settings.slack_api_url
-    client = build_client(settings.slack_bot_token, api_url)
+    client = build_client(settings.slack_bot_token, api_url, longest_wait=REQUEST_RATE_LIMIT_WAIT)
 
     def for_sends(token: str) -> WebClient:
         return build_client(token, api_url, wait_out_rate_limits=False)
