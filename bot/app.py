@@ -9,6 +9,7 @@ from concurrent.futures import Executor
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt.authorization.authorize import Authorize
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -100,6 +101,7 @@ def build_app(
     *,
     listener_executor: Executor | None = None,
     oauth_settings: OAuthSettings | None = None,
+    authorize: Authorize | None = None,
 ) -> App:
     """The Bolt app. Its own request verification is off: over HTTP every request comes
     through the door (`bot.server`, `bot.door`), which checks the signature before Bolt
@@ -108,8 +110,9 @@ def build_app(
     log the whole body of every request it refuses. Socket Mode has no signatures to
     check. So serve this app over HTTP only through `bot.server.build_web_app`.
 
-    With `oauth_settings` the app serves every workspace that installed it, each request
-    with that workspace's token; else the one token `client` carries."""
+    With `oauth_settings` (and its `authorize`) the app serves every workspace that
+    installed it, each request with that workspace's token; else the one token `client`
+    carries."""
     app = App(
         client=client,
         signing_secret=signing_secret,
@@ -118,6 +121,7 @@ def build_app(
         request_verification_enabled=False,
         listener_executor=listener_executor,
         oauth_settings=oauth_settings,
+        authorize=authorize,
         before_authorize=refuse_two_workspaces,
     )
     app.use(serve_the_tokens_workspace)

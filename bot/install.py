@@ -11,8 +11,10 @@ import logging
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import InstallationStore
 from slack_sdk.oauth.state_store import OAuthStateStore
 
@@ -116,6 +118,17 @@ def oauth_settings(
         state_store=states,
         authorization_url=settings.slack_authorize_url,
         callback_options=CallbackOptions(success=installed, failure=failed),
+    )
+
+
+def authorize(store: InstallationStore, client: WebClient) -> InstallationStoreAuthorize:
+    """Bolt's authorization of each request by its workspace's installation, but bot
+    tokens only (the app asks for no user scopes), and Slack's check of a token
+    (`auth.test`) made once per token in each process rather than on every request
+    before its acknowledgement. The token itself is looked up on every request, so a
+    workspace the app was removed from is refused at once."""
+    return InstallationStoreAuthorize(
+        logger=logger, installation_store=store, bot_only=True, cache_enabled=True, client=client
     )
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 import handlers
 from bot.app import REQUEST_RATE_LIMIT_WAIT, build_app, build_client
-from bot.install import oauth_settings, register_uninstall
+from bot.install import authorize, oauth_settings, register_uninstall
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.workspaces import Workspaces, installation_store, state_store
@@ -85,6 +85,7 @@ def assemble(
         settings.slack_signing_secret,
         listener_executor=listener_executor,
         oauth_settings=oauth,
+        authorize=authorize(store, client) if store else None,
     )
     register_uninstall(app, runtime, store)
     return Bot(

@@ -311,6 +311,35 @@ def export_from_the_command_line(database_url: str, team: str, out: Path) -> dic
     return {path.name: path.read_text() for path in out.iterdir()}
 
 
+def test_after_removal_its_people_are_told_to_reinstall_and_nothing_happens(
+    two_programs: BotHarness, county: Workspace
+) -> None:
+    people = two_programs.in_team(COUNTY)
+    county.uninstall()
+    people.event({"type": "app_uninstalled"})
+    before, start = two_programs.rows(), len(two_programs.fake.calls)
+
+    reply = people.command(ids.FIND_COACH.name, COUNTY_STRANGER)
+
+    told = [call.args.get("text", "") for call in two_programs.fake.calls[start:]]
+    assert reply.status == 200 and "reinstall" in " ".join(told).lower()
+    assert [call.method for call in two_programs.fake.calls[start:]] == ["response_url"]
+    assert two_programs.rows() == before
+
+
+def test_slack_is_asked_about_a_workspaces_token_once_not_on_every_request(
+    two_programs: BotHarness, county: Workspace
+) -> None:
+    people = two_programs.in_team(COUNTY)
+    county.reset_calls()
+
+    for _ in range(3):
+        people.command(ids.FIND_COACH.name, COUNTY_STRANGER)
+        people.command(ids.ADMIN.name, COUNTY_COORDINATOR)
+
+    assert len(county.calls_to("auth.test")) == 1
+
+
 def test_revoking_only_peoples_tokens_leaves_the_bot_installed(
     two_programs: BotHarness, county: Workspace
 ) -> None:

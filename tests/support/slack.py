@@ -162,6 +162,8 @@ class SlackSender:
         self.url = url
         self.verifier = SignatureVerifier(signing_secret)
         self.executor = executor
+        self.last_sent = ""
+        """The last body posted, decoded: what the request itself carried."""
 
     def post(
         self,
@@ -173,6 +175,7 @@ class SlackSender:
         headers: dict[str, str] | None = None,
     ) -> Response:
         timestamp = int(time.time()) if timestamp is None else timestamp
+        self.last_sent = urllib.parse.unquote_plus(body)
         if signature is None:
             signature = self.verifier.generate_signature(timestamp=str(timestamp), body=body)
         request = urllib.request.Request(
