@@ -69,7 +69,7 @@ class ShortRateLimitWaits(RateLimitErrorRetryHandler):
         assert response is not None
         headers = {name.lower(): values for name, values in response.headers.items()}
         wait = (headers.get("retry-after") or ["1"])[0]
-        return wait.isdigit() and int(wait) <= self.longest_wait
+        return wait.isdecimal() and int(wait) <= self.longest_wait
 
 
 def build_client(

@@ -11,7 +11,8 @@ only when everything in it names that one workspace:
   refused with 400, and nothing happens;
 - after (`serve_the_tokens_workspace`), in single-workspace mode, a request from any
   workspace but the token's (the same app installed elsewhere by hand) is answered with
-  `NOT_SERVED`, and nothing happens.
+  `NOT_SERVED` (through its response_url, as Bolt tells a workspace with no
+  installation), and nothing else happens.
 
 With Add to Slack the token is looked up by the request's workspace, so the second
 never trips there; a workspace without an installation is Bolt's own refusal.
@@ -64,7 +65,10 @@ def serve_the_tokens_workspace(
     """Bolt global middleware."""
     authorized = context.authorize_result
     served = authorized.team_id if authorized is not None else None
-    if served and context.team_id and served != context.team_id:
-        logger.warning("Refused a request from a workspace this bot's token does not serve")
-        return BoltResponse(status=200, body=NOT_SERVED)
-    return next()
+    if not served or not context.team_id or served == context.team_id:
+        return next()
+    logger.warning("Refused a request from a workspace this bot's token does not serve")
+    if context.response_url is not None and context.respond is not None:
+        context.respond(NOT_SERVED)
+        return BoltResponse(status=200, body="")
+    return BoltResponse(status=200, body=NOT_SERVED)

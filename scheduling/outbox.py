@@ -153,7 +153,7 @@ def _retry_after(failure: SlackApiError) -> timedelta | None:
     headers = {k.lower(): v for k, v in (failure.response.headers or {}).items()}
     value = headers.get("retry-after")
     value = value[0] if isinstance(value, list) else value
-    return timedelta(seconds=int(value)) if str(value).isdigit() else timedelta(seconds=30)
+    return timedelta(seconds=int(value)) if str(value).isdecimal() else timedelta(seconds=30)
 
 
 class Courier(Protocol):
@@ -245,7 +245,7 @@ def release_dead_claims(session: Session, worker: str) -> int:
 
 def _alive(worker: str, my_pid: str) -> bool:
     parts = worker.rsplit(":", 2)
-    if len(parts) != 3 or not parts[1].isdigit():
+    if len(parts) != 3 or not parts[1].isdecimal():
         return True
     if parts[1] == my_pid:
         return False
