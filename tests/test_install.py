@@ -186,6 +186,23 @@ def test_a_forged_or_replayed_state_installs_nothing(
     assert len(fake.calls_to("oauth.v2.access")) == 1, "the code was exchanged once"
 
 
+def test_an_install_link_left_open_past_ten_minutes_installs_nothing(
+    frozen_tuesday: FrozenDateTimeFactory, oauth_bot: BotHarness, county: Workspace
+) -> None:
+    browser = Browser()
+    link = add_to_slack_link(browser.get(oauth_bot.base_url + "/slack/install"))
+    frozen_tuesday.tick(timedelta(minutes=11))
+    redirect = oauth_bot.fake.authorize(link, COUNTY, COUNTY_COORDINATOR)
+    before = oauth_bot.rows()
+
+    page = browser.get(redirect)
+
+    assert page.status >= 400 and expired_link_page(page.text), page.text
+    assert installed_teams(oauth_bot) == [] and stored_installations(oauth_bot) == 0
+    assert oauth_bot.rows() == before
+    assert oauth_bot.fake.calls_to("oauth.v2.access") == [], "the code was not exchanged"
+
+
 def test_an_organisation_wide_install_is_refused_with_a_clear_message(
     oauth_bot: BotHarness, fake_slack: FakeSlack
 ) -> None:
