@@ -24,7 +24,7 @@ from bot.tenancy import NOT_SERVED
 from handlers import ids
 from sandbox.fakeslack import Workspace
 from sandbox.fakeslack.server import Call
-from storage.models import Nudge, Person
+from storage.models import Nudge, Person, Relationship
 from storage.states import NudgeStatus
 
 from support.harness import BotHarness
@@ -137,6 +137,7 @@ def test_what_one_program_does_never_moves_what_the_other_sees(
     city = two_programs.in_team(CITY.team)
     ask_for_an_intro(city, CITY.more_learners[0], CITY.coach)
     city.click_in_dm(CITY.coach, ids.DECLINE)
+    city.submit(city.opened_view(), CITY.coach, {"reason": "Full until spring."})
     city.click(
         ids.ADMIN_REMOVE_CONFIRM,
         CITY.coordinator,
@@ -146,10 +147,14 @@ def test_what_one_program_does_never_moves_what_the_other_sees(
 
     assert what_the_county_coordinator_sees() == before
     with two_programs.sessions() as session:
-        county_people = session.scalar(
-            select(func.count()).select_from(Person).where(Person.team_id == COUNTY_PROGRAM.team)
-        )
-    assert county_people == 2
+        people = session.execute(
+            select(Person.team_id, func.count()).group_by(Person.team_id)
+        ).all()
+        city_pairs = session.scalars(
+            select(Relationship.state).where(Relationship.team_id == CITY.team)
+        ).all()
+    assert dict(people) == {COUNTY_PROGRAM.team: 2, CITY.team: 2}, "the city's learner went"
+    assert "declined" in city_pairs
 
 
 def test_a_month_of_nudges_reaches_each_program_with_its_own_token_only(
