@@ -25,9 +25,9 @@ from sqlalchemy import func, select, text
 from bot.install import ORGANISATION_REFUSED
 from handlers import ids
 from handlers.views.admin import REFUSED
-from sandbox.fakeslack import FakeSlack, Workspace
 from storage.models import Nudge, Person, Program, ProgramChange, Relationship
 
+from fakeslack import FakeSlack, Workspace
 from support.harness import BotHarness
 from support.install import Browser, add_to_slack_link, install, query_of
 from support.programs import ask_for_an_intro

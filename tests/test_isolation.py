@@ -22,11 +22,10 @@ from sqlalchemy import func, select
 
 from bot.tenancy import NOT_SERVED
 from handlers import ids
-from sandbox.fakeslack import Workspace
-from sandbox.fakeslack.server import Call
 from storage.models import Nudge, Person, Relationship
 from storage.states import NudgeStatus
 
+from fakeslack import Call, Workspace
 from support.harness import BotHarness
 from support.programs import (
     CITY,

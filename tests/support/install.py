@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http.cookies import SimpleCookie
 
-from sandbox.fakeslack import FakeSlack
+from fakeslack import FakeSlack
 
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"

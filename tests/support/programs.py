@@ -19,9 +19,9 @@ from coaching import agreements, checkins
 from coaching.agreements import Terms
 from coaching.checkins import DebriefAnswers
 from handlers import ids
-from sandbox.fakeslack.server import Call
 from storage.models import Relationship
 
+from fakeslack import Call
 from support.harness import BotHarness
 from support.seed import add_coach, add_learner
 from support.slack import Response
