@@ -9,6 +9,7 @@ from concurrent.futures import Executor
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt.authorization.authorize import Authorize
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -17,9 +18,13 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from sqlalchemy.exc import SQLAlchemyError
 
 import handlers
+from bot.tenancy import refuse_two_workspaces, serve_the_tokens_workspace
 from handlers.runtime import Runtime
 from handlers.views.notices import notice
 
@@ -35,16 +40,55 @@ DATABASE_BUSY = (
 )
 
 
+REQUEST_RATE_LIMIT_WAIT = 1
+"""The longest Retry-After (seconds) a listener waits out; see `ShortRateLimitWaits`."""
+
+
+class ShortRateLimitWaits(RateLimitErrorRetryHandler):
+    """slack_sdk's rate-limit retry, taken only when Slack asks for a short pause.
+
+    Listeners wait on threads that every workspace shares (Bolt's listener pool): a
+    workspace rate limited for a minute would hold them all, and with them every other
+    workspace's replies. A longer pause fails the call at once instead; a message it was
+    to send stays in the outbox, whose worker waits for each workspace separately."""
+
+    def __init__(self, max_retry_count: int, longest_wait: int) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.longest_wait = longest_wait
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if not super()._can_retry(state=state, request=request, response=response, error=error):
+            return False
+        assert response is not None
+        headers = {name.lower(): values for name, values in response.headers.items()}
+        wait = (headers.get("retry-after") or ["1"])[0]
+        return wait.isdecimal() and int(wait) <= self.longest_wait
+
+
 def build_client(
-    token: str | None, base_url: str | None = None, *, wait_out_rate_limits: bool = True
+    token: str | None,
+    base_url: str | None = None,
+    *,
+    wait_out_rate_limits: bool = True,
+    longest_wait: int | None = None,
 ) -> WebClient:
     """A Web API client with Slack's own retry handlers for dropped connections, 5xx and
-    (unless the caller handles them itself, as the outbox does: a workspace that is rate
-    limited must not hold up the others) 429 rate limits, honouring Retry-After. Without
-    a token it is the template Bolt copies for each workspace's requests."""
+    429 rate limits, honouring Retry-After (up to `longest_wait` seconds if given), unless
+    the caller handles rate limits itself, as the outbox does: a workspace that is rate
+    limited must not hold up the others. Without a token it is the template Bolt copies
+    for each workspace's requests."""
     client = WebClient(token=token, base_url=base_url or WebClient.BASE_URL, timeout=10)
     client.retry_handlers.append(ConnectionErrorRetryHandler(max_retry_count=2))
-    if wait_out_rate_limits:
+    if wait_out_rate_limits and longest_wait is not None:
+        client.retry_handlers.append(ShortRateLimitWaits(3, longest_wait))
+    elif wait_out_rate_limits:
         client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
     client.retry_handlers.append(ServerErrorRetryHandler(max_retry_count=2))
     return client
@@ -57,6 +101,7 @@ def build_app(
     *,
     listener_executor: Executor | None = None,
     oauth_settings: OAuthSettings | None = None,
+    authorize: Authorize | None = None,
 ) -> App:
     """The Bolt app. Its own request verification is off: over HTTP every request comes
     through the door (`bot.server`, `bot.door`), which checks the signature before Bolt
@@ -65,8 +110,9 @@ def build_app(
     log the whole body of every request it refuses. Socket Mode has no signatures to
     check. So serve this app over HTTP only through `bot.server.build_web_app`.
 
-    With `oauth_settings` the app serves every workspace that installed it, each request
-    with that workspace's token; else the one token `client` carries."""
+    With `oauth_settings` (and its `authorize`) the app serves every workspace that
+    installed it, each request with that workspace's token; else the one token `client`
+    carries."""
     app = App(
         client=client,
         signing_secret=signing_secret,
@@ -75,7 +121,10 @@ def build_app(
         request_verification_enabled=False,
         listener_executor=listener_executor,
         oauth_settings=oauth_settings,
+        authorize=authorize,
+        before_authorize=refuse_two_workspaces,
     )
+    app.use(serve_the_tokens_workspace)
     app.use(keep_acknowledgements)
     app.use(skip_timed_out_retries)
     app.use(runtime.middleware)

@@ -11,8 +11,10 @@ import logging
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import InstallationStore
 from slack_sdk.oauth.state_store import OAuthStateStore
 
@@ -27,16 +29,50 @@ ORGANISATION_REFUSED = (
     "Grid organisation. Nothing was installed. Please install it in each workspace that runs "
     "a program."
 )
+CANCELLED = "Nothing was installed: you cancelled on Slack's page."
+LINK_SPENT = (
+    "Nothing was installed: this install link has expired or was used already. Each one "
+    "works once, for ten minutes, in the browser that opened the install page."
+)
+NOT_SAVED = (
+    "Nothing was installed: the program's database could not save the installation. "
+    "Please try again in a few minutes; if it keeps happening, tell whoever runs "
+    "Sounding Board."
+)
+SPENT_LINK_REASONS = frozenset({"invalid_browser", "invalid_state", "missing_code", "invalid_code"})
 
 
-def page(status: int, title: str, text: str) -> BoltResponse:
+def page(
+    status: int, title: str, text: str, *, again: str | None = None, cookie: str | None = None
+) -> BoltResponse:
+    """A short page in plain words; `again` links back to the install page."""
+    link = (
+        f"<p><a href='{html.escape(again)}'>Start again from the install page</a></p>"
+        if again
+        else ""
+    )
     body = (
         "<!doctype html><html lang=en><meta charset=utf-8>"
         f"<title>{html.escape(title)}</title>"
         f"<body style='font-family:sans-serif;max-width:40em;margin:3em auto'>"
-        f"<h1>{html.escape(title)}</h1><p>{html.escape(text)}</p></body></html>"
+        f"<h1>{html.escape(title)}</h1><p>{html.escape(text)}</p>{link}</body></html>"
     )
-    return BoltResponse(status=status, body=body, headers={"content-type": "text/html"})
+    headers = {"content-type": "text/html; charset=utf-8"}
+    if cookie is not None:
+        headers["set-cookie"] = cookie
+    return BoltResponse(status=status, body=body, headers=headers)
+
+
+def failure_page(reason: str, status: int, install_path: str, cookie: str | None) -> BoltResponse:
+    """Why an install did not happen, in words the installing person can act on."""
+    if reason == "access_denied":
+        return page(200, "Not installed", CANCELLED, again=install_path, cookie=cookie)
+    if reason in SPENT_LINK_REASONS:
+        return page(status, "Not installed", LINK_SPENT, again=install_path, cookie=cookie)
+    if reason == "storage_error":
+        return page(500, "Not installed", NOT_SAVED, again=install_path, cookie=cookie)
+    text = f"Nothing was installed: Slack answered {reason!r}."
+    return page(status, "Not installed", text, again=install_path, cookie=cookie)
 
 
 def oauth_settings(
@@ -65,7 +101,13 @@ def oauth_settings(
         return args.default.success(args)
 
     def failed(args: FailureArgs) -> BoltResponse:
-        return args.default.failure(args)
+        logger.info("An install did not complete: %s", args.reason)
+        return failure_page(
+            args.reason,
+            args.suggested_status_code,
+            args.settings.install_path,
+            args.settings.state_utils.build_set_cookie_for_deletion(),
+        )
 
     assert settings.slack_client_id and settings.slack_client_secret
     return OAuthSettings(
@@ -76,6 +118,17 @@ def oauth_settings(
         state_store=states,
         authorization_url=settings.slack_authorize_url,
         callback_options=CallbackOptions(success=installed, failure=failed),
+    )
+
+
+def authorize(store: InstallationStore, client: WebClient) -> InstallationStoreAuthorize:
+    """Bolt's authorization of each request by its workspace's installation, but bot
+    tokens only (the app asks for no user scopes), and Slack's check of a token
+    (`auth.test`) made once per token in each process rather than on every request
+    before its acknowledgement. The token itself is looked up on every request, so a
+    workspace the app was removed from is refused at once."""
+    return InstallationStoreAuthorize(
+        logger=logger, installation_store=store, bot_only=True, cache_enabled=True, client=client
     )
 
 

@@ -217,7 +217,7 @@ def _url(name: str, raw: str | None) -> str | None:
 def _port(raw: str | None) -> int:
     if raw is None:
         return 3000
-    if not raw.isdigit() or not 0 < int(raw) < 65536:
+    if not raw.isdecimal() or not 0 < int(raw) < 65536:
         raise SettingsError(
             "PORT", f"is not a port number ({raw!r})", "use a number from 1 to 65535"
         )
@@ -227,7 +227,7 @@ def _port(raw: str | None) -> int:
 def _positive_int(name: str, raw: str | None, default: int) -> int:
     if raw is None:
         return default
-    if not raw.isdigit() or int(raw) < 1:
+    if not raw.isdecimal() or int(raw) < 1:
         raise SettingsError(
             name, f"is not a positive whole number ({raw!r})", f"for example {default}"
         )

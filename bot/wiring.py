@@ -10,8 +10,8 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 import handlers
-from bot.app import build_app, build_client
-from bot.install import oauth_settings, register_uninstall
+from bot.app import REQUEST_RATE_LIMIT_WAIT, build_app, build_client
+from bot.install import authorize, oauth_settings, register_uninstall
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.workspaces import Workspaces, installation_store, state_store
@@ -71,7 +71,7 @@ def assemble(
         sessions=sessions, clock=clock, outbox=outbox, defaults=program_defaults(settings)
     )
     api_url = settings.slack_api_url
-    client = build_client(settings.slack_bot_token, api_url)
+    client = build_client(settings.slack_bot_token, api_url, longest_wait=REQUEST_RATE_LIMIT_WAIT)
 
     def for_sends(token: str) -> WebClient:
         return build_client(token, api_url, wait_out_rate_limits=False)
@@ -85,6 +85,7 @@ def assemble(
         settings.slack_signing_secret,
         listener_executor=listener_executor,
         oauth_settings=oauth,
+        authorize=authorize(store, client) if store else None,
     )
     register_uninstall(app, runtime, store)
     return Bot(

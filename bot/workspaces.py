@@ -14,7 +14,7 @@ from collections.abc import Callable
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import Engine
+from sqlalchemy import Engine, desc, select
 
 STATE_EXPIRES_SECONDS = 600
 
@@ -47,10 +47,25 @@ class Workspaces:
         self._lock = threading.Lock()
 
     def token_for(self, team_id: str) -> str | None:
+        """The bot token of the latest install in the workspace. By team id alone (team
+        ids are unique across Slack): `find_bot` also asks for the enterprise id, which
+        a workspace in an Enterprise Grid organisation has and a scheduled send does not
+        know."""
         if self._store is None:
             return self._token
-        bot = self._store.find_bot(enterprise_id=None, team_id=team_id)
-        return bot.bot_token if bot is not None else None
+        bots = self._store.bots
+        latest = (
+            select(bots.c.bot_token)
+            .where(
+                bots.c.client_id == self._store.client_id,
+                bots.c.team_id == team_id,
+                bots.c.bot_token.is_not(None),
+            )
+            .order_by(desc(bots.c.installed_at))
+            .limit(1)
+        )
+        with self._store.engine.connect() as connection:
+            return connection.scalar(latest)
 
     def for_team(self, team_id: str) -> WebClient | None:
         token = self.token_for(team_id)

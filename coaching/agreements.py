@@ -118,7 +118,7 @@ def check_terms(terms: Terms, today: date) -> dict[str, str]:
         if abs((start - today).days) > 366:
             errors["start_date"] = "Please choose a start within a year of today."
     raw = terms.duration_months.strip()
-    if not raw.isdigit() or not MIN_MONTHS <= int(raw) <= MAX_MONTHS:
+    if not raw.isdecimal() or not MIN_MONTHS <= int(raw) <= MAX_MONTHS:
         errors["duration_months"] = (
             f"Please give a whole number of months from {MIN_MONTHS} to {MAX_MONTHS} "
             f"({SUGGESTED_MONTHS} is a good first term)."

@@ -127,8 +127,8 @@ def check_can_request(
         raise IntroRefused(f"{coach.name} has no room for another learner just now.")
     if open_requests(session, learner.id) >= max_open:
         raise IntroRefused(
-            f"You have {max_open} requests waiting for an answer, the most at once. "
-            "Wait for an answer, or withdraw one, before asking someone else."
+            "You already have as many requests waiting for an answer as the program allows "
+            f"({max_open}). Wait for an answer, or withdraw one, before asking someone else."
         )
     return learner
 

@@ -117,7 +117,7 @@ class _Checker(text.Fields):
 
     def integer(self, name: str, value: str, low: int, high: int, problem: str) -> int:
         raw = _text(value)
-        if not raw.isdigit() or not low <= int(raw) <= high:
+        if not raw.isdecimal() or not low <= int(raw) <= high:
             self.errors.setdefault(name, problem)
             return low
         return int(raw)

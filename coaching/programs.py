@@ -112,10 +112,10 @@ def cleaned(raw: dict[str, object]) -> ProgramSettings:
     if copy not in set(ChannelCopy):
         fields.errors["channel_copy"] = "Please choose what the channel gets."
     cap = str(raw.get("max_open_requests") or "").strip()
-    if not cap.isdigit() or not 1 <= int(cap) <= MAX_REQUEST_CAP:
+    if not cap.isdecimal() or not 1 <= int(cap) <= MAX_REQUEST_CAP:
         fields.errors["max_open_requests"] = f"Please give a number from 1 to {MAX_REQUEST_CAP}."
     months = str(raw.get("retention_months") or "").strip()
-    if months and (not months.isdigit() or not 1 <= int(months) <= MAX_RETENTION_MONTHS):
+    if months and (not months.isdecimal() or not 1 <= int(months) <= MAX_RETENTION_MONTHS):
         fields.errors["retention_months"] = (
             f"Please give a number of months from 1 to {MAX_RETENTION_MONTHS}, or leave it "
             "empty to keep everything."

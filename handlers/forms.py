@@ -75,4 +75,4 @@ def form_subject(view: dict[str, Any]) -> int:
 def clicked_id(body: dict[str, Any]) -> int:
     """The numeric id a button carries as its value; 0 when it carries none."""
     value = str(body["actions"][0].get("value", ""))
-    return int(value) if value.isdigit() else 0
+    return int(value) if value.isdecimal() else 0

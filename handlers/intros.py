@@ -285,7 +285,7 @@ def submit_decline(
             actor.now(),
             reason=text(values, "reason"),
             pause=views.PAUSE_CHOICE in choices(values, "pause"),
-            suggested=int(suggestion) if suggestion.isdigit() else None,
+            suggested=int(suggestion) if suggestion.isdecimal() else None,
         )
 
     submit(ack, actor, rule, refused=AsNotice("Can't decline"))

@@ -153,7 +153,7 @@ def _retry_after(failure: SlackApiError) -> timedelta | None:
     headers = {k.lower(): v for k, v in (failure.response.headers or {}).items()}
     value = headers.get("retry-after")
     value = value[0] if isinstance(value, list) else value
-    return timedelta(seconds=int(value)) if str(value).isdigit() else timedelta(seconds=30)
+    return timedelta(seconds=int(value)) if str(value).isdecimal() else timedelta(seconds=30)
 
 
 class Courier(Protocol):
@@ -245,7 +245,7 @@ def release_dead_claims(session: Session, worker: str) -> int:
 
 def _alive(worker: str, my_pid: str) -> bool:
     parts = worker.rsplit(":", 2)
-    if len(parts) != 3 or not parts[1].isdigit():
+    if len(parts) != 3 or not parts[1].isdecimal():
         return True
     if parts[1] == my_pid:
         return False
@@ -328,19 +328,36 @@ class Outbox:
         report: RunReport | None = None,
     ) -> RunReport:
         """Send what is due (or just `only`), each row with its workspace's client (one
-        client for all, or a function of the team id; None: not installed there now)."""
+        client for all, or a function of the team id; None: not installed there now).
+
+        Each workspace's client is looked up once a batch, outside any transaction (the
+        installation store reads the same database). A workspace that answers 429 gets no
+        more calls until its Retry-After has passed: its other rows wait as long, and the
+        other workspaces' rows go on in the same pass."""
         client_for = (lambda _team: clients) if isinstance(clients, WebClient) else clients
         report = report or RunReport()
         if only is not None and not only:
             return report
+        held: dict[str, datetime] = {}
         while True:
             now = self.clock()
             with self.sessions.begin() as session:
                 claimed = claim(session, now, self.worker, self.batch, only)
-            for nudge_id in claimed:
-                self._deliver_one(client_for, nudge_id, now, report)
+                teams = _teams_of(session, claimed)
             if not claimed:
                 return report
+            client_of = {team: client_for(team) for team in set(teams.values())}
+            for nudge_id in claimed:
+                team = teams.get(nudge_id, "")
+                if team in held:
+                    report.retried += 1
+                    self._record(
+                        nudge_id, status=NudgeStatus.PENDING, claimed_by=None, deliver_at=held[team]
+                    )
+                    continue
+                wait = self._deliver_one(client_of.get(team), nudge_id, now, report)
+                if wait is not None:
+                    held[team] = now + wait
 
     def _record(self, nudge_id: int, session: Session | None = None, **values: Any) -> None:
         statement = (
@@ -356,8 +373,10 @@ class Outbox:
             own.execute(statement)
 
     def _deliver_one(
-        self, client_for: Clients, nudge_id: int, now: datetime, report: RunReport
-    ) -> None:
+        self, client: WebClient | None, nudge_id: int, now: datetime, report: RunReport
+    ) -> timedelta | None:
+        """Deliver one claimed row with its workspace's client; returns Slack's
+        Retry-After when the workspace is rate limited."""
         with self.sessions.begin() as session:
             nudge = session.get(Nudge, nudge_id)
             if (
@@ -365,8 +384,7 @@ class Outbox:
                 or nudge.status != NudgeStatus.CLAIMED
                 or nudge.claimed_by != self.worker
             ):
-                return
-            client = client_for(nudge.team_id)
+                return None
             recipient = (
                 session.get(Person, nudge.recipient_id) if nudge.recipient_id is not None else None
             )
@@ -386,17 +404,17 @@ class Outbox:
             self._record(
                 nudge_id, status=NudgeStatus.SKIPPED, error=outcome.reason[:200], payload=None
             )
-            return
+            return None
         if isinstance(outcome, Postpone):
             report.postponed += 1
             self._record(
                 nudge_id, status=NudgeStatus.PENDING, deliver_at=outcome.until, claimed_by=None
             )
-            return
+            return None
         if isinstance(outcome, Refuse):
             logger.warning("A %s message broke a Block Kit rule: %s", kind, outcome.rule)
             self._failed(nudge_id, kind, attempts, f"{INVALID_BLOCKS}: {outcome.rule}", now, report)
-            return
+            return None
         assert client is not None
         try:
             channel, ts = _perform(client, outcome)
@@ -404,12 +422,12 @@ class Outbox:
             error = str(failure.response.get("error", "unknown_error"))
             wait = _retry_after(failure)
             self._failed(nudge_id, kind, attempts, error, now, report, follow_through, wait)
-            return
+            return wait
         except OSError as failure:
             self._failed(
                 nudge_id, kind, attempts, type(failure).__name__, now, report, follow_through
             )
-            return
+            return None
         report.sent += 1
         with self.sessions.begin() as session:
             self._record(
@@ -426,6 +444,7 @@ class Outbox:
             sent = session.get(Nudge, nudge_id)
             if sent is not None:
                 self.courier.delivered(session, sent, channel, ts or None)
+        return None
 
     def _failed(
         self,
@@ -464,6 +483,13 @@ class Outbox:
             error=error[:200],
             deliver_at=now + delay,
         )
+
+
+def _teams_of(session: Session, nudge_ids: Sequence[int]) -> dict[int, str]:
+    if not nudge_ids:
+        return {}
+    found = session.execute(select(Nudge.id, Nudge.team_id).where(Nudge.id.in_(list(nudge_ids))))
+    return {nudge_id: team_id for nudge_id, team_id in found.all()}
 
 
 def retry(session: Session, team_id: str, nudge_id: int, now: datetime) -> bool:

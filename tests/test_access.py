@@ -7,6 +7,14 @@ Each cell of the table is a test: an allowed person gets the form or the change;
 else reads a refusal that gives nothing away, and nothing changes (no row, no message,
 no modal). Refused clicks are sent as a forged request would be: with the real ids, as
 if the person had found the button.
+
+People elsewhere: with the app installed in a second workspace beside the first (the
+county's, each installed with Add to Slack), the county's coordinator, a learner and a
+coach registered there try every action with the city's ids, signed as the county's
+requests. The program-wide actions (the gallery, the desk, the export, the address
+list) serve them their own program; everything else is refused. Either way the city's
+rows stay as they were, no call carries the city's token, and nothing of the city's
+people is in anything they are shown but what their request carried itself.
 """
 
 from __future__ import annotations
@@ -46,6 +54,7 @@ from storage.models import (
 
 from fakeslack.server import Call
 from support.harness import BotHarness
+from support.programs import CITY, COUNTY_PROGRAM, leaks, shown
 from support.seed import add_coach, add_learner
 from support.slack import Response
 from support.workspace import COACH, COORDINATOR, LEARNER, OTHER_LEARNER, STRANGER, TEAM
@@ -222,7 +231,7 @@ def on_request_dm(action_id: str) -> Callable[[BotHarness, str, Scene], Response
             value=str(scene.request_id),
             message=message,
             channel=channel,
-            response_url=bot.fake.response_url(),
+            response_url=bot.slack.response_url(),
         )
 
     return act
@@ -231,7 +240,7 @@ def on_request_dm(action_id: str) -> Callable[[BotHarness, str, Scene], Response
 def button(action_id: str, value: Callable[[Scene], Any]) -> Callable[..., Response]:
     def act(bot: BotHarness, user: str, scene: Scene) -> Response:
         return bot.click(
-            action_id, user, value=str(value(scene)), response_url=bot.fake.response_url()
+            action_id, user, value=str(value(scene)), response_url=bot.slack.response_url()
         )
 
     return act
@@ -262,7 +271,7 @@ def view_coach(bot: BotHarness, user: str, scene: Scene) -> Response:
         user,
         value=str(scene.coach_id),
         block_id=f"coach-{scene.coach_id}|{{}}",
-        response_url=bot.fake.response_url(),
+        response_url=bot.slack.response_url(),
     )
 
 
@@ -272,7 +281,7 @@ def ask_intro(bot: BotHarness, user: str, scene: Scene) -> Response:
         user,
         value=str(scene.coach_id),
         block_id=f"coach-{scene.coach_id}|{{}}",
-        response_url=bot.fake.response_url(),
+        response_url=bot.slack.response_url(),
     )
 
 
@@ -660,3 +669,77 @@ def test_removing_a_person_leaves_other_peoples_reminders_alone(bot: BotHarness)
         assert session.scalars(select(Person).where(Person.slack_user_id == LEARNER)).all() == []
         kept = session.scalars(select(Nudge.subject_id).where(Nudge.kind == "check_in")).all()
     assert kept == [other_pair.id]
+
+
+# -- people elsewhere -----------------------------------------------------------------
+
+ELSEWHERE = {
+    "coordinator elsewhere": COUNTY_PROGRAM.coordinator,
+    "learner elsewhere": COUNTY_PROGRAM.learner,
+    "coach elsewhere": COUNTY_PROGRAM.coach,
+}
+THEIR_OWN_PROGRAM = frozenset(
+    {
+        "search the gallery (/find-coach)",
+        "open the coordinators' desk (/coaching-admin)",
+        "export the program",
+        "list members whose Slack address differs",
+    }
+)
+"""Actions on a whole program: people elsewhere are served their own."""
+
+ELSEWHERE_TABLE = [
+    pytest.param(action, actor, id=f"{action} | {actor}")
+    for action in ACTIONS
+    for actor in ELSEWHERE
+]
+
+
+def city_rows(bot: BotHarness) -> dict[str, list[tuple[Any, ...]]]:
+    """The city's rows in every table (all of a table without a workspace column)."""
+    with bot.sessions() as session:
+        return {
+            table.name: [
+                tuple(row)
+                for row in session.execute(
+                    select(table).where(table.c.team_id == TEAM)
+                    if "team_id" in table.c
+                    else select(table)
+                ).all()
+            ]
+            for table in Base.metadata.sorted_tables
+        }
+
+
+def county_registered(bot: BotHarness) -> None:
+    with bot.sessions.begin() as session:
+        cast = COUNTY_PROGRAM
+        for user, add in ((cast.learner, add_learner), (cast.coach, add_coach)):
+            add(session, user, team=cast.team, name=cast.name(user), email=cast.email(user))
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(("action", "actor"), ELSEWHERE_TABLE)
+def test_people_elsewhere_never_reach_this_program(
+    two_programs: BotHarness, action: str, actor: str
+) -> None:
+    spec = ACTIONS[action]
+    county_registered(two_programs)
+    scene = spec.setup(two_programs, actor)
+    before, start = city_rows(two_programs), len(two_programs.fake.calls)
+
+    response = spec.act(two_programs.in_team(COUNTY_PROGRAM.team), ELSEWHERE[actor], scene)
+
+    calls = two_programs.fake.calls[start:]
+    assert response.status == 200
+    assert [(c.method, c.error) for c in calls if not c.ok] == []
+    assert {c.team_id for c in calls} <= {COUNTY_PROGRAM.team}, "nothing with the city's token"
+    assert city_rows(two_programs) == before
+    brought = leaks(two_programs.sender.last_sent, CITY)
+    assert set(leaks(shown(calls, response), CITY)) <= set(brought), "only what they sent"
+    if action not in THEIR_OWN_PROGRAM:
+        assert not spec.done(two_programs, calls, response)
+        answered = {c.method for c in calls} - {"auth.test"}
+        assert answered <= {"response_url"}, [c.method for c in calls]
+        if spec.refusal is not None:
+            assert what_they_read(response, calls).strip(), "they are told why"

@@ -162,6 +162,9 @@ def test_missing_acknowledgements_or_impossible_duration_save_nothing(bot: BotHa
     reply = draft_as(bot, LEARNER, relationship_id, confidentiality=" ", start_date="").json()
     assert set(reply["errors"]) == {"confidentiality", "start_date"}
     assert agreements_(bot) == []
+    reply = draft_as(bot, LEARNER, relationship_id, duration_months="²").json()
+    assert set(reply["errors"]) == {"duration_months"}, "a digit that is no number"
+    assert agreements_(bot) == []
 
 
 def test_a_double_click_on_sign_signs_once(bot: BotHarness) -> None:

@@ -105,7 +105,7 @@ def test_common_phone_formats_are_accepted(phone: str) -> None:
     assert clean_coach(coach(phone=phone)).contact.phone == phone
 
 
-@pytest.mark.parametrize("years", ["-1", "61", "200", "twelve", "3.5", ""])
+@pytest.mark.parametrize("years", ["-1", "61", "200", "twelve", "3.5", "", "²", "1²"])
 def test_years_in_local_government_must_be_plausible(years: str) -> None:
     assert (
         "0 to 60" in errors_of(coach(years_in_local_government=years))["years_in_local_government"]

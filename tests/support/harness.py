@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from bot.settings import Settings
 from bot.wiring import Bot, assemble
 from storage.models import Base
 
-from fakeslack import FakeSlack
+from fakeslack import FakeSlack, Workspace
 from support import slack
 from support.slack import Response, SlackSender, TrackingExecutor
 from support.workspace import TEAM
@@ -28,10 +29,23 @@ class BotHarness:
     fake: FakeSlack
     base_url: str
     sender: SlackSender
+    team: str = TEAM
+    """The workspace this harness's people act in (`in_team` gives one for another)."""
 
     @property
     def sessions(self) -> Any:
         return self.bot.runtime.sessions
+
+    @property
+    def slack(self) -> Workspace:
+        """The fake's side of this harness's workspace: its trigger_ids, response_urls,
+        messages and the calls made with its token."""
+        return self.fake.workspace(self.team)
+
+    def in_team(self, team: str) -> BotHarness:
+        """The same bot, with people of workspace `team` acting (Slack puts that team's
+        id in what they send, and issues their trigger_ids and response_urls there)."""
+        return dataclasses.replace(self, team=team)
 
     def rows(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of every table: equal before and after shows nothing was changed."""
@@ -42,14 +56,21 @@ class BotHarness:
             }
 
     def command(self, name: str, user: str, text: str = "", **kwargs: Any) -> Response:
-        return self.sender.form(typed_command(self.fake, name, user, text), **kwargs)
+        return self.sender.form(
+            typed_command(self.slack, name, user, text, team=self.team), **kwargs
+        )
+
+    @property
+    def enterprise(self) -> str | None:
+        return self.slack.enterprise_id
 
     def click(self, action_id: str, user: str, **kwargs: Any) -> Response:
         payload = slack.make_block_actions(
             user=user,
-            team=TEAM,
+            team=self.team,
             action_id=action_id,
-            trigger_id=self.fake.issue_trigger_id(),
+            trigger_id=self.slack.issue_trigger_id(),
+            enterprise=self.enterprise,
             **kwargs,
         )
         return self.sender.interactive(payload)
@@ -61,19 +82,22 @@ class BotHarness:
         """The payload Slack sends when `user` submits `view` filled with `values`."""
         return slack.make_view_submission(
             user=user,
-            team=TEAM,
+            team=self.team,
             view=view,
             values=values,
-            trigger_id=self.fake.issue_trigger_id(),
+            trigger_id=self.slack.issue_trigger_id(),
+            enterprise=self.enterprise,
         )
 
     def open_home(self, user: str) -> dict[str, Any] | None:
         """Open the App Home tab as `user`; returns the view Slack now shows them."""
-        payload = slack.make_event(
-            team=TEAM, event={"type": "app_home_opened", "user": user, "tab": "home"}
-        )
-        self.sender.post(json.dumps(payload), content_type="application/json")
-        return self.fake.home(user)
+        self.event({"type": "app_home_opened", "user": user, "tab": "home"})
+        return self.slack.home(user)
+
+    def event(self, event: dict[str, Any]) -> Response:
+        """Slack's Events API callback for `event` in this workspace, signed."""
+        payload = slack.make_event(team=self.team, event=event, enterprise=self.enterprise)
+        return self.sender.post(json.dumps(payload), content_type="application/json")
 
     def share_in_dm(self, user: str, filename: str, content: bytes, **kwargs: Any) -> Response:
         """`user` uploads a file into their DM with the bot (through the fake, which then
@@ -87,13 +111,13 @@ class BotHarness:
 
     def dm(self, user: str) -> list[dict[str, Any]]:
         """The messages in `user`'s DM with the bot, oldest first."""
-        return self.fake.messages(self.fake.dm_channel(user))
+        return self.slack.messages(self.slack.dm_channel(user))
 
     def click_in_dm(self, user: str, action_id: str) -> Response:
         """Click, as `user`, the latest button with `action_id` in their DM with the bot,
         with the value and message Slack would send."""
-        channel = self.fake.dm_channel(user)
-        for message in reversed(self.fake.messages(channel)):
+        channel = self.slack.dm_channel(user)
+        for message in reversed(self.slack.messages(channel)):
             for block in message.get("blocks", []):
                 for element in block.get("elements", []) if block["type"] == "actions" else []:
                     if element.get("action_id") == action_id:
@@ -104,29 +128,32 @@ class BotHarness:
                             block_id=block.get("block_id", "actions"),
                             message=message,
                             channel=channel,
-                            response_url=self.fake.response_url(),
+                            response_url=self.slack.response_url(),
                         )
         raise AssertionError(f"no {action_id} button in {user}'s DM")
 
     def opened_view(self) -> dict[str, Any]:
         """The modal the bot most recently opened or updated, as Slack now holds it."""
-        return latest_view(self.fake)
+        return latest_view(self.slack)
 
 
-def typed_command(fake: FakeSlack, name: str, user: str, text: str = "") -> dict[str, str]:
-    """What Slack sends when `user` types the slash command `name` with `text`, with a
-    fresh trigger_id and response_url from `fake`."""
+def typed_command(
+    fake: FakeSlack | Workspace, name: str, user: str, text: str = "", *, team: str = TEAM
+) -> dict[str, str]:
+    """What Slack sends when `user` of workspace `team` types the slash command `name`
+    with `text`, with a fresh trigger_id and response_url from `fake`."""
     return slack.make_command(
         command=name,
         user=user,
-        team=TEAM,
+        team=team,
         text=text,
+        enterprise=fake.enterprise_id if isinstance(fake, Workspace) else None,
         trigger_id=fake.issue_trigger_id(),
         response_url=fake.response_url(),
     )
 
 
-def latest_view(fake: FakeSlack) -> dict[str, Any]:
+def latest_view(fake: FakeSlack | Workspace) -> dict[str, Any]:
     """The modal the bot most recently opened, updated or pushed, as Slack now holds it."""
     call = next(
         call

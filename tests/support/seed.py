@@ -24,7 +24,12 @@ def _contact(values: dict[str, Any]) -> Contact:
 
 
 def add_coach(
-    session: Session, user_id: str, *, time_zone: str = "America/Chicago", **fields: Any
+    session: Session,
+    user_id: str,
+    *,
+    time_zone: str = "America/Chicago",
+    team: str = TEAM,
+    **fields: Any,
 ) -> int:
     """A coach with sensible defaults, registered from Slack (which vouches for the
     address); returns their person id."""
@@ -48,7 +53,7 @@ def add_coach(
     contact = _contact(values)
     profile = save_coach(
         session,
-        TEAM,
+        team,
         user_id,
         CoachApplication(contact=contact, **values),
         time_zone=time_zone,
@@ -59,7 +64,12 @@ def add_coach(
 
 
 def add_learner(
-    session: Session, user_id: str, *, time_zone: str = "America/Chicago", **fields: Any
+    session: Session,
+    user_id: str,
+    *,
+    time_zone: str = "America/Chicago",
+    team: str = TEAM,
+    **fields: Any,
 ) -> int:
     values: dict[str, Any] = {
         "name": f"Learner {user_id}",
@@ -77,7 +87,7 @@ def add_learner(
     contact = _contact(values)
     profile = save_learner(
         session,
-        TEAM,
+        team,
         user_id,
         LearnerApplication(contact=contact, **values),
         time_zone=time_zone,

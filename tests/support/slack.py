@@ -44,8 +44,13 @@ def make_command(
     trigger_id: str = "",
     response_url: str = "",
     channel: str = "D0DM",
+    enterprise: str | None = None,
 ) -> dict[str, str]:
+    """`enterprise`: the Enterprise Grid organisation of the workspace, if any (Slack
+    names it in every payload from such a workspace)."""
+    grid = {"enterprise_id": enterprise, "enterprise_name": enterprise} if enterprise else {}
     return {
+        **grid,
         "token": "legacy-verification-token",
         "team_id": team,
         "team_domain": "program",
@@ -75,6 +80,7 @@ def make_block_actions(
     channel: str | None = None,
     response_url: str | None = None,
     selected_option: dict[str, Any] | None = None,
+    enterprise: str | None = None,
 ) -> dict[str, Any]:
     action: dict[str, Any] = {
         "action_id": action_id,
@@ -88,12 +94,13 @@ def make_block_actions(
         action["selected_option"] = selected_option
     payload: dict[str, Any] = {
         "type": "block_actions",
-        "team": {"id": team, "domain": "program"},
+        "team": _team(team, enterprise),
         "user": {"id": user, "username": user.lower(), "team_id": team},
         "api_app_id": "A0SOUNDING",
         "token": "legacy-verification-token",
         "trigger_id": trigger_id,
         "actions": [action],
+        **_enterprise(enterprise),
     }
     if view is not None:
         payload["container"] = {"type": "view", "view_id": view["id"]}
@@ -112,19 +119,38 @@ def make_block_actions(
 
 
 def make_view_submission(
-    *, user: str, team: str, view: dict[str, Any], values: dict[str, Any], trigger_id: str = ""
+    *,
+    user: str,
+    team: str,
+    view: dict[str, Any],
+    values: dict[str, Any],
+    trigger_id: str = "",
+    enterprise: str | None = None,
 ) -> dict[str, Any]:
     submitted = dict(view)
     submitted["state"] = view_state(view, values)
     return {
+        **_enterprise(enterprise),
         "type": "view_submission",
-        "team": {"id": team, "domain": "program"},
+        "team": _team(team, enterprise),
         "user": {"id": user, "username": user.lower(), "team_id": team},
         "api_app_id": "A0SOUNDING",
         "token": "legacy-verification-token",
         "trigger_id": trigger_id or f"{next(_sequence)}.view-submission",
         "view": submitted,
     }
+
+
+def _team(team: str, enterprise: str | None) -> dict[str, Any]:
+    grid = {"enterprise_id": enterprise, "enterprise_name": enterprise} if enterprise else {}
+    return {"id": team, "domain": "program", **grid}
+
+
+def _enterprise(enterprise: str | None) -> dict[str, Any]:
+    """An interaction from a workspace of an Enterprise Grid organisation names it."""
+    if enterprise is None:
+        return {}
+    return {"enterprise": {"id": enterprise, "name": enterprise}, "is_enterprise_install": False}
 
 
 class SlackSender:
@@ -136,6 +162,8 @@ class SlackSender:
         self.url = url
         self.verifier = SignatureVerifier(signing_secret)
         self.executor = executor
+        self.last_sent = ""
+        """The last body posted, decoded: what the request itself carried."""
 
     def post(
         self,
@@ -147,6 +175,7 @@ class SlackSender:
         headers: dict[str, str] | None = None,
     ) -> Response:
         timestamp = int(time.time()) if timestamp is None else timestamp
+        self.last_sent = urllib.parse.unquote_plus(body)
         if signature is None:
             signature = self.verifier.generate_signature(timestamp=str(timestamp), body=body)
         request = urllib.request.Request(
@@ -220,9 +249,16 @@ def get(url: str, *, timeout: float = 10) -> tuple[int, str]:
         return error.code, error.read().decode()
 
 
-def make_event(*, team: str, event: dict[str, Any]) -> dict[str, Any]:
+def make_event(
+    *, team: str, event: dict[str, Any], enterprise: str | None = None
+) -> dict[str, Any]:
     """An Events API callback, as Slack posts it (JSON body)."""
+    grid = {"enterprise_id": enterprise} if enterprise else {}
     return {
+        **grid,
+        "authorizations": [
+            {"enterprise_id": enterprise, "team_id": team, "is_enterprise_install": False}
+        ],
         "token": "legacy-verification-token",
         "team_id": team,
         "api_app_id": "A0SOUNDING",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 TEAM = "T0TEAM"
 BOT_TOKEN = "xoxb-test-token"
 SIGNING_SECRET = "test-signing-secret-do-not-use"
 PROGRAM_CHANNEL = "C0PROGRAM"
+TUESDAY = datetime(2026, 11, 24, 17, tzinfo=UTC)
+"""A working Tuesday: 11:00 in Chicago, where most of the people are."""
 
 LEARNER = "U0LEARNER"
 COACH = "U0COACH"
@@ -46,6 +49,47 @@ USERS: dict[str, dict[str, Any]] = {
         "email": "sam.stone@example.gov",
         "title": "",
         "tz": "America/Los_Angeles",
+    },
+}
+
+
+# -- installing with "Add to Slack" (OAuth), and a second workspace beside the first -----
+
+CLIENT_ID = "1111.2222"
+CLIENT_SECRET = "test-client-secret-do-not-use"
+
+COUNTY = "T0COUNTY"
+COUNTY_NAME = "Travis County"
+COUNTY_CHANNEL = "C0COUNTY"
+COUNTY_COORDINATOR = "U0CADMIN"
+COUNTY_LEARNER = "U0CLEARNER"
+COUNTY_COACH = "U0CCOACH"
+COUNTY_STRANGER = "U0CSTRANGER"
+
+COUNTY_USERS: dict[str, dict[str, Any]] = {
+    COUNTY_COORDINATOR: {
+        "real_name": "Quentin Ashgrove",
+        "email": "quentin.ashgrove@county.example.gov",
+        "title": "Leadership Program Manager",
+        "tz": "America/Chicago",
+    },
+    COUNTY_LEARNER: {
+        "real_name": "Rosalind Pembury",
+        "email": "rosalind.pembury@county.example.gov",
+        "title": "Assistant Budget Officer",
+        "tz": "America/Chicago",
+    },
+    COUNTY_COACH: {
+        "real_name": "Thaddeus Okonkwo",
+        "email": "thaddeus.okonkwo@county.example.gov",
+        "title": "County Administrator",
+        "tz": "America/Chicago",
+    },
+    COUNTY_STRANGER: {
+        "real_name": "Ulla Brandvold",
+        "email": "ulla.brandvold@county.example.gov",
+        "title": "",
+        "tz": "America/Chicago",
     },
 }
 
