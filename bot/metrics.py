@@ -4,7 +4,8 @@ GET /metrics.
 Two kinds:
 - **this process**: Slack requests it acknowledged, by kind (a slash command by name,
   `block_actions`, `view_submission`, `event:app_home_opened`, ...), and how long each
-  acknowledgement took; plus prometheus-client's process figures (memory, CPU, open files).
+  acknowledgement took; listeners still at work after their acknowledgement; reminder
+  passes finished; plus prometheus-client's process figures (memory, CPU, open files).
   Sum these over the processes.
 - **the program, from the database** (read at each scrape, so every process reports the
   same figures, and they survive restarts): the outbox per workspace (`team_id`) — messages
@@ -153,11 +154,43 @@ def _aware(value: datetime, like: datetime) -> datetime:
     return value
 
 
+class ProcessWork(Collector):
+    """What this process has under way, read when scraped: listeners at work after their
+    acknowledgement, and reminder passes finished."""
+
+    def __init__(self, listeners: Callable[[], int], passes: Callable[[], int]) -> None:
+        self.listeners = listeners
+        self.passes = passes
+
+    def describe(self) -> Iterator[Metric]:
+        return iter(())
+
+    def collect(self) -> Iterator[Metric]:
+        running = GaugeMetricFamily(
+            f"{PREFIX}_listeners_running",
+            "Slack requests whose listener is still at work after acknowledging (this process).",
+        )
+        running.add_metric([], self.listeners())
+        yield running
+        passes = CounterMetricFamily(
+            f"{PREFIX}_reminder_passes", "Reminder passes this process finished."
+        )
+        passes.add_metric([], self.passes())
+        yield passes
+
+
 class Metrics:
     """One registry per bot (so several bots in one process, as in the tests, never
     collide), exposed by `exposition()`."""
 
-    def __init__(self, sessions: sessionmaker[Session], clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        clock: Callable[[], datetime],
+        *,
+        listeners: Callable[[], int] = lambda: 0,
+        passes: Callable[[], int] = lambda: 0,
+    ) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
             f"{PREFIX}_slack_requests",
@@ -173,6 +206,7 @@ class Metrics:
             registry=self.registry,
         )
         self.registry.register(OutboxCollector(sessions, clock))
+        self.registry.register(ProcessWork(listeners, passes))
         ProcessCollector(registry=self.registry)
 
     def timed(self, dispatch: Dispatch) -> Dispatch:

@@ -10,6 +10,7 @@ twice writes it once.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -271,20 +272,33 @@ class ReminderRun:
             before_send=(lambda _nudge: send_hook()) if send_hook is not None else None,
         )
         """`send_hook` is called before each send; tests use it to kill a run half-way."""
+        self.passes = 0
+        """Passes finished in this process (for /metrics)."""
+        self._stopping = threading.Event()
 
     @property
     def worker(self) -> str:
         return self.outbox.worker
 
+    def stop(self) -> None:
+        """Stop the pass under way after the row in hand, handing back the rest of its
+        claims, and start no other."""
+        self._stopping.set()
+        self.outbox.stop()
+
     def __call__(self) -> RunReport:
         report = RunReport()
         now = self.clock()
-        while True:
+        while not self._stopping.is_set():
             with self.sessions.begin() as session:
                 pairs, planned = plan_due(session, now, self.batch, self.coordinators)
             report.planned += planned
             if pairs < self.batch:
                 break
+        if self._stopping.is_set():
+            return report
         with self.sessions.begin() as session:
             report.planned += plan_digests(session, now, self.coordinators)
-        return self.outbox.deliver(self.client, report=report)
+        report = self.outbox.deliver(self.client, report=report)
+        self.passes += 1
+        return report
