@@ -136,6 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"sounding-board: {error}", file=sys.stderr)
         return 2
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     install_redaction(logging.getLogger(), secrets_from(env))
     try:
         if args.command == "import-coaches":

@@ -86,7 +86,7 @@ def build_operations_app(
 
     @web.get("/metrics")
     def metrics() -> Response:
-        body, content_type = bot.metrics.exposition()
+        body, content_type = bot.metrics.exposition(request.args.getlist("name[]"))
         return Response(body, content_type=content_type)
 
     return web
@@ -121,11 +121,11 @@ def serve(bot: Bot, scheduler: Any | None = None, host: str = "0.0.0.0") -> int:
             "Sounding Board is listening on http://%s:%s%s", host, bot.settings.port, EVENTS_PATH
         )
         stopping.wait()
-        logger.info("Stopping: finishing the requests in hand")
         deadline = time.monotonic() + STOP_GRACE
-        stop_accepting(server)
         if scheduler is not None:
             bot.reminders.stop()
+        logger.info("Stopping: finishing the requests in hand")
+        stop_accepting(server)
         if not wait_answered(server, deadline):
             logger.warning("Stopping with requests still unanswered after %.0f s", STOP_GRACE)
         if not bot.listeners.wait_idle(max(0.0, deadline - time.monotonic())):
