@@ -249,10 +249,10 @@ def _seconds(name: str, raw: str | None, default: float) -> float:
         value = float(raw)
     except ValueError:
         value = -1.0
-    if not 0.1 <= value <= 3600:
+    if not 0.05 <= value <= 3600:
         raise SettingsError(
             name,
-            f"is not a number of seconds from 0.1 to 3600 ({raw!r})",
+            f"is not a number of seconds from 0.05 to 3600 ({raw!r})",
             f"for example {default:g}",
         )
     return value

@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DEADLINE = 60.0
 """Seconds any one wait may take before the test fails saying what it waited for."""
 POLL = 0.02
-SCHEDULER_INTERVAL = "0.1"
+SCHEDULER_INTERVAL = "0.05"
 """Seconds between a test process's reminder passes."""
 SLACK_WRITES = ("chat.postMessage", "chat.update", "files.completeUploadExternal")
 """The Web API calls the outbox makes to deliver a message (conversations.open only
