@@ -70,7 +70,8 @@ DAYS = 38
 KILLS_AFTER_SUBMISSIONS = 2
 KILLS_IN_PASSES = 2
 BUSY_PASS = 2
-"""A pass is killed in the middle only when at least this many messages are due in it."""
+"""A pass is killed in the middle only when it has at least this much to look at
+(messages due, pairs to plan)."""
 
 
 @pytest.fixture
@@ -314,6 +315,7 @@ def test_sigterm_finishes_the_request_in_hand_hands_back_claims_and_exits_0(
     coaches = _register(sessions, fake_slack, 21)
     with bot_processes(2, _env(database_url, fake_slack, clock), tmp_path) as processes:
         first, second = processes
+        fleet = Fleet(processes, SIGNING_SECRET, sessions, clock, random.Random(SEED))
 
         # A request held in the database (its insert into the outbox waits) when SIGTERM comes.
         asking = slack.SlackSender(first.events_url, SIGNING_SECRET)
@@ -362,15 +364,15 @@ def test_sigterm_finishes_the_request_in_hand_hands_back_claims_and_exits_0(
                         max_open=3,
                     )
             assert slow.wait_for_callers(1)
-            wait_until("the reminders to be claimed", lambda: _claimed(sessions) >= 20)
-            holding = max(processes, key=lambda p: _claimed(sessions, p.worker_prefix))
+            wait_until("the reminders to be claimed", lambda: fleet.claimed() >= 20)
+            holding = max(processes, key=lambda p: fleet.claimed(p.worker_prefix))
             other = second if holding is first else first
             worker = holding.worker_prefix
-            held = _claimed(sessions, worker)
+            held = fleet.claimed(worker)
             holding.popen.send_signal(signal.SIGTERM)
             holding.wait_logged("Stopping: finishing the requests in hand")
         assert holding.popen.wait(timeout=60) == 0
-        assert _claimed(sessions, worker) == 0
+        assert fleet.claimed(worker) == 0
         with sessions() as session:
             sent_by_it = session.scalar(
                 select(func.count())
@@ -388,7 +390,6 @@ def test_sigterm_finishes_the_request_in_hand_hands_back_claims_and_exits_0(
         ]
         assert sent_by_it <= 1 and handed_back == [held - sent_by_it] and held >= 2
 
-        fleet = Fleet([other], SIGNING_SECRET, sessions, clock, random.Random(SEED))
         fleet.run_pass(now + timedelta(minutes=1))
         with sessions() as session:
             reminders = session.execute(
@@ -403,12 +404,3 @@ def test_sigterm_finishes_the_request_in_hand_hands_back_claims_and_exits_0(
         assert other.terminate() == 0
         errors = _no_errors_logged(processes)
     assert errors == []
-
-
-def _claimed(sessions: sessionmaker[Session], prefix: str = "") -> int:
-    with sessions() as session:
-        return session.scalar(
-            select(func.count())
-            .select_from(Nudge)
-            .where(Nudge.status == NudgeStatus.CLAIMED, Nudge.claimed_by.like(prefix + "%"))
-        )
