@@ -1,4 +1,4 @@
-"""`python -m benchmarks search|reminders|load|year|socket|page`: see each module for
+"""`python -m benchmarks search|reminders|load|year|socket|page|workspaces`: see each module for
 what it measures."""
 
 from __future__ import annotations
@@ -48,6 +48,14 @@ def main() -> int:
     page = commands.add_parser("page", help="clicks on the sandbox page in headless Chromium")
     page.add_argument("--history", type=int, default=40, help="searches made before timing")
     page.add_argument("--rounds", type=int, default=6)
+    workspaces = commands.add_parser(
+        "workspaces",
+        help="many workspaces on PostgreSQL, two bot processes, a month of nudges",
+    )
+    workspaces.add_argument("--workspaces", type=int, default=50)
+    workspaces.add_argument("--people", type=int, default=200, help="in each workspace")
+    workspaces.add_argument("--days", type=int, default=30)
+    workspaces.add_argument("--concurrency", type=int, default=4, help="requests at a time")
     args = parser.parse_args()
     if args.name == "search":
         from benchmarks.search import run
@@ -75,6 +83,10 @@ def main() -> int:
         from benchmarks.page import run as run_page
 
         return run_page(args.history, args.rounds)
+    if args.name == "workspaces":
+        from benchmarks.workspaces import run as run_workspaces
+
+        return run_workspaces(args.workspaces, args.people, args.days, args.concurrency)
     return 2
 
 

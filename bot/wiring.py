@@ -98,7 +98,10 @@ def assemble(
         workspaces.for_team,
         clock,
         courier=courier,
-        coordinators=lambda session, team: runtime.program(session, team).coordinators,
+        coordinators=lambda session, teams: {
+            team: settings.coordinators
+            for team, settings in runtime.programs_of(session, teams).items()
+        },
         worker=outbox.worker,
     )
     return Bot(

@@ -159,6 +159,8 @@ class Call:
     too), or of its response_url; None for a call with no token Slack knows, with an
     org-wide token, or with the app's own credentials (oauth.v2.access,
     apps.connections.open)."""
+    at: float = field(default_factory=time.monotonic)
+    """When it was answered (`time.monotonic()`), for benchmarks' rates."""
 
 
 @dataclass
