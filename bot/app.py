@@ -9,6 +9,7 @@ from concurrent.futures import Executor
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -75,6 +76,7 @@ def build_app(
         request_verification_enabled=False,
         listener_executor=listener_executor,
         oauth_settings=oauth_settings,
+        authorize=installed_workspaces(oauth_settings, client) if oauth_settings else None,
     )
     app.use(keep_acknowledgements)
     app.use(skip_timed_out_retries)
@@ -82,6 +84,24 @@ def build_app(
     handlers.register_all(app)
     app.error(_polite_error)
     return app
+
+
+def installed_workspaces(oauth: OAuthSettings, client: WebClient) -> InstallationStoreAuthorize:
+    """Bolt's authorization from the installation store, as Bolt builds it, but with its
+    cache on: Bolt asks Slack `auth.test` about the token before every request otherwise,
+    a round trip to Slack before each acknowledgement. The cache is by token, looked up
+    after the store: a workspace that removed the app has no token, so is refused at
+    once; a reinstall brings a new token. Bot tokens only (the app asks for no user
+    scopes)."""
+    return InstallationStoreAuthorize(
+        logger=logging.getLogger("slack_bolt.App"),
+        installation_store=oauth.installation_store,
+        client_id=oauth.client_id,
+        client_secret=oauth.client_secret,
+        bot_only=True,
+        cache_enabled=True,
+        client=client,
+    )
 
 
 class KeptAck(Ack):
