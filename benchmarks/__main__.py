@@ -54,8 +54,9 @@ def main() -> int:
     )
     workspaces.add_argument("--workspaces", type=int, default=50)
     workspaces.add_argument("--people", type=int, default=200, help="in each workspace")
+    workspaces.add_argument("--pairs", type=int, default=20, help="active, in each workspace")
     workspaces.add_argument("--days", type=int, default=30)
-    workspaces.add_argument("--concurrency", type=int, default=4, help="requests at a time")
+    workspaces.add_argument("--rate", type=float, default=10, help="requests a second")
     args = parser.parse_args()
     if args.name == "search":
         from benchmarks.search import run
@@ -86,7 +87,7 @@ def main() -> int:
     if args.name == "workspaces":
         from benchmarks.workspaces import run as run_workspaces
 
-        return run_workspaces(args.workspaces, args.people, args.days, args.concurrency)
+        return run_workspaces(args.workspaces, args.people, args.pairs, args.days, args.rate)
     return 2
 
 

@@ -1,16 +1,15 @@
 """One deployment, many programs: W workspaces of P people each on PostgreSQL, served by two
 `python -m bot` processes (behind a load balancer played by the benchmark), through a
 month of nudges, while signed slash commands and clicks come in from people of every
-workspace, a few at a time. The same run with one workspace is the baseline.
+workspace at a steady rate. The same run with one workspace is the baseline.
 
 Each workspace is installed as "Add to Slack" leaves it (its installation and bot token in
 slack_sdk's installation store, its program with a coordinator), and holds P people: a
-quarter coaches, the rest learners, with one active pair per coach whose monthly
-agreement started during the month before, so check-ins (and the prompts to prepare for
-them) fall due all through the month. The clock (a file both processes read,
-SB_TEST_CLOCK_FILE) moves through each working day at the reminder-pass hours the
-year-long simulation uses; at each move the benchmark waits until both processes have
-passed and nothing is left in flight.
+quarter coaches (the gallery searched), the rest learners, and 20 active pairs (a flag)
+whose monthly agreements started during the month before, so check-ins (and the prompts
+to prepare for them) fall due all through the month. The clock (a file both processes read,
+SB_TEST_CLOCK_FILE) moves through each working day, stopping three times; at each stop
+the benchmark waits until both processes have passed and nothing is left in flight.
 
 Reports, for each run: the acknowledgement median, 95th percentile and slowest, from the
 requests' side; messages sent, and sends per second (sent / the time from each move of
@@ -65,7 +64,6 @@ from support.processes import (
     deliveries,
 )
 from support.slack import Response, SlackSender, make_block_actions, make_command
-from support.year import PASS_HOURS
 
 MONTH = datetime(2027, 3, 1, 12, tzinfo=UTC)
 """A Monday."""
@@ -74,7 +72,11 @@ CLIENT_SECRET = "bench-client-secret"
 SIGNING_SECRET = "bench-signing-secret"
 AREAS = ["Finance", "Police", "Management", "Strategic Planning", "Public Works", "IT"]
 ZONES = ("America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles")
-SCHEDULER_INTERVAL = "0.1"
+SCHEDULER_INTERVAL = "0.2"
+PASS_HOURS = (14, 17, 20)
+"""UTC hours of each working day the clock stops at: working hours in every US zone at
+one of them at least (the year's simulation stops at five)."""
+IN_FLIGHT = 32
 
 
 def team_id(number: int) -> str:
@@ -142,9 +144,9 @@ def install(engine: Engine, fake: FakeSlack, workspaces: int) -> None:
             programs.installed(session, team, coordinator, ProgramSettings(), MONTH)
 
 
-def fill(engine: Engine, fake: FakeSlack, workspaces: int, people: int) -> int:
-    """The people of every workspace, in Slack and in the database, and one active pair
-    per coach; returns how many pairs."""
+def fill(engine: Engine, fake: FakeSlack, workspaces: int, people: int, pairs: int) -> int:
+    """The people of every workspace, in Slack and in the database, and `pairs` active
+    pairs in each; returns how many pairs in all."""
     coaches = max(1, people // 4)
     rows: dict[str, list[dict[str, Any]]] = {
         "people": [],
@@ -187,7 +189,7 @@ def fill(engine: Engine, fake: FakeSlack, workspaces: int, people: int) -> int:
                 ]
             else:
                 rows["learners"].append(_learner(team, person_id))
-        for n in range(min(coaches, people - coaches)):
+        for n in range(min(pairs, coaches, people - coaches)):
             pair_id += 1
             start = first_month + timedelta(days=n % 28)
             rows["pairs"].append(_pair(pair_id, team, ids_here[coaches + n], ids_here[n]))
@@ -278,46 +280,51 @@ def _agreement(pair_id: int, team: str, learner: int, start: date) -> dict[str, 
 
 
 class Traffic:
-    """Signed requests from people of every workspace, `concurrency` at a time, each to
-    one of the processes, until `stop()`; each acknowledgement timed."""
+    """Signed requests from people of every workspace at a steady `rate` per second, each
+    to one of the processes, until `stop()`, each acknowledgement timed. The rate is kept
+    whatever the answers take (an open loop, as Slack sends them), so both runs are asked
+    the same and their medians compare."""
 
-    def __init__(
-        self, fleet: Fleet, fake: FakeSlack, workspaces: int, people: int, concurrency: int
-    ) -> None:
+    def __init__(self, fleet: Fleet, fake: FakeSlack, workspaces: int, people: int, rate: float):
         self.fleet = fleet
         self.fake = fake
         self.workspaces = workspaces
         self.people = people
-        self.concurrency = concurrency
+        self.rate = rate
         self.acks: list[float] = []
         self.statuses: list[int] = []
         self._stopping = threading.Event()
         self._lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(max_workers=concurrency)
-        self._running: list[Any] = []
+        self._pool = ThreadPoolExecutor(max_workers=IN_FLIGHT)
+        self._pacer = threading.Thread(target=self._pace, name="traffic", daemon=True)
 
     def start(self) -> None:
-        self._running = [self._pool.submit(self._client, seed) for seed in range(self.concurrency)]
+        self._pacer.start()
 
     def stop(self) -> None:
         self._stopping.set()
-        for future in self._running:
-            future.result()
-        self._pool.shutdown()
+        self._pacer.join()
+        self._pool.shutdown(wait=True)
 
-    def _client(self, seed: int) -> None:
-        rng = random.Random(seed)
-        while not self._stopping.is_set():
-            number = rng.randrange(self.workspaces)
-            person = rng.randrange(self.people // 4, self.people)
-            target = rng.choice(self.fleet.up())
-            sender = SlackSender(target.events_url, SIGNING_SECRET)
-            began = time.perf_counter()
-            response = self._request(sender, rng, number, person)
-            took = time.perf_counter() - began
-            with self._lock:
-                self.acks.append(took)
-                self.statuses.append(response.status)
+    def _pace(self) -> None:
+        rng = random.Random(7)
+        interval = 1 / self.rate
+        due = time.monotonic()
+        while not self._stopping.wait(max(0.0, due - time.monotonic())):
+            self._pool.submit(self._one, random.Random(rng.random()))
+            due += interval
+
+    def _one(self, rng: random.Random) -> None:
+        number = rng.randrange(self.workspaces)
+        person = rng.randrange(self.people // 4, self.people)
+        target = rng.choice(self.fleet.up())
+        sender = SlackSender(target.events_url, SIGNING_SECRET)
+        began = time.perf_counter()
+        response = self._request(sender, rng, number, person)
+        took = time.perf_counter() - began
+        with self._lock:
+            self.acks.append(took)
+            self.statuses.append(response.status)
 
     def _request(
         self, sender: SlackSender, rng: random.Random, number: int, person: int
@@ -369,7 +376,7 @@ def _moments(days: int) -> Iterator[datetime]:
 
 
 def run_one(
-    admin_url: str, name: str, workspaces: int, people: int, days: int, concurrency: int
+    admin_url: str, name: str, workspaces: int, people: int, pairs: int, days: int, rate: float
 ) -> Figures:
     figures = Figures(workspaces, people)
     url = create_database(admin_url, name)
@@ -380,7 +387,7 @@ def run_one(
         fake = stack.enter_context(_fake(workspaces))
         clock = SharedClock(folder / "clock", MONTH)
         install(engine, fake, workspaces)
-        pairs = fill(engine, fake, workspaces, people)
+        pairs = fill(engine, fake, workspaces, people, pairs)
         env = bot_env(
             database_url=url,
             fake=fake,
@@ -395,7 +402,7 @@ def run_one(
         processes = stack.enter_context(bot_processes(2, env, folder))
         fleet = Fleet(processes, SIGNING_SECRET, sessions, clock, random.Random(1))
         print(f"  {workspaces} workspace(s), {workspaces * people:,} people, {pairs:,} pairs")
-        traffic = Traffic(fleet, fake, workspaces, people, concurrency)
+        traffic = Traffic(fleet, fake, workspaces, people, rate)
         traffic.start()
         began = time.perf_counter()
         try:
@@ -433,16 +440,16 @@ def _sent(sessions: Any) -> int:
         )
 
 
-def run(workspaces: int, people: int, days: int, concurrency: int) -> int:
+def run(workspaces: int, people: int, pairs: int, days: int, rate: float) -> int:
     started = f"{datetime.now(UTC):%Y-%m-%d %H:%M}"
     print(
         f"{started} workspaces run: two bot processes on PostgreSQL, {days} days, "
-        f"{concurrency} requests at a time"
+        f"{rate:g} requests a second"
     )
     with postgres_server() as admin_url:
-        many = run_one(admin_url, "sb_many", workspaces, people, days, concurrency)
+        many = run_one(admin_url, "sb_many", workspaces, people, pairs, days, rate)
         print("  " + many.line())
-        one = run_one(admin_url, "sb_one", 1, people, days, concurrency)
+        one = run_one(admin_url, "sb_one", 1, people, pairs, days, rate)
         print("  " + one.line())
     ratio = statistics.median(many.acks) / statistics.median(one.acks)
     print(f"ack median, {workspaces} workspaces / 1: {ratio:.2f}x (aim: within 1.5x)")
