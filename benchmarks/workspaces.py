@@ -41,7 +41,6 @@ from coaching import programs
 from coaching.cadence import add_months
 from coaching.programs import ProgramSettings
 from handlers import ids
-from sandbox.fakeslack import FakeSlack
 from storage.db import make_engine, make_sessionmaker, migrate
 from storage.models import (
     Agreement,
@@ -54,6 +53,7 @@ from storage.models import (
 )
 from storage.states import NudgeStatus
 
+from fakeslack import FakeSlack
 from support.postgres import create_database, postgres_server
 from support.processes import (
     SLACK_WRITES,

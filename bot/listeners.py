@@ -1,24 +1,26 @@
-"""The threads Bolt runs listeners on, counted, so that a stopping process can let the
-work it acknowledged finish (and /metrics can say how much is under way)."""
+"""Where Bolt runs the listeners, counted, so that a stopping process can let the work it
+acknowledged finish (and /metrics can say how much is under way)."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any
 
 THREADS = 10
 """As many as Bolt's own listener pool."""
 
 
-class ListenerPool(ThreadPoolExecutor):
+class ListenerPool(Executor):
     """Bolt's listener executor: a listener runs here, acknowledges, then finishes its
-    work after the acknowledgement (sending what it owes, opening a modal)."""
+    work after the acknowledgement (sending what it owes, opening a modal). Runs them on
+    `executor` (tests and the sandbox bring one that tracks what it started), or on a
+    thread pool of its own."""
 
-    def __init__(self, max_workers: int = THREADS) -> None:
-        super().__init__(max_workers=max_workers, thread_name_prefix="bolt-listener")
+    def __init__(self, executor: Executor | None = None) -> None:
+        self.executor = executor or ThreadPoolExecutor(THREADS, thread_name_prefix="bolt-listener")
         self._running = 0
         self._idle = threading.Condition()
 
@@ -26,12 +28,15 @@ class ListenerPool(ThreadPoolExecutor):
         with self._idle:
             self._running += 1
         try:
-            future = super().submit(fn, *args, **kwargs)
+            future = self.executor.submit(fn, *args, **kwargs)
         except BaseException:
             self._done()
             raise
         future.add_done_callback(lambda _future: self._done())
         return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.executor.shutdown(wait=wait, cancel_futures=cancel_futures)
 
     def _done(self) -> None:
         with self._idle:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 from slack_bolt import App
@@ -61,13 +62,14 @@ def assemble(
     settings: Settings,
     *,
     clock: Clock | None = None,
-    listener_executor: ListenerPool | None = None,
+    listener_executor: Executor | None = None,
 ) -> Bot:
-    """`listener_executor` runs Bolt's listeners (a pool of its own by default). The clock
-    is the system's, or the file SB_TEST_CLOCK_FILE names (tests only), unless given."""
+    """`listener_executor` runs Bolt's listeners (a pool of its own by default), counted
+    by the bot's `ListenerPool`. The clock is the system's, or the file SB_TEST_CLOCK_FILE
+    names (tests only), unless given."""
     if clock is None:
         clock = FileClock(settings.test_clock_file) if settings.test_clock_file else system_clock
-    listeners = listener_executor or ListenerPool()
+    listeners = ListenerPool(listener_executor)
     engine = open_database(settings)
     sessions = make_sessionmaker(engine, clock)
     courier = handlers.courier()
@@ -99,8 +101,8 @@ def assemble(
         clock,
         courier=courier,
         coordinators=lambda session, teams: {
-            team: settings.coordinators
-            for team, settings in runtime.programs_of(session, teams).items()
+            team: program.coordinators
+            for team, program in runtime.programs_of(session, teams).items()
         },
         worker=outbox.worker,
     )

@@ -14,24 +14,22 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.signature import SignatureVerifier
 
-from bot.listeners import ListenerPool
-
 APP_ID = "A0SOUNDING"
 _sequence = itertools.count(1)
 
 
-class TrackingExecutor(ListenerPool):
+class TrackingExecutor(ThreadPoolExecutor):
     """Bolt's listener executor, remembering what it started, so the sandbox (and the
     tests) can show the result of a click once every listener it started has finished."""
 
     def __init__(self, max_workers: int = 10) -> None:
-        super().__init__(max_workers=max_workers)
+        super().__init__(max_workers=max_workers, thread_name_prefix="bolt-listener")
         self._futures: list[Future[Any]] = []
         self._lock = threading.Lock()
 
