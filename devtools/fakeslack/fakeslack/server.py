@@ -159,7 +159,7 @@ class Call:
     too), or of its response_url; None for a call with no token Slack knows, with an
     org-wide token, or with the app's own credentials (oauth.v2.access,
     apps.connections.open)."""
-    at: float = field(default_factory=time.monotonic)
+    at: float = field(default_factory=time.monotonic, compare=False)
     """When it was answered (`time.monotonic()`), for benchmarks' rates."""
 
 
