@@ -1,5 +1,5 @@
-"""`python -m benchmarks search|reminders|load|year|socket|page|roster`: see each module
-for what it measures."""
+"""`python -m benchmarks search|reminders|load|year|socket|page|roster|workspaces`: see
+each module for what it measures."""
 
 from __future__ import annotations
 
@@ -51,6 +51,15 @@ def main() -> int:
     roster = commands.add_parser("roster", help="a large roster sent to the bot in a DM")
     roster.add_argument("--coaches", type=int, default=4_000)
     roster.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    workspaces = commands.add_parser(
+        "workspaces",
+        help="many workspaces on PostgreSQL, two bot processes, a month of nudges",
+    )
+    workspaces.add_argument("--workspaces", type=int, default=50)
+    workspaces.add_argument("--people", type=int, default=200, help="in each workspace")
+    workspaces.add_argument("--pairs", type=int, default=20, help="active, in each workspace")
+    workspaces.add_argument("--days", type=int, default=30)
+    workspaces.add_argument("--rate", type=float, default=10, help="requests a second")
     args = parser.parse_args()
     if args.name == "search":
         from benchmarks.search import run
@@ -82,6 +91,10 @@ def main() -> int:
         from benchmarks.roster import run as run_roster
 
         return run_roster(args.coaches, args.database)
+    if args.name == "workspaces":
+        from benchmarks.workspaces import run as run_workspaces
+
+        return run_workspaces(args.workspaces, args.people, args.pairs, args.days, args.rate)
     return 2
 
 

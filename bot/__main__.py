@@ -65,28 +65,24 @@ def has_credentials(env: dict[str, str]) -> bool:
 
 
 def run(settings_env: dict[str, str]) -> int:
-    from bot.server import EVENTS_PATH, build_web_app, make_server
+    from bot.server import serve
     from bot.wiring import assemble
 
     settings = load_settings(settings_env)
+    if settings.test_clock_file:
+        logger.warning("The clock is read from SB_TEST_CLOCK_FILE: for tests only")
     bot = assemble(settings)
     scheduler = None
     if settings.scheduler_enabled:
         from scheduling.scheduler import start_scheduler
 
-        scheduler = start_scheduler(bot.reminders)
+        scheduler = start_scheduler(bot.reminders, settings.scheduler_interval)
         logger.info("Reminders are on (SCHEDULER=off to serve Slack without them)")
     if settings.socket_mode:
         from bot.socket_mode import serve_socket_mode
 
         return serve_socket_mode(bot, scheduler)
-    server = make_server(build_web_app(bot, scheduler=scheduler), "0.0.0.0", settings.port)
-    logger.info("Sounding Board is listening on http://0.0.0.0:%s%s", settings.port, EVENTS_PATH)
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        logger.info("Stopped")
-    return 0
+    return serve(bot, scheduler)
 
 
 def import_coaches(settings_env: dict[str, str], path: str, team_id: str | None) -> int:
@@ -140,6 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"sounding-board: {error}", file=sys.stderr)
         return 2
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     install_redaction(logging.getLogger(), secrets_from(env))
     try:
         if args.command == "import-coaches":

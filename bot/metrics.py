@@ -4,7 +4,8 @@ GET /metrics.
 Two kinds:
 - **this process**: Slack requests it acknowledged, by kind (a slash command by name,
   `block_actions`, `view_submission`, `event:app_home_opened`, ...), and how long each
-  acknowledgement took; plus prometheus-client's process figures (memory, CPU, open files).
+  acknowledgement took; listeners still at work after their acknowledgement; reminder
+  passes finished; plus prometheus-client's process figures (memory, CPU, open files).
   Sum these over the processes.
 - **the program, from the database** (read at each scrape, so every process reports the
   same figures, and they survive restarts): the outbox per workspace (`team_id`) — messages
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter as Tally
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -68,7 +69,8 @@ class OutboxCollector(Collector):
         self.clock = clock
 
     def describe(self) -> Iterator[Metric]:
-        return iter(())
+        yield GaugeMetricFamily(f"{PREFIX}_database_up", "")
+        yield from self._families()
 
     def collect(self) -> Iterator[Metric]:
         up = GaugeMetricFamily(
@@ -103,16 +105,7 @@ class OutboxCollector(Collector):
                 .group_by(Nudge.team_id)
             ).all()
 
-        messages = GaugeMetricFamily(
-            f"{PREFIX}_outbox_messages",
-            "Messages in the outbox by status (pending, claimed, sent, failed, skipped).",
-            labels=["team_id", "status"],
-        )
-        sent = CounterMetricFamily(
-            f"{PREFIX}_messages_sent",
-            "Messages the outbox delivered to Slack (all processes).",
-            labels=["team_id"],
-        )
+        messages, sent, failed, waiting, oldest = self._families()
         for team_id, status, count in by_status:
             messages.add_metric([team_id, status], count)
             if status == NudgeStatus.SENT:
@@ -121,29 +114,50 @@ class OutboxCollector(Collector):
         tally: Tally[tuple[str, str]] = Tally()
         for team_id, error, count in failures:
             tally[(team_id, error_label(error or ""))] += count
-        failed = CounterMetricFamily(
-            f"{PREFIX}_message_failures",
-            "Messages Slack refused for good or that ran out of attempts, by Slack's error.",
-            labels=["team_id", "error"],
-        )
         for (team_id, error), count in sorted(tally.items()):
             failed.add_metric([team_id, error], count)
 
-        waiting = GaugeMetricFamily(
-            f"{PREFIX}_outbox_due",
-            "Messages due now and not yet sent (the queue).",
-            labels=["team_id"],
-        )
-        oldest = GaugeMetricFamily(
-            f"{PREFIX}_outbox_oldest_due_age_seconds",
-            "How long the oldest message due has waited.",
-            labels=["team_id"],
-        )
         for team_id, count, first in due:
             waiting.add_metric([team_id], count)
             if first is not None:
                 oldest.add_metric([team_id], max(0.0, (now - _aware(first, now)).total_seconds()))
         return [messages, sent, failed, waiting, oldest]
+
+    @staticmethod
+    def _families() -> tuple[
+        GaugeMetricFamily,
+        CounterMetricFamily,
+        CounterMetricFamily,
+        GaugeMetricFamily,
+        GaugeMetricFamily,
+    ]:
+        return (
+            GaugeMetricFamily(
+                f"{PREFIX}_outbox_messages",
+                "Messages in the outbox by status (pending, claimed, sent, failed, skipped).",
+                labels=["team_id", "status"],
+            ),
+            CounterMetricFamily(
+                f"{PREFIX}_messages_sent",
+                "Messages the outbox delivered to Slack (all processes).",
+                labels=["team_id"],
+            ),
+            CounterMetricFamily(
+                f"{PREFIX}_message_failures",
+                "Messages Slack refused for good or that ran out of attempts, by Slack's error.",
+                labels=["team_id", "error"],
+            ),
+            GaugeMetricFamily(
+                f"{PREFIX}_outbox_due",
+                "Messages due now and not yet sent (the queue).",
+                labels=["team_id"],
+            ),
+            GaugeMetricFamily(
+                f"{PREFIX}_outbox_oldest_due_age_seconds",
+                "How long the oldest message due has waited.",
+                labels=["team_id"],
+            ),
+        )
 
 
 def _aware(value: datetime, like: datetime) -> datetime:
@@ -153,11 +167,44 @@ def _aware(value: datetime, like: datetime) -> datetime:
     return value
 
 
+class ProcessWork(Collector):
+    """What this process has under way, read when scraped: listeners at work after their
+    acknowledgement, and reminder passes finished."""
+
+    def __init__(self, listeners: Callable[[], int], passes: Callable[[], int]) -> None:
+        self.listeners = listeners
+        self.passes = passes
+
+    def describe(self) -> Iterator[Metric]:
+        yield GaugeMetricFamily(f"{PREFIX}_listeners_running", "")
+        yield CounterMetricFamily(f"{PREFIX}_reminder_passes", "")
+
+    def collect(self) -> Iterator[Metric]:
+        running = GaugeMetricFamily(
+            f"{PREFIX}_listeners_running",
+            "Slack requests whose listener is still at work after acknowledging (this process).",
+        )
+        running.add_metric([], self.listeners())
+        yield running
+        passes = CounterMetricFamily(
+            f"{PREFIX}_reminder_passes", "Reminder passes this process finished."
+        )
+        passes.add_metric([], self.passes())
+        yield passes
+
+
 class Metrics:
     """One registry per bot (so several bots in one process, as in the tests, never
     collide), exposed by `exposition()`."""
 
-    def __init__(self, sessions: sessionmaker[Session], clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        clock: Callable[[], datetime],
+        *,
+        listeners: Callable[[], int] = lambda: 0,
+        passes: Callable[[], int] = lambda: 0,
+    ) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
             f"{PREFIX}_slack_requests",
@@ -173,6 +220,7 @@ class Metrics:
             registry=self.registry,
         )
         self.registry.register(OutboxCollector(sessions, clock))
+        self.registry.register(ProcessWork(listeners, passes))
         ProcessCollector(registry=self.registry)
 
     def timed(self, dispatch: Dispatch) -> Dispatch:
@@ -189,5 +237,8 @@ class Metrics:
 
         return timed_dispatch
 
-    def exposition(self) -> tuple[bytes, str]:
-        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+    def exposition(self, names: Sequence[str] = ()) -> tuple[bytes, str]:
+        """Every figure, or only those `names` (`/metrics?name[]=...`, as prometheus-client's
+        own handler takes them: the outbox's database queries run only when asked for)."""
+        registry = self.registry.restricted_registry(names) if names else self.registry
+        return generate_latest(registry), CONTENT_TYPE_LATEST

@@ -1,22 +1,39 @@
 """HTTP mode: Slack's requests at POST /slack/events, through the door (bot/door.py) to
 Bolt, and the operator's endpoints (GET /healthz, /readyz, /metrics: bot/health.py and
 bot/metrics.py), served by waitress (a production WSGI server). In Socket Mode the same
-operator's endpoints are served alone (`build_operations_app`)."""
+operator's endpoints are served alone (`build_operations_app`).
+
+`serve` runs it until SIGTERM or SIGINT, then stops gracefully: it stops accepting
+connections (the load balancer sends Slack's next requests to another process), answers
+the requests in hand and lets their listeners finish what they acknowledged, stops the
+reminder pass after the message in hand (handing the rest of its claims back, for
+another process to send at its next pass), and exits 0; all within `STOP_GRACE`.
+"""
 
 from __future__ import annotations
 
+import logging
+import signal
+import threading
+import time
 from typing import Any
 
 from flask import Flask, Response, request
 from slack_bolt.adapter.flask import SlackRequestHandler
+from waitress import wasyncore
 from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
 from bot.door import MAX_BODY_BYTES, Door
 from bot.health import Health, SlackCheck
 from bot.wiring import Bot
+from scheduling.scheduler import stop_scheduler
+
+logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 SERVER_THREADS = 8
+STOP_GRACE = 25.0
+"""Seconds a stopping process gives the work in hand (Kubernetes kills it after 30)."""
 
 
 def build_web_app(bot: Bot, *, scheduler: Any | None = None) -> Flask:
@@ -69,7 +86,7 @@ def build_operations_app(
 
     @web.get("/metrics")
     def metrics() -> Response:
-        body, content_type = bot.metrics.exposition()
+        body, content_type = bot.metrics.exposition(request.args.getlist("name[]"))
         return Response(body, content_type=content_type)
 
     return web
@@ -86,3 +103,93 @@ def make_server(web: Flask, host: str, port: int) -> BaseWSGIServer | MultiSocke
         ident="sounding-board",
         max_request_body_size=MAX_BODY_BYTES + 1,
     )
+
+
+def serve(bot: Bot, scheduler: Any | None = None, host: str = "0.0.0.0") -> int:
+    """Serve Slack and the operator's endpoints on PORT until SIGTERM or SIGINT, then stop
+    as the module says; returns 0."""
+    stopping = threading.Event()
+    previous = {
+        signum: signal.signal(signum, lambda *_: stopping.set())
+        for signum in (signal.SIGINT, signal.SIGTERM)
+    }
+    server = make_server(build_web_app(bot, scheduler=scheduler), host, bot.settings.port)
+    serving = threading.Thread(target=_serve, args=[server, stopping], name="waitress", daemon=True)
+    try:
+        serving.start()
+        logger.info(
+            "Sounding Board is listening on http://%s:%s%s", host, bot.settings.port, EVENTS_PATH
+        )
+        stopping.wait()
+        deadline = time.monotonic() + STOP_GRACE
+        if scheduler is not None:
+            bot.reminders.stop()
+        logger.info("Stopping: finishing the requests in hand")
+        stop_accepting(server)
+        if not wait_answered(server, deadline):
+            logger.warning("Stopping with requests still unanswered after %.0f s", STOP_GRACE)
+        if not bot.listeners.wait_idle(max(0.0, deadline - time.monotonic())):
+            logger.warning("Stopping with listeners still at work after %.0f s", STOP_GRACE)
+        if scheduler is not None:
+            stop_scheduler(scheduler, bot.reminders)
+    finally:
+        server.close()
+        if isinstance(server, BaseWSGIServer):
+            wasyncore.close_all(server._map)
+        serving.join(timeout=5)
+        bot.listeners.shutdown(wait=False, cancel_futures=True)
+        bot.engine.dispose()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    logger.info("Stopped")
+    return 0
+
+
+def _serve(server: BaseWSGIServer | MultiSocketServer, stopping: threading.Event) -> None:
+    try:
+        server.run()
+    except OSError:
+        if not stopping.is_set():
+            raise
+
+
+def _listeners(server: BaseWSGIServer | MultiSocketServer) -> list[BaseWSGIServer]:
+    if isinstance(server, MultiSocketServer):
+        return [s for s in server.map.values() if isinstance(s, BaseWSGIServer)]
+    return [server]
+
+
+def stop_accepting(server: BaseWSGIServer | MultiSocketServer) -> None:
+    """Close the listening sockets, on waitress's own loop (through its trigger), so new
+    connections are refused while the open ones are still served."""
+    closed = threading.Event()
+
+    def close_listeners() -> None:
+        for listener in _listeners(server):
+            wasyncore.dispatcher.close(listener)
+        closed.set()
+
+    _listeners(server)[0].trigger.pull_trigger(close_listeners)
+    closed.wait(5)
+
+
+def wait_answered(server: BaseWSGIServer | MultiSocketServer, deadline: float) -> bool:
+    """Wait until no open connection has a request being received, served or answered
+    (waitress's channels: `request` half read, `requests` queued or in service, bytes of
+    an answer not yet sent); False if some still have at `deadline` (time.monotonic)."""
+    while True:
+        channels = [
+            channel
+            for listener in _listeners(server)
+            for channel in list(listener.active_channels.values())
+        ]
+        busy = [
+            channel
+            for channel in channels
+            if channel.requests or channel.request is not None or channel.total_outbufs_len
+        ]
+        if not busy:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from storage.clock import FileClock
 from storage.states import ChannelCopy
 
 DEFAULT_DATABASE_URL = "sqlite:///sounding-board.db"
@@ -66,8 +67,13 @@ class Settings:
     text of the agreement."""
     max_open_requests: int = 3
     scheduler_enabled: bool = True
+    scheduler_interval: float = 60.0
+    """Seconds between a process's reminder passes."""
     retention_months: int | None = None
     log_format: str = "text"
+    test_clock_file: str | None = None
+    """Tests only (SB_TEST_CLOCK_FILE): read the program's clock from this file, so that a
+    test can move the clock of several processes at once (`storage.clock.FileClock`)."""
 
     @property
     def socket_mode(self) -> bool:
@@ -165,12 +171,14 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         ),
         max_open_requests=_positive_int("MAX_OPEN_REQUESTS", get("MAX_OPEN_REQUESTS"), 3),
         scheduler_enabled=_switch("SCHEDULER", get("SCHEDULER")),
+        scheduler_interval=_seconds("SCHEDULER_INTERVAL", get("SCHEDULER_INTERVAL"), 60.0),
         retention_months=(
             _positive_int("RETENTION_MONTHS", get("RETENTION_MONTHS"), 24)
             if get("RETENTION_MONTHS")
             else None
         ),
         log_format=log_format(env),
+        test_clock_file=_clock_file(get("SB_TEST_CLOCK_FILE")),
     )
 
 
@@ -232,6 +240,36 @@ def _positive_int(name: str, raw: str | None, default: int) -> int:
             name, f"is not a positive whole number ({raw!r})", f"for example {default}"
         )
     return int(raw)
+
+
+def _seconds(name: str, raw: str | None, default: float) -> float:
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0.05 <= value <= 3600:
+        raise SettingsError(
+            name,
+            f"is not a number of seconds from 0.05 to 3600 ({raw!r})",
+            f"for example {default:g}",
+        )
+    return value
+
+
+def _clock_file(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    try:
+        FileClock(raw)
+    except (OSError, ValueError) as problem:
+        raise SettingsError(
+            "SB_TEST_CLOCK_FILE",
+            f"does not name a file holding an instant ({problem})",
+            "leave it unset: it is for tests that move the clock of several processes",
+        ) from None
+    return raw
 
 
 def _ids(name: str, raw: str | None, pattern: re.Pattern[str], example: str) -> frozenset[str]:

@@ -47,6 +47,7 @@ from waitress.server import BaseWSGIServer, MultiSocketServer
 from bot.server import build_operations_app, make_server
 from bot.settings import SettingsError
 from bot.wiring import Bot
+from scheduling.scheduler import stop_scheduler
 
 logger = logging.getLogger(__name__)
 
@@ -210,7 +211,7 @@ def serve_socket_mode(bot: Bot, scheduler: Any | None = None) -> int:
         if serving.is_alive():
             serving.join(timeout=10)
         if scheduler is not None:
-            scheduler.shutdown(wait=False)
+            stop_scheduler(scheduler, bot.reminders)
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     logger.info("Stopped")

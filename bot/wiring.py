@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 import handlers
 from bot.app import REQUEST_RATE_LIMIT_WAIT, build_app, build_client
 from bot.install import authorize, oauth_settings, register_uninstall
+from bot.listeners import ListenerPool
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.workspaces import Workspaces, installation_store, state_store
@@ -19,7 +20,7 @@ from coaching.programs import ProgramSettings
 from handlers.runtime import Runtime
 from scheduling.outbox import Outbox
 from scheduling.reminders import ReminderRun
-from storage.clock import Clock, system_clock
+from storage.clock import Clock, FileClock, system_clock
 from storage.db import make_engine, make_sessionmaker, migrate
 
 
@@ -33,6 +34,8 @@ class Bot:
     reminders: ReminderRun
     metrics: Metrics
     workspaces: Workspaces
+    listeners: ListenerPool
+    """Where Bolt runs the listeners (each finishes its work after its ack)."""
 
 
 def open_database(settings: Settings | str) -> Engine:
@@ -58,10 +61,15 @@ def program_defaults(settings: Settings) -> ProgramSettings:
 def assemble(
     settings: Settings,
     *,
-    clock: Clock = system_clock,
+    clock: Clock | None = None,
     listener_executor: Executor | None = None,
 ) -> Bot:
-    """`listener_executor` runs Bolt's listeners after the ack (Bolt's own pool by default)."""
+    """`listener_executor` runs Bolt's listeners (a pool of its own by default), counted
+    by the bot's `ListenerPool`. The clock is the system's, or the file SB_TEST_CLOCK_FILE
+    names (tests only), unless given."""
+    if clock is None:
+        clock = FileClock(settings.test_clock_file) if settings.test_clock_file else system_clock
+    listeners = ListenerPool(listener_executor)
     engine = open_database(settings)
     sessions = make_sessionmaker(engine, clock)
     courier = handlers.courier()
@@ -83,25 +91,32 @@ def assemble(
         runtime,
         client,
         settings.slack_signing_secret,
-        listener_executor=listener_executor,
+        listener_executor=listeners,
         oauth_settings=oauth,
         authorize=authorize(store, client) if store else None,
     )
     register_uninstall(app, runtime, store)
+    reminders = ReminderRun(
+        sessions,
+        workspaces.for_team,
+        clock,
+        courier=courier,
+        coordinators=lambda session, teams: {
+            team: program.coordinators
+            for team, program in runtime.programs_of(session, teams).items()
+        },
+        worker=outbox.worker,
+    )
     return Bot(
         settings=settings,
         engine=engine,
         runtime=runtime,
         client=client,
         app=app,
-        reminders=ReminderRun(
-            sessions,
-            workspaces.for_team,
-            clock,
-            courier=courier,
-            coordinators=lambda session, team: runtime.program(session, team).coordinators,
-            worker=outbox.worker,
+        reminders=reminders,
+        metrics=Metrics(
+            sessions, clock, listeners=listeners.running, passes=lambda: reminders.passes
         ),
-        metrics=Metrics(sessions, clock),
         workspaces=workspaces,
+        listeners=listeners,
     )

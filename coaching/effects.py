@@ -161,16 +161,27 @@ def record(
     return ids
 
 
-def is_written(session: Session, team_id: str, effect: Effect) -> bool:
-    """Whether `effect` is already in the outbox (pending, sent or otherwise)."""
-    row = {
-        "team_id": team_id,
-        "kind": effect.kind.value,
-        "subject_id": effect.subject_id,
-        "recipient_id": effect.recipient_id,
-        "due_key": effect.key[:64],
-    }
-    return _written(session, row) is not None
+def unwritten(session: Session, owed: Sequence[tuple[str, Effect]]) -> list[tuple[str, Effect]]:
+    """Those of `owed` (team id, effect) not yet in the outbox, found in one statement."""
+    if not owed:
+        return []
+    found = set(
+        session.execute(
+            select(
+                Nudge.team_id, Nudge.kind, Nudge.subject_id, Nudge.recipient_id, Nudge.due_key
+            ).where(
+                Nudge.team_id.in_({team for team, _ in owed}),
+                Nudge.kind.in_({effect.kind.value for _, effect in owed}),
+                Nudge.due_key.in_({effect.key[:64] for _, effect in owed}),
+            )
+        )
+    )
+    return [
+        (team, effect)
+        for team, effect in owed
+        if (team, effect.kind.value, effect.subject_id, effect.recipient_id, effect.key[:64])
+        not in found
+    ]
 
 
 def _written(session: Session, row: dict[str, Any]) -> int | None:

@@ -10,6 +10,7 @@ coordinator.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
@@ -88,6 +89,15 @@ def settings_for(
     writes nothing."""
     row = session.get(Program, team_id)
     return _settings(row) if row is not None else defaults
+
+
+def settings_of(
+    session: Session, team_ids: Collection[str], defaults: ProgramSettings
+) -> dict[str, ProgramSettings]:
+    """`settings_for` each of several programs, in one statement."""
+    rows = session.scalars(select(Program).where(Program.team_id.in_(list(team_ids))))
+    found = {row.team_id: _settings(row) for row in rows}
+    return {team_id: found.get(team_id, defaults) for team_id in team_ids}
 
 
 def check_coordinator(settings: ProgramSettings, user_id: str) -> None:

@@ -3,7 +3,7 @@ the database, the clock, the outbox, and each program's settings."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,12 @@ class Runtime:
 
     def program(self, session: Session, team_id: str) -> ProgramSettings:
         return programs.settings_for(session, team_id, self.defaults, self.clock())
+
+    def programs_of(
+        self, session: Session, team_ids: Collection[str]
+    ) -> dict[str, ProgramSettings]:
+        """`program` for several teams at once (one statement)."""
+        return programs.settings_of(session, team_ids, self.defaults)
 
     def middleware(self, context: dict[str, Any], next: Callable[[], None]) -> None:
         """Bolt global middleware: put this runtime in every listener's context."""

@@ -13,6 +13,9 @@ due: what a crashed or failing listener left, and the scheduled nudges.
   before the row is recorded `sent` leaves a claim that is taken up again later, so that
   one message can arrive twice. A claim is taken up again only when its process is known
   to be dead (same host, its pid gone) or after `STALE_CLAIM`, longer than any send.
+- Stopping (SIGTERM): `stop()` lets the row in hand finish and hands the rest of the
+  batch back at once (`release`), so another process sends them at its next pass rather
+  than after `STALE_CLAIM`.
 - Failures: rate limits and server errors are retried by slack_sdk within an attempt;
   an attempt that still fails is tried again with growing delays; a permanent failure
   (or too many attempts) is recorded with Slack's reason for the coordinators.
@@ -24,6 +27,7 @@ import logging
 import os
 import secrets
 import socket
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -217,6 +221,25 @@ def claim(
     return list(ids)
 
 
+def release(session: Session, worker: str, ids: Sequence[int]) -> int:
+    """Hand back rows this worker claimed and has not sent: pending again, for any process."""
+    if not ids:
+        return 0
+    return (
+        session.execute(
+            update(Nudge)
+            .where(
+                Nudge.id.in_(list(ids)),
+                Nudge.status == NudgeStatus.CLAIMED,
+                Nudge.claimed_by == worker,
+            )
+            .values(status=NudgeStatus.PENDING, claimed_by=None, claimed_at=None)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        or 0
+    )
+
+
 def release_dead_claims(session: Session, worker: str) -> int:
     """Hand back the claims of processes on this host that are gone (or of an earlier
     bot in this very process), so that a restart delivers at once what a crash left."""
@@ -316,6 +339,11 @@ class Outbox:
         self.before_send = before_send
         """Called with each row just before its Slack call; tests use it to stop a
         process between the commit and the send."""
+        self._stopping = threading.Event()
+
+    def stop(self) -> None:
+        """Finish the row in hand, hand back the rest of the batch, claim no more."""
+        self._stopping.set()
 
     def release_dead_claims(self) -> int:
         with self.sessions.begin() as session:
@@ -339,7 +367,7 @@ class Outbox:
         if only is not None and not only:
             return report
         held: dict[str, datetime] = {}
-        while True:
+        while not self._stopping.is_set():
             now = self.clock()
             with self.sessions.begin() as session:
                 claimed = claim(session, now, self.worker, self.batch, only)
@@ -347,7 +375,12 @@ class Outbox:
             if not claimed:
                 return report
             client_of = {team: client_for(team) for team in set(teams.values())}
-            for nudge_id in claimed:
+            for position, nudge_id in enumerate(claimed):
+                if self._stopping.is_set():
+                    with self.sessions.begin() as session:
+                        released = release(session, self.worker, claimed[position:])
+                    logger.info("Stopping: handed back %d claimed message(s)", released)
+                    return report
                 team = teams.get(nudge_id, "")
                 if team in held:
                     report.retried += 1
@@ -358,6 +391,7 @@ class Outbox:
                 wait = self._deliver_one(client_of.get(team), nudge_id, now, report)
                 if wait is not None:
                     held[team] = now + wait
+        return report
 
     def _record(self, nudge_id: int, session: Session | None = None, **values: Any) -> None:
         statement = (

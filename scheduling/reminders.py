@@ -10,7 +10,8 @@ twice writes it once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -138,12 +139,13 @@ def _expire(session: Session, relationship_id: int, now: datetime) -> list[dict[
     return []
 
 
-Coordinators = Callable[[Session, str], Iterable[str]]
-"""A program's coordinators (Slack member ids), by team, read in the run's session."""
+Coordinators = Callable[[Session, Sequence[str]], Mapping[str, Iterable[str]]]
+"""Programs' coordinators (Slack member ids), for several teams at once, by team, read in
+the run's session."""
 
 
-def no_coordinators(session: Session, team_id: str) -> Iterable[str]:
-    return ()
+def no_coordinators(session: Session, team_ids: Sequence[str]) -> Mapping[str, Iterable[str]]:
+    return {team_id: () for team_id in team_ids}
 
 
 def plan_due(
@@ -178,7 +180,7 @@ def plan_due(
         if plan.conclude:
             team = teams[facts.relationship_id]
             owed = relationships.conclude_unrenewed(
-                session, facts.relationship_id, now, coordinators(session, team)
+                session, facts.relationship_id, now, coordinators(session, [team])[team]
             )
             effects.record(session, team, owed, now)
             next_at[facts.relationship_id] = now
@@ -198,12 +200,10 @@ def plan_due(
             for nudge in plan.due
         ]
     _insert_ignoring_duplicates(session, rows)
-    for relationship_id, when in next_at.items():
+    if next_at:
         session.execute(
-            update(Relationship)
-            .where(Relationship.id == relationship_id)
-            .values(next_plan_at=when)
-            .execution_options(synchronize_session=False)
+            update(Relationship),
+            [{"id": pair, "next_plan_at": when} for pair, when in next_at.items()],
         )
     return len(ids), len(rows)
 
@@ -211,33 +211,45 @@ def plan_due(
 def plan_digests(session: Session, now: datetime, coordinators: Coordinators) -> int:
     """Each week, a Monday digest of the pairs at risk is owed to every coordinator of a
     program with active pairs, at 10:00 on their Monday; whether there is anything to say
-    is decided when it is sent. Returns how many were newly owed."""
+    is decided when it is sent. Returns how many were newly owed. A handful of statements
+    however many programs there are: it runs at every pass."""
     teams = session.scalars(
         select(Relationship.team_id).where(Relationship.state == State.ACTIVE).distinct()
     ).all()
-    owed = 0
-    for team in teams:
-        for coordinator in coordinators(session, team):
-            tz = session.scalar(
-                select(Person.time_zone).where(
-                    Person.team_id == team, Person.slack_user_id == coordinator
-                )
+    if not teams:
+        return 0
+    by_team = coordinators(session, teams)
+    wanted = [(team, coordinator) for team in teams for coordinator in by_team[team]]
+    zones = {
+        (team, user): tz
+        for team, user, tz in session.execute(
+            select(Person.team_id, Person.slack_user_id, Person.time_zone).where(
+                Person.team_id.in_(teams),
+                Person.slack_user_id.in_({coordinator for _, coordinator in wanted}),
             )
-            local = now.astimezone(zone(tz)).date()
-            monday = local - timedelta(days=local.weekday())
-            year, week, _day = monday.isocalendar()
-            digest = Effect(
-                Kind.AT_RISK_DIGEST,
-                0,
-                None,
-                f"digest:{coordinator}",
-                key=f"{year}-W{week:02d} {coordinator}",
-                payload={"coordinator": coordinator},
-            )
-            if not effects.is_written(session, team, digest):
-                effects.record(session, team, [digest], now, deliver_at=delivery_time(monday, tz))
-                owed += 1
-    return owed
+        )
+    }
+    digests: list[tuple[str, Effect]] = []
+    mondays: dict[tuple[str, str], datetime] = {}
+    for team, coordinator in wanted:
+        tz = zones.get((team, coordinator))
+        local = now.astimezone(zone(tz)).date()
+        monday = local - timedelta(days=local.weekday())
+        year, week, _day = monday.isocalendar()
+        digest = Effect(
+            Kind.AT_RISK_DIGEST,
+            0,
+            None,
+            f"digest:{coordinator}",
+            key=f"{year}-W{week:02d} {coordinator}",
+            payload={"coordinator": coordinator},
+        )
+        digests.append((team, digest))
+        mondays[(team, digest.key)] = delivery_time(monday, tz)
+    owed = effects.unwritten(session, digests)
+    for team, digest in owed:
+        effects.record(session, team, [digest], now, deliver_at=mondays[(team, digest.key)])
+    return len(owed)
 
 
 class ReminderRun:
@@ -271,20 +283,33 @@ class ReminderRun:
             before_send=(lambda _nudge: send_hook()) if send_hook is not None else None,
         )
         """`send_hook` is called before each send; tests use it to kill a run half-way."""
+        self.passes = 0
+        """Passes finished in this process (for /metrics)."""
+        self._stopping = threading.Event()
 
     @property
     def worker(self) -> str:
         return self.outbox.worker
 
+    def stop(self) -> None:
+        """Stop the pass under way after the row in hand, handing back the rest of its
+        claims, and start no other."""
+        self._stopping.set()
+        self.outbox.stop()
+
     def __call__(self) -> RunReport:
         report = RunReport()
         now = self.clock()
-        while True:
+        while not self._stopping.is_set():
             with self.sessions.begin() as session:
                 pairs, planned = plan_due(session, now, self.batch, self.coordinators)
             report.planned += planned
             if pairs < self.batch:
                 break
+        if self._stopping.is_set():
+            return report
         with self.sessions.begin() as session:
             report.planned += plan_digests(session, now, self.coordinators)
-        return self.outbox.deliver(self.client, report=report)
+        report = self.outbox.deliver(self.client, report=report)
+        self.passes += 1
+        return report

@@ -49,11 +49,12 @@ def apply_retention(sessions: sessionmaker[Session], clock: Clock) -> None:
 
 
 def start_scheduler(
-    run: ReminderRun, interval_seconds: int = INTERVAL_SECONDS
+    run: ReminderRun, interval_seconds: float = INTERVAL_SECONDS
 ) -> BackgroundScheduler:
+    grace = max(1, round(interval_seconds))
     scheduler = BackgroundScheduler(
         timezone=UTC,
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": interval_seconds},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace},
     )
     scheduler.add_job(
         run_reminders,
@@ -73,3 +74,10 @@ def start_scheduler(
     )
     scheduler.start()
     return scheduler
+
+
+def stop_scheduler(scheduler: BackgroundScheduler, run: ReminderRun) -> None:
+    """Stop on SIGTERM: the pass under way sends the row in hand and hands the rest of
+    its claims back (another process's next pass takes them); then the scheduler stops."""
+    run.stop()
+    scheduler.shutdown(wait=True)

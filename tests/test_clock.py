@@ -5,10 +5,14 @@ retention period and the coordinators' figures agree with what people saw."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.clock import FileClock, set_file_clock
 from storage.db import make_sessionmaker
 from storage.models import Person
 
@@ -49,3 +53,20 @@ def test_a_change_is_dated_by_the_sessions_clock_also_in_bulk(
         person = session.scalars(select(Person)).one()
     assert person.created_at == FAR
     assert person.updated_at == FAR + timedelta(days=62)
+
+
+def test_a_file_clock_reads_the_instant_each_time_and_refuses_one_without_a_zone(
+    tmp_path: Path,
+) -> None:
+    """Several bot processes in a test share the clock the test moves (SB_TEST_CLOCK_FILE)."""
+    path = tmp_path / "clock"
+    set_file_clock(path, FAR)
+    clock = FileClock(path)
+    assert clock() == FAR
+    set_file_clock(path, FAR.astimezone(ZoneInfo("America/Denver")) + timedelta(hours=3))
+    assert clock() == FAR + timedelta(hours=3) and clock().tzinfo == UTC
+    path.write_text("2031-05-06T07:08:09")
+    with pytest.raises(ValueError, match="no UTC offset"):
+        clock()
+    with pytest.raises(ValueError):
+        set_file_clock(path, datetime(2031, 5, 6))

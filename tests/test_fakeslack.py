@@ -919,6 +919,25 @@ def test_fail_next_can_give_server_errors_and_plain_errors(
     assert client.users_info(user=ADA)["ok"]
 
 
+def test_a_held_method_answers_only_when_released_and_others_go_on(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    """Slack taking its time: the tests stop a process while Slack has its message."""
+    answers: list[Any] = []
+    with fake.hold("chat.postMessage") as slow:
+        posting = threading.Thread(
+            target=lambda: answers.append(client.chat_postMessage(channel=CHANNEL, text="t"))
+        )
+        posting.start()
+        assert slow.wait_for_callers(1)
+        assert client.users_info(user=ADA)["ok"]
+        assert answers == [] and fake.calls_to("chat.postMessage") == []
+    posting.join(timeout=30)
+    assert [answer["ok"] for answer in answers] == [True]
+    assert len(fake.calls_to("chat.postMessage")) == 1
+    assert client.chat_postMessage(channel=CHANNEL, text="not held")["ok"]
+
+
 def test_a_per_minute_rate_limit_by_the_clock(clock: ManualClock) -> None:
     with FakeSlack(bot_token=TOKEN, clock=clock, rate_limits={"chat.postMessage": 2}) as limited:
         limited.add_user(ADA, real_name="Ada")

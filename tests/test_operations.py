@@ -69,6 +69,23 @@ def test_requests_are_counted_and_timed_by_kind(bot: BotHarness) -> None:
     assert ("process_resident_memory_bytes", ()) in found
 
 
+def test_a_scrape_can_ask_for_some_figures_only(bot: BotHarness) -> None:
+    """`name[]` as prometheus-client's own handler takes it: the process's figures
+    without the outbox's queries."""
+    bot.command(ids.COACHING_HELP.name, LEARNER)
+
+    status, text = get(
+        bot.base_url + "/metrics?name[]=sounding_board_listeners_running"
+        "&name[]=sounding_board_reminder_passes_total"
+    )
+
+    assert status == 200
+    assert samples(text) == {
+        ("sounding_board_listeners_running", ()): 0,
+        ("sounding_board_reminder_passes_total", ()): 0,
+    }
+
+
 def _nudge(team: str, number: int, **values: Any) -> Nudge:
     return Nudge(
         team_id=team,

@@ -257,7 +257,7 @@ def test_a_logged_conversation_starts_the_count_again(world: World) -> None:
 def test_pairs_at_risk_reach_the_coordinators_digest_on_monday(world: World) -> None:
     relationship_id = pair(world, frequency="monthly", months=12)
     world.fake.add_user("U5ADMIN", real_name="Dana", tz="America/Chicago")
-    coordinators = {"coordinators": lambda _session, _team: ["U5ADMIN"]}
+    coordinators = {"coordinators": lambda _session, teams: {t: ["U5ADMIN"] for t in teams}}
     while world.now < START + timedelta(days=100):
         world.now += STEP
         world.run(**coordinators)
@@ -274,7 +274,7 @@ def test_pairs_at_risk_reach_the_coordinators_digest_on_monday(world: World) -> 
 
 def test_no_digest_while_no_pair_is_at_risk(world: World) -> None:
     relationship_id = pair(world, frequency="monthly", months=12)
-    coordinators = {"coordinators": lambda _session, _team: ["U5ADMIN"]}
+    coordinators = {"coordinators": lambda _session, teams: {t: ["U5ADMIN"] for t in teams}}
     world.fake.add_user("U5ADMIN", real_name="Dana", tz="America/Chicago")
     step = log_on_check_in(relationship_id)
     while world.now < START + timedelta(days=100):
@@ -486,7 +486,7 @@ def test_an_unanswered_term_end_is_reminded_once_then_concluded_with_thanks(
 ) -> None:
     relationship_id = pair(world, frequency="quarterly", months=3)
     world.fake.add_user("U5ADMIN", real_name="Dana", tz="America/Chicago")
-    coordinators = {"coordinators": lambda _session, _team: ["U5ADMIN"]}
+    coordinators = {"coordinators": lambda _session, teams: {t: ["U5ADMIN"] for t in teams}}
     step = log_on_check_in(relationship_id)
     while world.now < START + timedelta(days=160):
         world.now += STEP

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+
 import pytest
 
 from bot.settings import DEFAULT_DATABASE_URL, SettingsError, load_settings
+from storage.clock import set_file_clock
 
 GOOD = {"SLACK_BOT_TOKEN": "xoxb-1-2-3", "SLACK_SIGNING_SECRET": "s3cret"}
 
@@ -56,6 +60,9 @@ def test_every_setting_is_read() -> None:
         ({"PROGRAM_CHANNEL": "#coaching"}, "PROGRAM_CHANNEL", "C0123ABCD"),
         ({"SCHEDULER": "maybe"}, "SCHEDULER", "SCHEDULER=off"),
         ({"LOG_FORMAT": "xml"}, "LOG_FORMAT", "LOG_FORMAT=json"),
+        ({"SCHEDULER_INTERVAL": "0"}, "SCHEDULER_INTERVAL", "for example 60"),
+        ({"SCHEDULER_INTERVAL": "a minute"}, "SCHEDULER_INTERVAL", "0.05 to 3600"),
+        ({"SB_TEST_CLOCK_FILE": "/no/such/clock"}, "SB_TEST_CLOCK_FILE", "leave it unset"),
     ],
 )
 def test_a_bad_setting_names_the_variable_and_the_fix(
@@ -74,3 +81,15 @@ def test_secrets_never_show_in_the_settings_repr() -> None:
     assert "xoxb-1-2-3" not in repr(settings)
     assert "s3cret" not in repr(settings)
     assert "xapp-1-secret" not in repr(settings)
+
+
+def test_the_scheduler_interval_and_the_tests_clock_file_are_read(tmp_path: Path) -> None:
+    clock = tmp_path / "clock"
+    set_file_clock(clock, datetime(2027, 1, 4, 12, tzinfo=UTC))
+    settings = load_settings(
+        {**GOOD, "SCHEDULER_INTERVAL": "0.5", "SB_TEST_CLOCK_FILE": str(clock)}
+    )
+    assert settings.scheduler_interval == 0.5
+    assert settings.test_clock_file == str(clock)
+    assert load_settings(GOOD).scheduler_interval == 60
+    assert load_settings(GOOD).test_clock_file is None

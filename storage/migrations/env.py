@@ -5,11 +5,16 @@ from __future__ import annotations
 import os
 
 from alembic import context
+from sqlalchemy import text
 
 from storage import models
 from storage.db import make_engine
 
 target_metadata = models.Base.metadata
+
+LOCK_KEY = 0x50B0A2D
+"""PostgreSQL advisory lock held while migrating (until the transaction ends): processes
+started together migrate one after the other, and the later ones find nothing to do."""
 
 
 def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
@@ -39,6 +44,8 @@ def run_migrations() -> None:
             include_name=_ours,
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
             context.run_migrations()
         connection.commit()
 

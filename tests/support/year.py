@@ -107,8 +107,16 @@ class Figures:
 
 
 class Program:
-    def __init__(self, bot: BotHarness, seed: int, pairs: int = 40, days: int = 365) -> None:
+    def __init__(
+        self,
+        bot: BotHarness,
+        seed: int,
+        pairs: int = 40,
+        days: int = 365,
+        asking_days: int = ASKING_DAYS,
+    ) -> None:
         self.bot = bot
+        self.asking_days = asking_days
         self.rng = random.Random(seed)
         self.size = pairs
         self.days = days
@@ -361,20 +369,26 @@ class Program:
     def _working_day(self, frozen: Any, day: int) -> None:
         today = self.now.date()
         for hour in PASS_HOURS:
-            frozen.move_to(datetime(today.year, today.month, today.day, hour, tzinfo=UTC))
-            self.bot.bot.reminders()
+            self.reminder_pass(
+                frozen, datetime(today.year, today.month, today.day, hour, tzinfo=UTC)
+            )
             self.react(today)
             for pair in self.pairs:
                 self.group_reads(pair, today)
                 self._note_active(pair, today)
             if hour == PASS_HOURS[0]:
-                for pair in self.pairs[: 1 + day * self.size // ASKING_DAYS]:
-                    if pair.relationship_id is None and day < ASKING_DAYS:
+                for pair in self.pairs[: 1 + day * self.size // self.asking_days]:
+                    if pair.relationship_id is None and day < self.asking_days:
                         self.ask(pair)
                 for pair in self.pairs:
                     self.life_events(pair, day, today)
                 if day == 180:
                     self.coach_leaves()
+
+    def reminder_pass(self, frozen: Any, when: datetime) -> None:
+        """The clock moves to `when` and the bot's reminder pass runs."""
+        frozen.move_to(when)
+        self.bot.bot.reminders()
 
     def _note_active(self, pair: Pair, today: date) -> None:
         if pair.active_from is None and pair.relationship_id is not None:

@@ -12,6 +12,14 @@ installed product does not contain it.
 
 from .client import ClientSlack
 from .oauth import OAuthPageError
-from .server import Call, FakeSlack, SlackError, Workspace
+from .server import Call, FakeSlack, Hold, SlackError, Workspace
 
-__all__ = ["Call", "ClientSlack", "FakeSlack", "OAuthPageError", "SlackError", "Workspace"]
+__all__ = [
+    "Call",
+    "ClientSlack",
+    "FakeSlack",
+    "Hold",
+    "OAuthPageError",
+    "SlackError",
+    "Workspace",
+]

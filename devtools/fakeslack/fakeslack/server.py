@@ -5,7 +5,8 @@ channels and methods are errors; a trigger_id works once and only within 3 secon
 response_url works 5 times within 30 minutes; messages and views are checked against
 Block Kit's limits and schemas; methods that Slack only accepts form-encoded ignore a JSON
 body, and a token is only read from the Authorization header or a form field. `fail_next`
-and `rate_limits` make a method answer 429 with Retry-After, or a server error.
+and `rate_limits` make a method answer 429 with Retry-After, or a server error; `hold`
+makes it take its time.
 
 Like Slack behind its one API URL, it hosts several workspaces side by side
 (`add_workspace`): each call acts only inside the workspace of the token it carries, so
@@ -199,6 +200,8 @@ class Call:
     too), or of its response_url; None for a call with no token Slack knows, with an
     org-wide token, or with the app's own credentials (oauth.v2.access,
     apps.connections.open)."""
+    at: float = field(default_factory=time.monotonic, compare=False)
+    """When it was answered (`time.monotonic()`), for benchmarks' rates."""
 
 
 @dataclass
@@ -207,6 +210,53 @@ class _Failure:
     status: int
     retry_after: int
     times: int
+
+
+class Hold:
+    """Slack being slow: calls of one method wait, unanswered, until `release()` (or
+    until `limit` seconds pass, so a test that forgets cannot hang a caller for ever).
+    Made by `FakeSlack.hold`; as a context manager it releases on leaving."""
+
+    def __init__(self, fake: FakeSlack, method: str, limit: float) -> None:
+        self.fake = fake
+        self.method = method
+        self.limit = limit
+        self._released = threading.Event()
+        self._changed = threading.Condition()
+        self.waiting = 0
+        """Calls waiting now."""
+        self.held = 0
+        """Calls that have waited (or are waiting)."""
+
+    def _wait(self) -> None:
+        with self._changed:
+            self.waiting += 1
+            self.held += 1
+            self._changed.notify_all()
+        try:
+            self._released.wait(self.limit)
+        finally:
+            with self._changed:
+                self.waiting -= 1
+                self._changed.notify_all()
+
+    def wait_for_callers(self, count: int = 1, timeout: float = 30) -> bool:
+        """Wait until `count` calls have come to the hold; False after `timeout` s."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self.held >= count, timeout)
+
+    def release(self) -> None:
+        """Answer the waiting calls, and let later ones through."""
+        with self.fake._lock:
+            if self.fake._holds.get(self.method) is self:
+                del self.fake._holds[self.method]
+        self._released.set()
+
+    def __enter__(self) -> Hold:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.release()
 
 
 @dataclass
@@ -414,6 +464,7 @@ class FakeSlack:
         self._calls: list[Call] = []
         self._errors: list[str] = []
         self._failures: dict[str, list[_Failure]] = {}
+        self._holds: dict[str, Hold] = {}
         self._recent: dict[str, list[float]] = {}
         self._ids = itertools.count(1)
         self._epoch = int(time.time())
@@ -845,6 +896,15 @@ class FakeSlack:
                 _Failure(error=error, status=status, retry_after=retry_after, times=times)
             )
 
+    def hold(self, method: str, *, limit: float = 60) -> Hold:
+        """From now on calls of `method` (from any workspace) wait, unanswered, until the
+        returned `Hold` is released: Slack taking its time. Nothing else waits."""
+        with self._lock:
+            if method in self._holds:
+                raise ValueError(f"{method} is held already")
+            hold = self._holds[method] = Hold(self, method, limit)
+            return hold
+
     def enable_socket_mode(self, app_token: str, open_url: Callable[[], str]) -> None:
         """Turn Socket Mode on for the app: `app_token` (xapp-...) is its app-level token
         and `open_url` hands out a WebSocket URL (a one-use ticket) to a Socket Mode
@@ -1046,6 +1106,10 @@ class FakeSlack:
         self, method: str, request: _Request
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
         sent, accepted, token, parse_error = self._read_arguments(method, request)
+        with self._lock:
+            hold = self._holds.get(method)
+        if hold is not None:
+            hold._wait()
         with self._lock:
             headers: dict[str, str] = {}
             workspace: _Workspace | None = None
