@@ -353,7 +353,7 @@ def send_roster(bot: BotHarness, user: str, scene: Scene) -> Response:
     """Share a one-coach roster CSV in the DM with the bot, as a coordinator would; the
     coach is in Slack under the roster's address."""
     [row] = synthetic_rows(1, seed=21)
-    bot.fake.add_user("U0ROSTER", real_name=row["name"], email=row["email"])
+    bot.fake.workspace(bot.team).add_user("U0ROSTER", real_name=row["name"], email=row["email"])
     return bot.share_in_dm(user, "coaches.csv", csv_text([row]).encode())
 
 
@@ -684,9 +684,11 @@ THEIR_OWN_PROGRAM = frozenset(
         "open the coordinators' desk (/coaching-admin)",
         "export the program",
         "list members whose Slack address differs",
+        "import a roster by sending the file in a DM",
     }
 )
-"""Actions on a whole program: people elsewhere are served their own."""
+"""Actions on a whole program: people elsewhere are served their own (a roster shared in
+one's own DM carries no ids of another program at all)."""
 
 ELSEWHERE_TABLE = [
     pytest.param(action, actor, id=f"{action} | {actor}")
@@ -696,17 +698,25 @@ ELSEWHERE_TABLE = [
 
 
 def city_rows(bot: BotHarness) -> dict[str, list[tuple[Any, ...]]]:
-    """The city's rows in every table (all of a table without a workspace column)."""
+    """The city's rows in every table: by the table's workspace column, or by that of the
+    row it belongs to (a coach's areas belong to the coach's profile)."""
+
+    def of_city(table: Any) -> Any:
+        if "team_id" in table.c:
+            return select(table).where(table.c.team_id == TEAM)
+        owners = [fk for fk in table.foreign_keys if "team_id" in fk.column.table.c]
+        if not owners:
+            return select(table)
+        owner = owners[0]
+        return (
+            select(table)
+            .join(owner.column.table, owner.parent == owner.column)
+            .where(owner.column.table.c.team_id == TEAM)
+        )
+
     with bot.sessions() as session:
         return {
-            table.name: [
-                tuple(row)
-                for row in session.execute(
-                    select(table).where(table.c.team_id == TEAM)
-                    if "team_id" in table.c
-                    else select(table)
-                ).all()
-            ]
+            table.name: [tuple(row) for row in session.execute(of_city(table)).all()]
             for table in Base.metadata.sorted_tables
         }
 

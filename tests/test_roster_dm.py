@@ -120,8 +120,8 @@ def test_a_repeated_delivery_of_one_share_reports_once(bot: BotHarness) -> None:
     rows, _ = broken_roster()
     event = bot.fake.share_file(COORDINATOR, "coaches.csv", roster(rows))
 
-    bot.send_event(event)
-    bot.send_event(event, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_error"})
+    bot.event(event)
+    bot.event(event, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_error"})
 
     assert len(bot_messages(bot, COORDINATOR)) == 1
     assert len(coaches(bot)) == 6
@@ -230,7 +230,7 @@ def test_several_files_in_one_message_are_not_imported(bot: BotHarness) -> None:
     second = bot.fake.share_file(COORDINATOR, "b.csv", roster(synthetic_rows(2, seed=1)))
     before = bot.rows()
 
-    bot.send_event({**first, "files": first["files"] + second["files"]})
+    bot.event({**first, "files": first["files"] + second["files"]})
 
     assert "one CSV file per message" in the_answer(bot, COORDINATOR)
     assert bot.rows() == before
@@ -260,7 +260,7 @@ def test_other_messages_in_the_dm_are_left_alone(bot: BotHarness) -> None:
 
     bot.fake.reset_calls()
 
-    response = bot.send_event(message)
+    response = bot.event(message)
 
     assert response.status == 200
     assert bot.fake.calls == []

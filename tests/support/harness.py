@@ -94,20 +94,16 @@ class BotHarness:
         self.event({"type": "app_home_opened", "user": user, "tab": "home"})
         return self.slack.home(user)
 
-    def event(self, event: dict[str, Any]) -> Response:
+    def event(self, event: dict[str, Any], **kwargs: Any) -> Response:
         """Slack's Events API callback for `event` in this workspace, signed."""
         payload = slack.make_event(team=self.team, event=event, enterprise=self.enterprise)
-        return self.sender.post(json.dumps(payload), content_type="application/json")
+        return self.sender.post(json.dumps(payload), content_type="application/json", **kwargs)
 
     def share_in_dm(self, user: str, filename: str, content: bytes, **kwargs: Any) -> Response:
         """`user` uploads a file into their DM with the bot (through the fake, which then
         hosts it), and Slack sends the bot the file_share message event."""
-        event = self.fake.share_file(user, filename, content, **kwargs)
-        return self.send_event(event)
-
-    def send_event(self, event: dict[str, Any], **kwargs: Any) -> Response:
-        payload = slack.make_event(team=TEAM, event=event)
-        return self.sender.post(json.dumps(payload), content_type="application/json", **kwargs)
+        event = self.fake.workspace(self.team).share_file(user, filename, content, **kwargs)
+        return self.event(event)
 
     def dm(self, user: str) -> list[dict[str, Any]]:
         """The messages in `user`'s DM with the bot, oldest first."""
