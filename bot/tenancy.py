@@ -28,6 +28,7 @@ from slack_bolt import BoltContext, BoltRequest, BoltResponse
 
 logger = logging.getLogger(__name__)
 
+INTERACTIONS = frozenset({"block_actions", "view_submission", "view_closed"})
 NOT_SERVED = (
     "Sounding Board isn't set up for this workspace. Ask whoever runs it to install it "
     "here with Add to Slack."
@@ -39,7 +40,7 @@ def other_workspace(body: dict[str, Any]) -> bool:
     in (`team.id`): the view's (`team_id`, `app_installed_team_id`), or the person's own
     (`user.team_id`) outside an Enterprise Grid organisation."""
     team = body.get("team")
-    if not isinstance(team, dict) or body.get("type") not in {"block_actions", "view_submission"}:
+    if not isinstance(team, dict) or body.get("type") not in INTERACTIONS:
         return False
     view = body.get("view") if isinstance(body.get("view"), dict) else {}
     user = body.get("user") if isinstance(body.get("user"), dict) else {}
