@@ -114,7 +114,9 @@ def serve(bot: Bot, scheduler: Any | None = None, host: str = "0.0.0.0") -> int:
         for signum in (signal.SIGINT, signal.SIGTERM)
     }
     server = make_server(build_web_app(bot, scheduler=scheduler), host, bot.settings.port)
-    serving = threading.Thread(target=_serve, args=[server, stopping], name="waitress", daemon=True)
+    serving = threading.Thread(
+        target=serve_until_stopped, args=[server, stopping], name="waitress", daemon=True
+    )
     try:
         serving.start()
         logger.info(
@@ -145,7 +147,9 @@ def serve(bot: Bot, scheduler: Any | None = None, host: str = "0.0.0.0") -> int:
     return 0
 
 
-def _serve(server: BaseWSGIServer | MultiSocketServer, stopping: threading.Event) -> None:
+def serve_until_stopped(
+    server: BaseWSGIServer | MultiSocketServer, stopping: threading.Event
+) -> None:
     try:
         server.run()
     except OSError:

@@ -42,9 +42,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.web.async_client import AsyncWebClient
-from waitress.server import BaseWSGIServer, MultiSocketServer
 
-from bot.server import build_operations_app, make_server
+from bot.server import build_operations_app, make_server, serve_until_stopped
 from bot.settings import SettingsError
 from bot.wiring import Bot
 from scheduling.scheduler import stop_scheduler
@@ -197,7 +196,9 @@ def serve_socket_mode(bot: Bot, scheduler: Any | None = None) -> int:
         "0.0.0.0",
         settings.port,
     )
-    serving = threading.Thread(target=_serve, args=[server, stopping], name="operations")
+    serving = threading.Thread(
+        target=serve_until_stopped, args=[server, stopping], name="operations"
+    )
     try:
         logger.info("Sounding Board is connecting to Slack in Socket Mode")
         connection.start()
@@ -216,11 +217,3 @@ def serve_socket_mode(bot: Bot, scheduler: Any | None = None) -> int:
             signal.signal(signum, handler)
     logger.info("Stopped")
     return 0
-
-
-def _serve(server: BaseWSGIServer | MultiSocketServer, stopping: threading.Event) -> None:
-    try:
-        server.run()
-    except OSError:
-        if not stopping.is_set():
-            raise
