@@ -38,7 +38,16 @@ from handlers.forms import (
     text,
 )
 from handlers.home import publish_home
-from handlers.listening import OnField, Rule, act, decide, ephemeral, follow_through, submit
+from handlers.listening import (
+    OnField,
+    Rule,
+    act,
+    answer_command,
+    decide,
+    ephemeral,
+    follow_through,
+    submit,
+)
 from handlers.members import slack_addresses
 from handlers.views import admin as views
 from handlers.views import nudges as nudge_views
@@ -118,7 +127,12 @@ class Asked:
 
 
 def _desk(asked: Asked) -> None:
-    asked.reply("The program", desk_blocks(asked.actor, asked.word))
+    answer_command(
+        asked.ack,
+        asked.respond,
+        lambda: ("The program", desk_blocks(asked.actor, asked.word)),
+        "Counting the program…",
+    )
 
 
 def _export(asked: Asked) -> None:

@@ -12,6 +12,7 @@ the change touched.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -49,6 +50,45 @@ def follow_through(actor: Actor, result: object, written: list[int]) -> None:
     actor.deliver(written)
     if isinstance(result, Decision):
         refresh_homes(actor, *result.changed_for)
+
+
+ACK_DEADLINE_SECONDS = 2.0
+"""How long a command's answer may take and still ride in its ack: Slack shows the
+person an error when a command is not acknowledged within 3 seconds."""
+
+Answer = tuple[str, list[dict]]
+"""A command's answer: its fallback text and its blocks."""
+
+
+def answer_command(
+    ack: Ack, respond: Respond, compose: Callable[[], Answer], progress: str
+) -> None:
+    """The answer `compose` makes, in the ack when it is ready in time (one round trip).
+    When it is not (a busy database, a large program), the ack says `progress` at the
+    deadline and the answer replaces it by response_url once it is ready."""
+    lock = threading.Lock()
+    late = threading.Event()
+    done = threading.Event()
+
+    def say_progress() -> None:
+        with lock:
+            if not done.is_set():
+                late.set()
+                ack(response_type="ephemeral", text=progress)
+
+    timer = threading.Timer(ACK_DEADLINE_SECONDS, say_progress)
+    timer.daemon = True
+    timer.start()
+    try:
+        text, blocks = compose()
+    finally:
+        with lock:
+            done.set()
+            timer.cancel()
+    if late.is_set():
+        respond(response_type="ephemeral", replace_original=True, text=text, blocks=blocks)
+    else:
+        ack(response_type="ephemeral", text=text, blocks=blocks)
 
 
 def ephemeral(respond: Respond, text: str) -> None:

@@ -18,7 +18,7 @@ from handlers import ids
 from handlers.actor import Actor, actor_of
 from handlers.delivery import Composer
 from handlers.forms import clicked_id, form_subject, input_values, text
-from handlers.listening import OnField, act, submit
+from handlers.listening import OnField, act, answer_command, submit
 from handlers.views import nudges as nudge_views
 from handlers.views import relationships as views
 from handlers.views import search as search_views
@@ -42,10 +42,12 @@ def _summary_blocks(actor: Actor) -> list[dict]:
 
 
 def my_coaching_command(
-    ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext
+    ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
-    blocks = _summary_blocks(actor_of(context, client, command))
-    ack(response_type="ephemeral", text="My coaching", blocks=blocks)
+    actor = actor_of(context, client, command)
+    answer_command(
+        ack, respond, lambda: ("My coaching", _summary_blocks(actor)), "Gathering your pairs…"
+    )
 
 
 def _change(

@@ -12,7 +12,7 @@ from coaching.ranking import Filters, Slot
 from handlers import ids
 from handlers.actor import Actor, actor_of
 from handlers.forms import clicked_id
-from handlers.listening import ephemeral
+from handlers.listening import answer_command, ephemeral
 from handlers.views import search as views
 
 
@@ -33,11 +33,18 @@ def _results(actor: Actor, filters: Filters, page: int = 0) -> list[dict]:
     return views.search_results(found)
 
 
-def find_coach(ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    """Results come back in the acknowledgement itself: one round trip, no extra call."""
+RESULTS = "Coaches who match your search"
+
+
+def find_coach(
+    ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
+) -> None:
+    """Results come back in the acknowledgement itself when they are ready in time."""
     filters = Filters(text=text.clean(command.get("text"), multiline=False)[: text.SHORT])
-    blocks = _results(actor_of(context, client, command), filters)
-    ack(response_type="ephemeral", text="Coaches who match your search", blocks=blocks)
+    actor = actor_of(context, client, command)
+    answer_command(
+        ack, respond, lambda: (RESULTS, _results(actor, filters)), "Searching the gallery…"
+    )
 
 
 def _with(filters: Filters, action_id: str, value: str | None) -> Filters:
@@ -61,7 +68,7 @@ def change_filter(
     selected = (action.get("selected_option") or {}).get("value")
     filters = _with(filters, action["action_id"], selected)
     blocks = _results(actor_of(context, client, body), filters)
-    respond(replace_original=True, text="Coaches who match your search", blocks=blocks)
+    respond(replace_original=True, text=RESULTS, blocks=blocks)
 
 
 def change_page(
@@ -71,7 +78,7 @@ def change_page(
     action = body["actions"][0]
     filters = views.filters_from_block_id(action["block_id"])
     blocks = _results(actor_of(context, client, body), filters, clicked_id(body))
-    respond(replace_original=True, text="Coaches who match your search", blocks=blocks)
+    respond(replace_original=True, text=RESULTS, blocks=blocks)
 
 
 GONE = "That coach is no longer in the gallery. `/find-coach` shows who is."

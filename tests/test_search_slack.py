@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
 
+from coaching import gallery
 from coaching.ranking import Slot
-from handlers import ids
+from handlers import ids, listening
 
 from support.harness import BotHarness
 from support.seed import add_coach, add_learner
@@ -289,3 +291,36 @@ def test_every_page_of_a_long_search_is_reached_with_the_buttons_shown(bot: BotH
     middle = bot.fake.last("response_url")
     assert middle.ok and "showing 6–10" in str(middle.args["blocks"])
     assert set(page_buttons(middle.args["blocks"])[1]) == {"Previous", "More coaches"}
+
+
+def test_a_slow_search_says_so_at_once_and_the_results_follow(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the gallery takes longer than Slack waits for an answer (a busy database),
+    the person reads a progress line instead of Slack's error, then the results."""
+    learner(bot)
+    coach(bot, "U1C", name="Carla Diaz")
+    find_coaches = gallery.find_coaches
+
+    def slow_find_coaches(*args: Any, **kwargs: Any) -> Any:
+        threading.Event().wait(1.0)
+        return find_coaches(*args, **kwargs)
+
+    monkeypatch.setattr(listening, "ACK_DEADLINE_SECONDS", 0.05)
+    monkeypatch.setattr(gallery, "find_coaches", slow_find_coaches)
+
+    response = bot.command(ids.FIND_COACH.name, LEARNER)
+
+    assert response.status == 200
+    assert response.json() == {"response_type": "ephemeral", "text": "Searching the gallery…"}
+    reply = bot.fake.last("response_url").args
+    assert reply["replace_original"] is True
+    assert names(reply["blocks"]) == ["Carla Diaz"]
+
+
+def test_a_quick_search_answers_in_the_acknowledgement(bot: BotHarness) -> None:
+    learner(bot)
+    coach(bot, "U1C", name="Carla Diaz")
+
+    assert names(search(bot)) == ["Carla Diaz"]
+    assert bot.fake.calls_to("response_url") == []
