@@ -28,9 +28,10 @@ from pathlib import Path
 from storage.db import make_engine, make_sessionmaker, migrate
 
 from fakeslack import FakeSlack
+from fakeslack import requests as slack
+from fakeslack.requests import Sender
 from support.postgres import create_database, postgres_server
 from support.seed import add_coach, add_learner
-from support.slack import SlackSender, make_block_actions, make_command
 from support.workspace import BOT_TOKEN, SIGNING_SECRET, TEAM
 
 ROOT = Path(__file__).parent.parent
@@ -113,9 +114,7 @@ def peak_memory_mb(pid: int) -> float:
     return float("nan")
 
 
-def requests(
-    fake: FakeSlack, sender: SlackSender, total: int, learners: int
-) -> list[Callable[[], int]]:
+def requests(fake: FakeSlack, sender: Sender, total: int, learners: int) -> list[Callable[[], int]]:
     rng = random.Random(7)
     jobs: list[Callable[[], int]] = []
     for i in range(total):
@@ -124,16 +123,16 @@ def requests(
 
         def job(kind: int = kind, user: str = user, i: int = i) -> int:
             if kind == 0:
-                fields = make_command(
+                fields = slack.command(
                     command="/find-coach",
                     user=user,
                     team=TEAM,
                     text=rng.choice(["", "finance", "planing", "police"]),
                 )
             elif kind == 1:
-                fields = make_command(command="/my-coaching", user=user, team=TEAM)
+                fields = slack.command(command="/my-coaching", user=user, team=TEAM)
             elif kind == 2:
-                fields = make_command(
+                fields = slack.command(
                     command="/coaching-profile",
                     user=user,
                     team=TEAM,
@@ -142,20 +141,22 @@ def requests(
                     response_url=fake.response_url(),
                 )
             elif kind == 3:
-                payload = make_block_actions(
+                payload = slack.block_actions(
                     user=user,
                     team=TEAM,
-                    action_id="search_area",
-                    block_id='filters|{"t":""}',
-                    selected_option={
-                        "value": rng.choice(AREAS),
-                        "text": {"type": "plain_text", "text": "x"},
-                    },
+                    action=slack.action(
+                        "search_area",
+                        block_id='filters|{"t":""}',
+                        selected_option={
+                            "value": rng.choice(AREAS),
+                            "text": {"type": "plain_text", "text": "x"},
+                        },
+                    ),
                     response_url=fake.response_url(),
                 )
                 return sender.form({"payload": json.dumps(payload)}).status
             else:
-                fields = make_command(command="/coaching-help", user=user, team=TEAM)
+                fields = slack.command(command="/coaching-help", user=user, team=TEAM)
             return sender.form(fields).status
 
         jobs.append(job)
@@ -166,7 +167,7 @@ def run_one(kind: str, total: int) -> dict[str, float]:
     with database(kind) as url, FakeSlack(team_id=TEAM, bot_token=BOT_TOKEN) as fake:
         seed(url, fake, coaches=200, learners=60)
         with bot_process(url, fake) as (base, process):
-            sender = SlackSender(base + "/slack/events", SIGNING_SECRET)
+            sender = Sender(base + "/slack/events", SIGNING_SECRET)
             latencies: list[float] = []
             statuses: list[int] = []
 

@@ -18,9 +18,10 @@ from roster_data import csv_text, synthetic_rows
 from bot.settings import Settings
 
 from fakeslack import FakeSlack
+from fakeslack import requests as slack
+from fakeslack.requests import Sender
 from support.harness import running_bot
 from support.postgres import create_database, postgres_server
-from support.slack import SlackSender, make_event
 from support.workspace import BOT_TOKEN, COORDINATOR, SIGNING_SECRET, TEAM, USERS
 
 
@@ -53,12 +54,12 @@ def run(coaches: int, database: str) -> int:
             scheduler_enabled=False,
         )
         bot = stack.enter_context(running_bot(settings, fake))
-        sender = SlackSender(bot.sender.url, SIGNING_SECRET)
+        sender = Sender(bot.sender.url, SIGNING_SECRET)
         print(f"{coaches} coaches, {len(content) / 1024 / 1024:.2f} MB, {database}:")
         for attempt in ("first import", "same file again"):
             fake.reset_calls()
             event = fake.share_file(COORDINATOR, "roster.csv", content)
-            body = json.dumps(make_event(team=TEAM, event=event))
+            body = json.dumps(slack.event(team=TEAM, event=event))
             started = time.perf_counter()
             response = sender.post(body, content_type="application/json")
             acked = time.perf_counter() - started

@@ -27,9 +27,9 @@ from storage.db import make_engine, migrate
 from storage.models import CoachExpertise, CoachProfile, LearnerProfile, Person
 
 from fakeslack import FakeSlack
+from fakeslack import requests as slack
 from support.harness import running_bot
 from support.postgres import create_database, postgres_server
-from support.slack import make_command
 from support.workspace import BOT_TOKEN, SIGNING_SECRET, TEAM
 
 NOOP = "/benchmark-noop"
@@ -162,7 +162,7 @@ def run(coaches: int, people: int, requests: int, database_url: str | None) -> i
                 counter = StatementCounter(bot.bot.engine)
 
                 def send(command: str, text: str) -> float:
-                    fields = make_command(command=command, user=SEARCHER, team=TEAM, text=text)
+                    fields = slack.command(command=command, user=SEARCHER, team=TEAM, text=text)
                     began = time.perf_counter()
                     response = bot.sender.form(fields)
                     elapsed = time.perf_counter() - began

@@ -47,7 +47,7 @@ from bot.socket_mode import SocketModeConnection
 from handlers import ids
 
 from fakeslack import FakeSlack
-from support.slack import make_command
+from fakeslack import requests as slack
 from support.socket_slack import Envelope, SocketModeService
 from support.workspace import BOT_TOKEN, LEARNER, SIGNING_SECRET, TEAM
 
@@ -173,7 +173,7 @@ def bot_process_env() -> Iterator[Callable[[FakeSlack, str], Stop]]:
 
 
 def command(fake: FakeSlack) -> dict[str, Any]:
-    return make_command(
+    return slack.command(
         command=ids.COACHING_HELP.name,
         user=LEARNER,
         team=TEAM,

@@ -54,6 +54,8 @@ from storage.models import (
 from storage.states import NudgeStatus
 
 from fakeslack import FakeSlack
+from fakeslack import requests as slack
+from fakeslack.requests import Response, Sender
 from support.postgres import create_database, postgres_server
 from support.processes import (
     SLACK_WRITES,
@@ -63,7 +65,6 @@ from support.processes import (
     bot_processes,
     deliveries,
 )
-from support.slack import Response, SlackSender, make_block_actions, make_command
 
 MONTH = datetime(2027, 3, 1, 12, tzinfo=UTC)
 """A Monday."""
@@ -318,7 +319,7 @@ class Traffic:
         number = rng.randrange(self.workspaces)
         person = rng.randrange(self.people // 4, self.people)
         target = rng.choice(self.fleet.up())
-        sender = SlackSender(target.events_url, SIGNING_SECRET)
+        sender = Sender(target.events_url, SIGNING_SECRET)
         began = time.perf_counter()
         response = self._request(sender, rng, number, person)
         took = time.perf_counter() - began
@@ -326,31 +327,31 @@ class Traffic:
             self.acks.append(took)
             self.statuses.append(response.status)
 
-    def _request(
-        self, sender: SlackSender, rng: random.Random, number: int, person: int
-    ) -> Response:
+    def _request(self, sender: Sender, rng: random.Random, number: int, person: int) -> Response:
         team, user = team_id(number), user_id(number, person)
         kind = rng.randrange(4)
         if kind == 0:
             text = rng.choice(["", "finance", "planing", "police"])
             return sender.form(
-                make_command(command=ids.FIND_COACH.name, user=user, team=team, text=text)
+                slack.command(command=ids.FIND_COACH.name, user=user, team=team, text=text)
             )
         if kind == 1:
-            return sender.form(make_command(command=ids.MY_COACHING.name, user=user, team=team))
+            return sender.form(slack.command(command=ids.MY_COACHING.name, user=user, team=team))
         if kind == 2:
-            return sender.form(make_command(command=ids.COACHING_HELP.name, user=user, team=team))
-        slack = self.fake.workspace(team)
-        payload = make_block_actions(
+            return sender.form(slack.command(command=ids.COACHING_HELP.name, user=user, team=team))
+        workspace = self.fake.workspace(team)
+        payload = slack.block_actions(
             user=user,
             team=team,
-            action_id=ids.FILTER_AREA,
-            block_id='filters|{"t":""}',
-            selected_option={
-                "value": rng.choice(AREAS),
-                "text": {"type": "plain_text", "text": "x"},
-            },
-            response_url=slack.response_url(),
+            action=slack.action(
+                ids.FILTER_AREA,
+                block_id='filters|{"t":""}',
+                selected_option={
+                    "value": rng.choice(AREAS),
+                    "text": {"type": "plain_text", "text": "x"},
+                },
+            ),
+            response_url=workspace.response_url(),
         )
         return sender.interactive(payload)
 

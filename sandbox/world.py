@@ -500,7 +500,10 @@ class Sandbox:
             if reply.status != 200:
                 self._notice(user, f'{name} failed with the error "dispatch_failed"')
             else:
-                answer = reply.json()
+                try:
+                    answer = reply.json()
+                except ValueError:
+                    answer = None
                 try:
                     if isinstance(answer, dict) and (answer.get("text") or answer.get("blocks")):
                         world.slack.add_ephemeral(channel, user, answer)
@@ -517,7 +520,7 @@ class Sandbox:
             world = self.world
             payload = requests.event(
                 team=demo.TEAM,
-                body={
+                event={
                     "type": "app_home_opened",
                     "user": user,
                     "channel": world.slack.dm_channel(user),
@@ -675,11 +678,14 @@ class Sandbox:
                 user=user,
                 team=demo.TEAM,
                 view=view,
-                state=requests.view_state(view, values),
+                values=values,
                 trigger_id=trigger,
             )
             reply = world.sender.interactive(payload)
-            answer = reply.json() if reply.status == 200 else None
+            try:
+                answer = reply.json() if reply.status == 200 else None
+            except ValueError:
+                answer = None
             world.errors.pop(view_id, None)
             if reply.status != 200:
                 self._notice(user, "We had some trouble connecting. Try again?")

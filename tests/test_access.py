@@ -52,11 +52,11 @@ from storage.models import (
     RequestQuestion,
 )
 
+from fakeslack.requests import Response
 from fakeslack.server import Call
 from support.harness import BotHarness
 from support.programs import CITY, COUNTY_PROGRAM, leaks, shown
 from support.seed import add_coach, add_learner
-from support.slack import Response
 from support.workspace import COACH, COORDINATOR, LEARNER, OTHER_LEARNER, STRANGER, TEAM
 
 ACTORS = {

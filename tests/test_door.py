@@ -42,10 +42,10 @@ from handlers import ids
 from handlers.views import profiles as profile_views
 from storage.models import CoachProfile
 
-from support import slack
+from fakeslack import requests as slack
+from fakeslack.requests import Response
 from support.harness import BotHarness
 from support.seed import add_coach
-from support.slack import Response
 from support.workspace import (
     COACH,
     COORDINATOR,
@@ -102,27 +102,25 @@ def learner_form_view() -> dict[str, Any]:
 def private_submission(user: str = LEARNER, team: str = TEAM) -> dict[str, Any]:
     """A learner form whose private answers hold MARKER."""
     values = learner_form_values(why_coaching=MARKER, hopes=MARKER, coach_preferences=MARKER)
-    return slack.make_view_submission(user=user, team=team, view=learner_form_view(), values=values)
+    return slack.view_submission(user=user, team=team, view=learner_form_view(), values=values)
 
 
 def click(user: str = COACH, team: str = TEAM, action_id: str = ids.HOME_PAUSE) -> dict:
     """The Home tab's "Pause coaching" button: would pause the coach, re-publish the Home."""
-    return slack.make_block_actions(
+    return slack.block_actions(
         user=user,
         team=team,
-        action_id=action_id,
-        value=MARKER,
-        block_id="coach-actions",
+        action=slack.action(action_id, value=MARKER, block_id="coach-actions"),
         trigger_id="1.trigger",
     )
 
 
 def command(user: str = COACH, team: str = TEAM, name: str = ids.PROFILE.name) -> dict:
-    return slack.make_command(command=name, user=user, team=team, text=MARKER, trigger_id="1.t")
+    return slack.command(command=name, user=user, team=team, text=MARKER, trigger_id="1.t")
 
 
 def home_opened(user: str = LEARNER, team: str = TEAM) -> dict[str, Any]:
-    return slack.make_event(team=team, event={"type": "app_home_opened", "user": user})
+    return slack.event(team=team, event={"type": "app_home_opened", "user": user})
 
 
 def without(message: Any, *path: str | int) -> Any:

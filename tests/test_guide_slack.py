@@ -15,9 +15,9 @@ from coaching.lifecycle import State
 from handlers import ids
 from storage.models import CoachabilityReflection, Relationship
 
+from fakeslack.requests import Response
 from support.harness import BotHarness
 from support.seed import add_coach, add_learner
-from support.slack import Response
 from support.workspace import COACH, LEARNER, STRANGER, TEAM, learner_form_values
 
 SECOND_COACH = "U0COACHTWO"

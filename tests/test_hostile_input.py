@@ -53,10 +53,10 @@ from storage.models import (
 )
 
 from fakeslack.blockkit import validate_message_blocks, validate_view
+from fakeslack.requests import Response
 from fakeslack.server import Call
 from support.harness import BotHarness
 from support.seed import add_coach, add_learner
-from support.slack import Response
 from support.workspace import (
     COACH,
     LEARNER,

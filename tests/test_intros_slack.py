@@ -13,9 +13,9 @@ from coaching.profiles import Contact, LearnerApplication, save_learner
 from handlers import ids
 from storage.models import CoachProfile, Relationship
 
+from fakeslack import requests as slack
 from support.harness import BotHarness
 from support.seed import add_coach, add_learner
-from support.slack import make_block_actions
 from support.workspace import COACH, LEARNER, OTHER_LEARNER, STRANGER
 
 OTHER_TEAM = "T0ELSEWHERE"
@@ -306,13 +306,12 @@ def test_a_learner_has_a_cap_on_open_requests(bot: BotHarness) -> None:
 
 
 def test_a_retried_or_doubled_submission_makes_one_request(bot: BotHarness) -> None:
-    from support.slack import make_view_submission
     from support.workspace import TEAM
 
     coach_id = seed(bot)
     open_form(bot, coach_id)
     values = {"coaching_kind": "career", "hopes": "Growth.", "first_call": "video"}
-    payload = make_view_submission(user=LEARNER, team=TEAM, view=bot.opened_view(), values=values)
+    payload = slack.view_submission(user=LEARNER, team=TEAM, view=bot.opened_view(), values=values)
 
     first = bot.sender.interactive(payload)
     retry = bot.sender.interactive(
@@ -357,12 +356,10 @@ def test_another_workspaces_coach_is_never_named_or_described(bot: BotHarness) -
                 coaching_kinds=["career"],
             ),
         )
-    payload = make_block_actions(
+    payload = slack.block_actions(
         user="U0ELSEWHERE",
         team=OTHER_TEAM,
-        action_id=ids.ASK_INTRO,
-        value=str(coach_id),
-        block_id='coach-1|{"a":"Finance"}',
+        action=slack.action(ids.ASK_INTRO, value=str(coach_id), block_id='coach-1|{"a":"Finance"}'),
         trigger_id=bot.fake.issue_trigger_id(),
         response_url=bot.fake.response_url(),
     )

@@ -26,6 +26,7 @@ from storage.models import Nudge, Person, Relationship
 from storage.states import NudgeStatus
 
 from fakeslack import Call, Workspace
+from fakeslack.requests import Response
 from support.harness import BotHarness
 from support.programs import (
     CITY,
@@ -37,7 +38,6 @@ from support.programs import (
     seed,
     shown,
 )
-from support.slack import Response
 from support.workspace import TUESDAY
 
 PROGRAMS = (CITY, COUNTY_PROGRAM)

@@ -27,8 +27,8 @@ from scheduling.scheduler import start_scheduler
 from storage.db import alembic_config, make_engine, make_sessionmaker, migrate
 from storage.models import Nudge
 
+from fakeslack.requests import get
 from support.harness import BotHarness
-from support.slack import get
 from support.workspace import BOT_TOKEN, LEARNER, SIGNING_SECRET, TEAM
 
 OTHER_TEAM = "T0OTHER"

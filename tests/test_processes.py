@@ -43,7 +43,7 @@ from storage.models import Nudge, Relationship
 from storage.states import NudgeStatus
 
 from fakeslack import FakeSlack
-from support import slack
+from fakeslack import requests as slack
 from support.harness import typed_command
 from support.processes import (
     BotProcess,
@@ -318,11 +318,11 @@ def test_sigterm_finishes_the_request_in_hand_hands_back_claims_and_exits_0(
         fleet = Fleet(processes, SIGNING_SECRET, sessions, clock, random.Random(SEED))
 
         # A request held in the database (its insert into the outbox waits) when SIGTERM comes.
-        asking = slack.SlackSender(first.events_url, SIGNING_SECRET)
+        asking = slack.Sender(first.events_url, SIGNING_SECRET)
         asking.form(typed_command(fake_slack, ids.REQUEST_INTRO.name, "U4L000", "<@U4C000|c>"))
         first.wait_idle()
         form = fake_slack.last("views.open").response["view"]
-        submission = slack.make_view_submission(
+        submission = slack.view_submission(
             user="U4L000",
             team=TEAM,
             view=form,

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from handlers import ids
 from storage.models import CoachProfile, LearnerProfile, Person
 
+from fakeslack import requests as slack
 from support.harness import BotHarness
-from support.slack import make_command
 from support.workspace import (
     COACH,
     LEARNER,
@@ -106,7 +106,7 @@ def test_other_without_its_text_is_a_field_error(bot: BotHarness) -> None:
 
 
 def test_a_forged_signature_is_refused_and_changes_nothing(bot: BotHarness) -> None:
-    fields = make_command(command=ids.PROFILE.name, user=COACH, team=TEAM, text="pause")
+    fields = slack.command(command=ids.PROFILE.name, user=COACH, team=TEAM, text="pause")
     body = urllib.parse.urlencode(fields)
 
     forged = bot.sender.post(body, signature="v0=" + "0" * 64)

@@ -20,10 +20,10 @@ from handlers.views.admin import REFUSED
 from storage.models import Program, ProgramChange
 from storage.states import ChannelCopy
 
+from fakeslack.requests import Response
 from support.harness import BotHarness, running_bot
 from support.programs import CITY, COUNTY_PROGRAM, ask_for_an_intro
 from support.seed import add_coach, add_learner
-from support.slack import Response
 from support.workspace import (
     COACH,
     COORDINATOR,

@@ -15,9 +15,9 @@ from coaching.intros import IntroDetails
 from handlers import ids
 from storage.models import Relationship
 
+from fakeslack import requests as slack
 from support.harness import BotHarness
 from support.seed import add_coach, add_learner
-from support.slack import make_event
 from support.workspace import COACH, COORDINATOR, LEARNER, OTHER_LEARNER, STRANGER, TEAM
 
 AGREED = datetime(2027, 1, 5, 16)
@@ -124,7 +124,7 @@ def test_a_coach_who_leaves_the_workspace_is_told_to_learners_and_coordinators(
 
     with freeze_time(AGREED + timedelta(days=10)):
         bot.fake.add_user(COACH, real_name="Carl Mendez", deleted=True)
-        payload = make_event(
+        payload = slack.event(
             team=TEAM, event={"type": "user_change", "user": {"id": COACH, "deleted": True}}
         )
         bot.sender.post(json.dumps(payload), content_type="application/json")
@@ -143,7 +143,7 @@ def test_a_coach_who_leaves_the_workspace_is_told_to_learners_and_coordinators(
 def test_a_profile_change_that_is_not_leaving_changes_nothing(bot: BotHarness) -> None:
     with freeze_time(AGREED):
         active_pair(bot)
-        payload = make_event(
+        payload = slack.event(
             team=TEAM, event={"type": "user_change", "user": {"id": COACH, "deleted": False}}
         )
         bot.sender.post(json.dumps(payload), content_type="application/json")

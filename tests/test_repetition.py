@@ -19,9 +19,9 @@ from coaching.intros import IntroDetails
 from handlers import ids
 from storage.models import ActionItem, Conversation, Debrief, Relationship, Removal
 
+from fakeslack import requests as slack
 from support.harness import BotHarness
 from support.seed import add_coach, add_learner
-from support.slack import make_event, make_view_submission
 from support.workspace import COACH, COORDINATOR, LEARNER, TEAM
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -68,7 +68,7 @@ def pair(bot: BotHarness, *, signed: bool = True) -> int:
 
 def submit_thrice(bot: BotHarness, user: str, values: dict[str, Any]) -> None:
     """The same submission three times: once, again (a double click), and as a retry."""
-    payload = make_view_submission(user=user, team=TEAM, view=bot.opened_view(), values=values)
+    payload = slack.view_submission(user=user, team=TEAM, view=bot.opened_view(), values=values)
     bot.sender.interactive(payload)
     bot.sender.interactive(payload)
     bot.sender.interactive(payload, headers=RETRY)
@@ -192,7 +192,7 @@ def test_confirming_a_removal_twice_removes_once(bot: BotHarness) -> None:
 
 def test_a_retried_event_publishes_the_home_once(bot: BotHarness) -> None:
     body = json.dumps(
-        make_event(team=TEAM, event={"type": "app_home_opened", "user": LEARNER, "tab": "home"})
+        slack.event(team=TEAM, event={"type": "app_home_opened", "user": LEARNER, "tab": "home"})
     )
     bot.sender.post(body, content_type="application/json")
     bot.sender.post(body, content_type="application/json", headers=RETRY)

@@ -27,8 +27,9 @@ from handlers.views.roster import SHOWN_PROBLEMS
 from storage.models import CoachProfile, IdentityLink, Person
 
 from fakeslack import FakeSlack
+from fakeslack import requests as slack
+from fakeslack.requests import Sender, TrackingExecutor
 from support.harness import BotHarness, running_bot
-from support.slack import SlackSender, TrackingExecutor, make_event
 from support.workspace import BOT_TOKEN, COORDINATOR, LEARNER, SIGNING_SECRET, STRANGER, TEAM
 
 
@@ -318,8 +319,8 @@ def test_the_event_is_acknowledged_before_the_file_is_fetched(
     with running_bot(settings, fake_slack, executor) as bot:
         fake_slack.reset_calls()
         event = fake_slack.share_file(COORDINATOR, "coaches.csv", roster(synthetic_rows(3)))
-        body = make_event(team=TEAM, event=event)
-        unwaiting = SlackSender(bot.sender.url, SIGNING_SECRET)
+        body = slack.event(team=TEAM, event=event)
+        unwaiting = Sender(bot.sender.url, SIGNING_SECRET)
 
         response = unwaiting.post(json.dumps(body), content_type="application/json")
 

@@ -26,7 +26,7 @@ from handlers import ids
 from handlers.views import profiles as profile_views
 from storage.models import CoachProfile, LearnerProfile
 
-from support import slack
+from fakeslack import requests as slack
 from support.harness import BotHarness
 from support.seed import add_coach
 from support.workspace import (
@@ -55,7 +55,7 @@ class SignedRequest:
 
 def slash_command(bot: BotHarness) -> SignedRequest:
     """`/coaching-profile coach`: would look the user up and open the coach form."""
-    fields = slack.make_command(
+    fields = slack.command(
         command=ids.PROFILE.name,
         user=COACH,
         team=TEAM,
@@ -68,8 +68,10 @@ def slash_command(bot: BotHarness) -> SignedRequest:
 
 def button_click(bot: BotHarness) -> SignedRequest:
     """ "Pause coaching" on the Home tab: would pause the coach and re-publish the Home."""
-    payload = slack.make_block_actions(
-        user=COACH, team=TEAM, action_id=ids.HOME_PAUSE, value="pause", block_id="coach-actions"
+    payload = slack.block_actions(
+        user=COACH,
+        team=TEAM,
+        action=slack.action(ids.HOME_PAUSE, value="pause", block_id="coach-actions"),
     )
     return SignedRequest(COACH, urllib.parse.urlencode({"payload": json.dumps(payload)}), FORM)
 
@@ -80,7 +82,7 @@ def modal_submission(bot: BotHarness) -> SignedRequest:
         "id": "V0LEARNERFORM",
         "hash": "1.abc",
     }
-    payload = slack.make_view_submission(
+    payload = slack.view_submission(
         user=LEARNER, team=TEAM, view=view, values=learner_form_values()
     )
     return SignedRequest(LEARNER, urllib.parse.urlencode({"payload": json.dumps(payload)}), FORM)
@@ -88,7 +90,7 @@ def modal_submission(bot: BotHarness) -> SignedRequest:
 
 def home_opened(bot: BotHarness) -> SignedRequest:
     """The Home tab opened: would publish the Home view."""
-    payload = slack.make_event(
+    payload = slack.event(
         team=TEAM, event={"type": "app_home_opened", "user": LEARNER, "tab": "home"}
     )
     return SignedRequest(LEARNER, json.dumps(payload), "application/json")

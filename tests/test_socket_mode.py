@@ -37,8 +37,8 @@ from handlers import ids
 from storage.models import LearnerProfile
 
 from fakeslack import FakeSlack
+from fakeslack import requests as slack
 from fakeslack.requests import TrackingExecutor
-from support import slack
 from support.harness import latest_view, typed_command
 from support.socket_slack import APP_TOKEN, Envelope, SocketModeService
 from support.workspace import BOT_TOKEN, LEARNER, SIGNING_SECRET, TEAM, learner_form_values
@@ -71,12 +71,12 @@ class SocketBot:
             for element in block.get("elements", []) if block["type"] == "actions" else []:
                 if element["action_id"] == action_id:
                     return self.service.interactive(
-                        slack.make_block_actions(
+                        slack.block_actions(
                             user=user,
                             team=TEAM,
-                            action_id=action_id,
-                            value=element.get("value"),
-                            block_id=block["block_id"],
+                            action=slack.action(
+                                action_id, value=element.get("value"), block_id=block["block_id"]
+                            ),
                             trigger_id=self.fake.issue_trigger_id(view["id"]),
                             view=view,
                         )
@@ -84,7 +84,7 @@ class SocketBot:
         raise AssertionError(f"no {action_id} button in the modal")
 
     def submit(self, view: dict[str, Any], user: str, values: dict[str, Any]) -> Envelope:
-        payload = slack.make_view_submission(
+        payload = slack.view_submission(
             user=user, team=TEAM, view=view, values=values, trigger_id=self.fake.issue_trigger_id()
         )
         return self.service.interactive(payload)
@@ -224,7 +224,7 @@ def test_a_refused_submission_shows_its_field_errors_over_the_socket(
 
 
 def test_an_event_is_acknowledged_and_handled(socket_bot: SocketBot) -> None:
-    event = slack.make_event(
+    event = slack.event(
         team=TEAM, event={"type": "app_home_opened", "user": LEARNER, "tab": "home"}
     )
     socket_bot.answered(socket_bot.service.event(event))
@@ -323,7 +323,7 @@ def test_python_m_bot_in_socket_mode_answers_serves_health_and_stops_cleanly(
     try:
         link = service.current(timeout=60)
         envelope = service.command(
-            slack.make_command(command=ids.COACHING_HELP.name, user=LEARNER, team=TEAM)
+            slack.command(command=ids.COACHING_HELP.name, user=LEARNER, team=TEAM)
         )
         assert envelope.wait(30)
         assert envelope.response is not None and envelope.response["response_type"] == "ephemeral"

@@ -18,8 +18,8 @@ from bot.wiring import Bot, assemble
 from storage.models import Base
 
 from fakeslack import FakeSlack, Workspace
-from support import slack
-from support.slack import Response, SlackSender, TrackingExecutor
+from fakeslack import requests as slack
+from fakeslack.requests import Response, Sender, TrackingExecutor
 from support.workspace import TEAM
 
 
@@ -28,7 +28,7 @@ class BotHarness:
     bot: Bot
     fake: FakeSlack
     base_url: str
-    sender: SlackSender
+    sender: Sender
     team: str = TEAM
     """The workspace this harness's people act in (`in_team` gives one for another)."""
 
@@ -64,11 +64,24 @@ class BotHarness:
     def enterprise(self) -> str | None:
         return self.slack.enterprise_id
 
-    def click(self, action_id: str, user: str, **kwargs: Any) -> Response:
-        payload = slack.make_block_actions(
+    def click(
+        self,
+        action_id: str,
+        user: str,
+        *,
+        value: str | None = None,
+        block_id: str = "actions",
+        selected_option: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Response:
+        """`user` clicks `action_id`; `kwargs` say where (view, message, channel,
+        response_url)."""
+        payload = slack.block_actions(
             user=user,
             team=self.team,
-            action_id=action_id,
+            action=slack.action(
+                action_id, value=value, block_id=block_id, selected_option=selected_option
+            ),
             trigger_id=self.slack.issue_trigger_id(),
             enterprise=self.enterprise,
             **kwargs,
@@ -80,7 +93,7 @@ class BotHarness:
 
     def submission(self, view: dict[str, Any], user: str, values: dict[str, Any]) -> dict:
         """The payload Slack sends when `user` submits `view` filled with `values`."""
-        return slack.make_view_submission(
+        return slack.view_submission(
             user=user,
             team=self.team,
             view=view,
@@ -96,7 +109,7 @@ class BotHarness:
 
     def event(self, event: dict[str, Any], **kwargs: Any) -> Response:
         """Slack's Events API callback for `event` in this workspace, signed."""
-        payload = slack.make_event(team=self.team, event=event, enterprise=self.enterprise)
+        payload = slack.event(team=self.team, event=event, enterprise=self.enterprise)
         return self.sender.post(json.dumps(payload), content_type="application/json", **kwargs)
 
     def share_in_dm(self, user: str, filename: str, content: bytes, **kwargs: Any) -> Response:
@@ -138,7 +151,7 @@ def typed_command(
 ) -> dict[str, str]:
     """What Slack sends when `user` of workspace `team` types the slash command `name`
     with `text`, with a fresh trigger_id and response_url from `fake`."""
-    return slack.make_command(
+    return slack.command(
         command=name,
         user=user,
         team=team,
@@ -179,7 +192,7 @@ def running_bot(
     thread = threading.Thread(target=serve, name="waitress", daemon=True)
     thread.start()
     base_url = f"http://127.0.0.1:{server.effective_port}"
-    sender = SlackSender(base_url + EVENTS_PATH, settings.slack_signing_secret, executor)
+    sender = Sender(base_url + EVENTS_PATH, settings.slack_signing_secret, executor)
     try:
         yield BotHarness(bot=assembled, fake=fake, base_url=base_url, sender=sender)
     finally:

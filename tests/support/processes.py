@@ -40,8 +40,8 @@ from storage.models import Nudge
 from storage.states import NudgeStatus
 
 from fakeslack import Call, FakeSlack
+from fakeslack.requests import Response, Sender
 from support.harness import BotHarness
-from support.slack import Response, SlackSender
 
 ROOT = Path(__file__).resolve().parents[2]
 DEADLINE = 60.0
@@ -296,7 +296,7 @@ class Fleet:
 
     def post(self, body: str, **kwargs: Any) -> Response:
         target = self.rng.choice(self.up())
-        response = SlackSender(target.events_url, self.signing_secret).post(body, **kwargs)
+        response = Sender(target.events_url, self.signing_secret).post(body, **kwargs)
         self.requests[target.name] += 1
         if self.after_request is not None and self.after_request(target, body):
             return response
@@ -344,8 +344,8 @@ class Fleet:
         self.wait_passes(self.move_clock(when))
 
 
-class FleetSender(SlackSender):
-    """`SlackSender` for a fleet: signs as Slack does and posts through the fleet."""
+class FleetSender(Sender):
+    """`Sender` for a fleet: signs as Slack does and posts through the fleet."""
 
     def __init__(self, fleet: Fleet) -> None:
         super().__init__("", fleet.signing_secret)

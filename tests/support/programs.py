@@ -22,9 +22,9 @@ from handlers import ids
 from storage.models import Relationship
 
 from fakeslack import Call
+from fakeslack.requests import Response
 from support.harness import BotHarness
 from support.seed import add_coach, add_learner
-from support.slack import Response
 from support.workspace import (
     COACH,
     COORDINATOR,

@@ -33,9 +33,9 @@ from coaching.vocabulary import Frequency
 from handlers import ids
 from storage.models import ActionItem, Conversation, Nudge, Person, Relationship
 
+from fakeslack import requests as slack
 from support.harness import BotHarness
 from support.seed import add_coach, add_learner
-from support.slack import make_event
 from support.workspace import COORDINATOR, TEAM
 
 START = datetime(2027, 1, 4, 12, tzinfo=UTC)
@@ -334,7 +334,7 @@ class Program:
         assert self.leaving_coach is not None
         self.bot.fake.add_user(self.leaving_coach, real_name="Gone", deleted=True)
         event = {"type": "user_change", "user": {"id": self.leaving_coach, "deleted": True}}
-        body = json.dumps(make_event(team=TEAM, event=event))
+        body = json.dumps(slack.event(team=TEAM, event=event))
         self.bot.sender.post(body, content_type="application/json")
         for pair in self.pairs:
             if pair.coach == self.leaving_coach and pair.ended_on is None:

@@ -1,12 +1,14 @@
 """Requests to the bot exactly as Slack sends them: payload shapes, signing, posting.
 
-The shapes follow Slack's documented payloads (and tests/support/slack.py, which the
-sandbox may not import). Signing timestamps use real time, because the bot verifies them
-against `time.time()` whatever the sandbox's clock says.
+The one set of payload factories and the one signed-request sender, for the tests, the
+benchmarks and the sandbox. The shapes follow Slack's documented payloads. Signing
+timestamps use real time, because the bot verifies them against `time.time()` whatever
+a test's or the sandbox's clock says.
 """
 
 from __future__ import annotations
 
+import http.client
 import itertools
 import json
 import threading
@@ -14,13 +16,17 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk.signature import SignatureVerifier
 
 APP_ID = "A0SOUNDING"
+TOKEN = "legacy-verification-token"
+"""The verification token Slack still sends; the bot checks signatures, never this."""
+DOMAIN = "program"
 _sequence = itertools.count(1)
 
 
@@ -51,29 +57,56 @@ class TrackingExecutor(ThreadPoolExecutor):
 
 
 @dataclass
-class Reply:
+class Response:
+    """The bot's answer: status, body and headers."""
+
     status: int
     body: str
+    headers: dict[str, str] = field(default_factory=dict)
 
     def json(self) -> Any:
-        try:
-            return json.loads(self.body) if self.body else None
-        except ValueError:
-            return None
+        """The body as JSON (None when empty); raises ValueError when it is not JSON."""
+        return json.loads(self.body) if self.body else None
+
+
+# -- payloads ---------------------------------------------------------------------------
 
 
 def _user(user: str, team: str) -> dict[str, str]:
     return {"id": user, "username": user.lower(), "team_id": team}
 
 
+def _team(team: str, enterprise: str | None) -> dict[str, Any]:
+    grid = {"enterprise_id": enterprise, "enterprise_name": enterprise} if enterprise else {}
+    return {"id": team, "domain": DOMAIN, **grid}
+
+
+def _enterprise(enterprise: str | None) -> dict[str, Any]:
+    """An interaction from a workspace of an Enterprise Grid organisation names it."""
+    if enterprise is None:
+        return {}
+    return {"enterprise": {"id": enterprise, "name": enterprise}, "is_enterprise_install": False}
+
+
 def command(
-    *, command: str, user: str, team: str, text: str, channel: str, trigger_id: str,
-    response_url: str,
-) -> dict[str, str]:  # fmt: skip
+    *,
+    command: str,
+    user: str,
+    team: str,
+    text: str = "",
+    trigger_id: str = "",
+    response_url: str = "",
+    channel: str = "D0DM",
+    enterprise: str | None = None,
+) -> dict[str, str]:
+    """A slash command's form fields. `enterprise`: the Enterprise Grid organisation of
+    the workspace, if any (Slack names it in every payload from such a workspace)."""
+    grid = {"enterprise_id": enterprise, "enterprise_name": enterprise} if enterprise else {}
     return {
-        "token": "sandbox-verification-token",
+        **grid,
+        "token": TOKEN,
         "team_id": team,
-        "team_domain": "sandbox",
+        "team_domain": DOMAIN,
         "channel_id": channel,
         "channel_name": "directmessage" if channel.startswith("D") else channel.lower(),
         "user_id": user,
@@ -87,32 +120,63 @@ def command(
     }
 
 
+def action(
+    action_id: str,
+    *,
+    value: str | None = None,
+    block_id: str = "actions",
+    selected_option: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """`actions[0]` of a click on a button, or of a choice in a static select."""
+    clicked: dict[str, Any] = {
+        "action_id": action_id,
+        "block_id": block_id,
+        "type": "button" if selected_option is None else "static_select",
+    }
+    if value is not None:
+        clicked["value"] = value
+    if selected_option is not None:
+        clicked["selected_option"] = selected_option
+    return clicked
+
+
 def block_actions(
     *,
     user: str,
     team: str,
     action: dict[str, Any],
-    trigger_id: str,
-    container: dict[str, Any],
+    trigger_id: str = "",
     view: dict[str, Any] | None = None,
     message: dict[str, Any] | None = None,
     channel: str | None = None,
     response_url: str | None = None,
+    container: dict[str, Any] | None = None,
+    enterprise: str | None = None,
 ) -> dict[str, Any]:
+    """A click in a view or a message. The container is the view's or the message's
+    unless given (an ephemeral message's, which Slack does not send back)."""
     payload: dict[str, Any] = {
         "type": "block_actions",
-        "team": {"id": team, "domain": "sandbox"},
+        "team": _team(team, enterprise),
         "user": _user(user, team),
         "api_app_id": APP_ID,
-        "token": "sandbox-verification-token",
-        "container": container,
+        "token": TOKEN,
         "trigger_id": trigger_id,
         "actions": [{**action, "action_ts": f"{time.time():.6f}"}],
+        **_enterprise(enterprise),
     }
     if view is not None:
+        payload["container"] = {"type": "view", "view_id": view["id"]}
         payload["view"] = view
     if message is not None:
+        payload["container"] = {
+            "type": "message",
+            "message_ts": message["ts"],
+            "channel_id": channel,
+        }
         payload["message"] = message
+    if container is not None:
+        payload["container"] = container
     if channel is not None:
         payload["channel"] = {"id": channel}
     if response_url is not None:
@@ -121,40 +185,54 @@ def block_actions(
 
 
 def view_submission(
-    *, user: str, team: str, view: dict[str, Any], state: dict[str, Any], trigger_id: str
+    *,
+    user: str,
+    team: str,
+    view: dict[str, Any],
+    values: dict[str, Any],
+    trigger_id: str = "",
+    enterprise: str | None = None,
 ) -> dict[str, Any]:
+    """A modal submitted with `values` entered (by block_id; see `view_state`)."""
     return {
+        **_enterprise(enterprise),
         "type": "view_submission",
-        "team": {"id": team, "domain": "sandbox"},
+        "team": _team(team, enterprise),
         "user": _user(user, team),
         "api_app_id": APP_ID,
-        "token": "sandbox-verification-token",
-        "trigger_id": trigger_id,
-        "view": {**view, "state": state},
+        "token": TOKEN,
+        "trigger_id": trigger_id or f"{next(_sequence)}.view-submission",
+        "view": {**view, "state": view_state(view, values)},
     }
 
 
 def view_closed(*, user: str, team: str, view: dict[str, Any]) -> dict[str, Any]:
     return {
         "type": "view_closed",
-        "team": {"id": team, "domain": "sandbox"},
+        "team": _team(team, None),
         "user": _user(user, team),
         "api_app_id": APP_ID,
-        "token": "sandbox-verification-token",
+        "token": TOKEN,
         "view": view,
         "is_cleared": False,
     }
 
 
-def event(*, team: str, body: dict[str, Any]) -> dict[str, Any]:
+def event(*, team: str, event: dict[str, Any], enterprise: str | None = None) -> dict[str, Any]:
+    """An Events API callback, as Slack posts it (JSON body)."""
+    grid = {"enterprise_id": enterprise} if enterprise else {}
     return {
-        "token": "sandbox-verification-token",
+        **grid,
+        "authorizations": [
+            {"enterprise_id": enterprise, "team_id": team, "is_enterprise_install": False}
+        ],
+        "token": TOKEN,
         "team_id": team,
         "api_app_id": APP_ID,
         "type": "event_callback",
         "event_id": f"Ev{next(_sequence):08d}",
         "event_time": int(time.time()),
-        "event": body,
+        "event": event,
     }
 
 
@@ -206,41 +284,109 @@ def view_state(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
     return {"values": state}
 
 
-class Sender:
-    """Signs and posts to the bot, then waits for the listeners the request started."""
+# -- posting ----------------------------------------------------------------------------
 
-    def __init__(self, url: str, signing_secret: str, executor: TrackingExecutor) -> None:
+FORM = "application/x-www-form-urlencoded"
+
+
+def interactive_body(payload: Any) -> str:
+    """A button click's or a modal submission's body: the payload as form-encoded JSON."""
+    return urllib.parse.urlencode({"payload": json.dumps(payload)})
+
+
+class Sender:
+    """Signs and posts payloads to the bot, then waits for the listeners the request
+    started (when given the bot's `TrackingExecutor`)."""
+
+    def __init__(
+        self, url: str, signing_secret: str, executor: TrackingExecutor | None = None
+    ) -> None:
         self.url = url
         self.verifier = SignatureVerifier(signing_secret)
         self.executor = executor
+        self.last_sent = ""
+        """The last body posted, decoded: what the request itself carried."""
 
-    def post(self, body: str, content_type: str) -> Reply:
-        timestamp = str(int(time.time()))
+    def post(
+        self,
+        body: str,
+        *,
+        content_type: str = FORM,
+        timestamp: int | None = None,
+        signature: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        """`timestamp`, `signature` and `headers` override what Slack would send."""
+        timestamp = int(time.time()) if timestamp is None else timestamp
+        self.last_sent = urllib.parse.unquote_plus(body)
+        if signature is None:
+            signature = self.verifier.generate_signature(timestamp=str(timestamp), body=body)
         request = urllib.request.Request(
             self.url,
             data=body.encode(),
             method="POST",
             headers={
                 "Content-Type": content_type,
-                "X-Slack-Request-Timestamp": timestamp,
-                "X-Slack-Signature": self.verifier.generate_signature(
-                    timestamp=timestamp, body=body
-                ),
+                "X-Slack-Request-Timestamp": str(timestamp),
+                "X-Slack-Signature": signature,
+                **(headers or {}),
             },
         )
         try:
-            with urllib.request.urlopen(request, timeout=30) as answer:
-                reply = Reply(answer.status, answer.read().decode())
+            with urllib.request.urlopen(request, timeout=30) as reply:
+                response = Response(reply.status, reply.read().decode(), dict(reply.headers))
         except urllib.error.HTTPError as error:
-            reply = Reply(error.code, error.read().decode())
-        self.executor.drain()
-        return reply
+            response = Response(error.code, error.read().decode(), dict(error.headers))
+        self._wait_for_listeners()
+        return response
 
-    def form(self, fields: dict[str, str]) -> Reply:
-        return self.post(urllib.parse.urlencode(fields), "application/x-www-form-urlencoded")
+    def form(self, fields: dict[str, str], **kwargs: Any) -> Response:
+        return self.post(urllib.parse.urlencode(fields), **kwargs)
 
-    def interactive(self, payload: dict[str, Any]) -> Reply:
-        return self.form({"payload": json.dumps(payload)})
+    def interactive(self, payload: dict[str, Any], **kwargs: Any) -> Response:
+        return self.post(interactive_body(payload), **kwargs)
 
-    def event(self, payload: dict[str, Any]) -> Reply:
-        return self.post(json.dumps(payload), "application/json")
+    def event(self, payload: dict[str, Any], **kwargs: Any) -> Response:
+        return self.post(json.dumps(payload), content_type="application/json", **kwargs)
+
+    def send(self, body: bytes, headers: Mapping[str, str | bytes], **kwargs: Any) -> Response:
+        """POST exactly `body` with exactly `headers` (see `post_raw`), then wait for the
+        listeners to finish."""
+        response = post_raw(self.url, body, headers, **kwargs)
+        self._wait_for_listeners()
+        return response
+
+    def _wait_for_listeners(self) -> None:
+        if self.executor is not None:
+            self.executor.drain()
+
+
+def post_raw(
+    url: str, body: bytes, headers: Mapping[str, str | bytes], *, timeout: float = 30
+) -> Response:
+    """POST `body` with exactly `headers`, nothing added but Content-Length (unless given):
+    no signing, and a header value given as bytes goes on the wire as it is (so it can be
+    UTF-8, which urllib would refuse). Announcing a Content-Length and sending a shorter
+    body is allowed: the server may answer before the body arrives."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout)
+    try:
+        connection.putrequest("POST", parts.path, skip_accept_encoding=True)
+        for name, value in headers.items():
+            connection.putheader(name, value)
+        if not any(name.lower() == "content-length" for name in headers):
+            connection.putheader("Content-Length", str(len(body)))
+        connection.endheaders(body)
+        reply = connection.getresponse()
+        return Response(reply.status, reply.read().decode("utf-8", "replace"), dict(reply.headers))
+    finally:
+        connection.close()
+
+
+def get(url: str, *, timeout: float = 10) -> tuple[int, str]:
+    """GET `url`: the status and the body, error statuses included."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as reply:
+            return reply.status, reply.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
