@@ -19,7 +19,7 @@ from handlers import agreements, ids, relationships
 from handlers.actor import Actor, actor_of
 from handlers.delivery import Composer
 from handlers.forms import clicked_id, form_subject, input_values, mentioned_user, text
-from handlers.listening import OnField, act, ephemeral, submit
+from handlers.listening import OnField, act, ephemeral, opens_form, submit
 from handlers.views import checkins as views
 from scheduling.outbox import Outcome, Post, Skip
 from storage.models import ActionItem, Conversation, Nudge, Person, Preparation
@@ -168,17 +168,9 @@ def submit_debrief(
     submit(ack, actor, rule, refused=OnField("went_well"))
 
 
-def follow_up_button(
-    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
-) -> None:
-    actor = actor_of(context, client, body)
-    act(
-        ack,
-        respond,
-        actor,
-        lambda s: checkins.open_commitment(s, actor.team_id, clicked_id(body), actor.user_id),
-        then=lambda item: actor.open(views.follow_up_form(item.action_id, item.text)),
-    )
+follow_up_button = opens_form(
+    checkins.open_commitment, lambda item: views.follow_up_form(item.action_id, item.text)
+)
 
 
 def submit_follow_up(
@@ -196,19 +188,10 @@ def submit_follow_up(
     submit(ack, actor, rule, refused=OnField("did"))
 
 
-def keep_in_touch_button(
-    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
-) -> None:
-    actor = actor_of(context, client, body)
-    act(
-        ack,
-        respond,
-        actor,
-        lambda s: checkins.may_keep_in_touch(s, actor.team_id, clicked_id(body), actor.user_id),
-        then=lambda pair: actor.open(
-            views.keep_in_touch_form(pair.relationship_id, pair.other_name)
-        ),
-    )
+keep_in_touch_button = opens_form(
+    checkins.may_keep_in_touch,
+    lambda pair: views.keep_in_touch_form(pair.relationship_id, pair.other_name),
+)
 
 
 def submit_keep_in_touch(

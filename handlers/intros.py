@@ -24,7 +24,7 @@ from handlers import ids
 from handlers.actor import Actor, actor_of
 from handlers.delivery import Composer, Recorder
 from handlers.forms import choices, clicked_id, form_subject, input_values, mentioned_user, text
-from handlers.listening import AsNotice, act, ephemeral, submit
+from handlers.listening import AsNotice, act, ephemeral, opens_form, submit
 from handlers.views import agreements as agreement_views
 from handlers.views import guide as guide_views
 from handlers.views import intros as views
@@ -196,18 +196,11 @@ def accept_request(
     )
 
 
-def open_question(
-    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
-) -> None:
-    """The question form, for the coach a waiting request was sent to."""
-    actor = actor_of(context, client, body)
-    act(
-        ack,
-        respond,
-        actor,
-        lambda s: intros.waiting_request(s, actor.team_id, clicked_id(body), actor.user_id),
-        then=lambda card: actor.open(views.question_form(card.relationship_id, card.learner_name)),
-    )
+open_question = opens_form(
+    intros.waiting_request,
+    lambda card: views.question_form(card.relationship_id, card.learner_name),
+)
+"""The question form, for the coach a waiting request was sent to."""
 
 
 def submit_question(
@@ -224,17 +217,9 @@ def submit_question(
     submit(ack, actor, rule, refused=AsNotice("Can't ask"))
 
 
-def open_answer(
-    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
-) -> None:
-    actor = actor_of(context, client, body)
-    act(
-        ack,
-        respond,
-        actor,
-        lambda s: intros.waiting_question(s, actor.team_id, clicked_id(body), actor.user_id),
-        then=lambda asked: actor.open(views.answer_form(asked.question_id, asked.question)),
-    )
+open_answer = opens_form(
+    intros.waiting_question, lambda asked: views.answer_form(asked.question_id, asked.question)
+)
 
 
 def submit_answer(
@@ -251,22 +236,13 @@ def submit_answer(
     submit(ack, actor, rule, refused=AsNotice("Can't answer"))
 
 
-def open_decline(
-    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
-) -> None:
-    """The decline form, offering the coaches with room the coach may suggest instead."""
-    actor = actor_of(context, client, body)
-    act(
-        ack,
-        respond,
-        actor,
-        lambda s: intros.decline_choices(s, actor.team_id, clicked_id(body), actor.user_id),
-        then=lambda choices: actor.open(
-            views.decline_form(
-                choices.card.relationship_id, choices.card.learner_name, choices.suggestions
-            )
-        ),
-    )
+open_decline = opens_form(
+    intros.decline_choices,
+    lambda choices: views.decline_form(
+        choices.card.relationship_id, choices.card.learner_name, choices.suggestions
+    ),
+)
+"""The decline form, offering the coaches with room the coach may suggest instead."""
 
 
 def submit_decline(

@@ -15,16 +15,18 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from slack_bolt import Ack, Respond
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
 from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
 
 from coaching import effects
 from coaching.effects import Decision
 from coaching.errors import Invalid, Refused, Repeated
-from handlers.actor import Actor
+from handlers.actor import Actor, actor_of
+from handlers.forms import clicked_id
 from handlers.home import refresh_homes
 from handlers.views.notices import notice
 from handlers.views.text import mrkdwn
@@ -60,32 +62,43 @@ Answer = tuple[str, list[dict]]
 """A command's answer: its fallback text and its blocks."""
 
 
+class _Deadline:
+    """Says `progress` in the ack at the deadline, unless the answer came first."""
+
+    def __init__(self, ack: Ack, progress: str) -> None:
+        self.ack, self.progress = ack, progress
+        self.lock = threading.Lock()
+        self.answered = self.late = False
+        self.timer = threading.Timer(ACK_DEADLINE_SECONDS, self._say_progress)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def _say_progress(self) -> None:
+        with self.lock:
+            if not self.answered:
+                self.late = True
+                self.ack(response_type="ephemeral", text=self.progress)
+
+    def stop(self) -> bool:
+        """Whether the progress line went out (so the answer goes by response_url)."""
+        with self.lock:
+            self.answered = True
+            self.timer.cancel()
+            return self.late
+
+
 def answer_command(
     ack: Ack, respond: Respond, compose: Callable[[], Answer], progress: str
 ) -> None:
     """The answer `compose` makes, in the ack when it is ready in time (one round trip).
     When it is not (a busy database, a large program), the ack says `progress` at the
     deadline and the answer replaces it by response_url once it is ready."""
-    lock = threading.Lock()
-    late = threading.Event()
-    done = threading.Event()
-
-    def say_progress() -> None:
-        with lock:
-            if not done.is_set():
-                late.set()
-                ack(response_type="ephemeral", text=progress)
-
-    timer = threading.Timer(ACK_DEADLINE_SECONDS, say_progress)
-    timer.daemon = True
-    timer.start()
+    deadline = _Deadline(ack, progress)
     try:
         text, blocks = compose()
     finally:
-        with lock:
-            done.set()
-            timer.cancel()
-    if late.is_set():
+        late = deadline.stop()
+    if late:
         respond(response_type="ephemeral", replace_original=True, text=text, blocks=blocks)
     else:
         ack(response_type="ephemeral", text=text, blocks=blocks)
@@ -184,3 +197,26 @@ def submit(
         ack(response_action="update", view=shown(result).to_dict())
     follow_through(actor, result, written)
     return result
+
+
+def opens_form(
+    check: Callable[[Session, str, int, str], T], form: Callable[[T], View]
+) -> Callable[..., None]:
+    """The listener of a button that opens a form: `check(session, team, clicked id,
+    clicker)` says whether the clicker may (a refusal is one ephemeral reply) and finds
+    what `form` shows."""
+
+    def open_form(
+        ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
+    ) -> None:
+        actor = actor_of(context, client, body)
+        act(
+            ack,
+            respond,
+            actor,
+            lambda s: check(s, actor.team_id, clicked_id(body), actor.user_id),
+            then=lambda found: actor.open(form(found)),
+        )
+
+    open_form.__name__ = check.__name__
+    return open_form

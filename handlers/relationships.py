@@ -18,7 +18,7 @@ from handlers import ids
 from handlers.actor import Actor, actor_of
 from handlers.delivery import Composer
 from handlers.forms import clicked_id, form_subject, input_values, text
-from handlers.listening import OnField, act, answer_command, submit
+from handlers.listening import OnField, act, answer_command, opens_form, submit
 from handlers.views import nudges as nudge_views
 from handlers.views import relationships as views
 from handlers.views import search as search_views
@@ -79,17 +79,9 @@ def resume_button(
     _change(ack, body, actor_of(context, client, body), respond, Transition.RESUME)
 
 
-def end_button(
-    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
-) -> None:
-    actor = actor_of(context, client, body)
-    act(
-        ack,
-        respond,
-        actor,
-        lambda s: relationships.pair_for(s, actor.team_id, clicked_id(body), actor.user_id),
-        then=lambda pair: actor.open(views.end_form(pair.relationship_id, pair.other_name)),
-    )
+end_button = opens_form(
+    relationships.pair_for, lambda pair: views.end_form(pair.relationship_id, pair.other_name)
+)
 
 
 def submit_end(
