@@ -105,6 +105,16 @@ def make_server(web: Flask, host: str, port: int) -> BaseWSGIServer | MultiSocke
     )
 
 
+def close_server(server: BaseWSGIServer | MultiSocketServer) -> None:
+    """Close the listening sockets and every open connection, and stop waitress's worker
+    threads: its own `close()` leaves them running, and with them the web app and all
+    it holds (the Bolt app, the engine), for as long as the process lives."""
+    server.close()
+    if isinstance(server, BaseWSGIServer):
+        wasyncore.close_all(server._map)
+        server.task_dispatcher.shutdown()
+
+
 def serve(bot: Bot, scheduler: Any | None = None, host: str = "0.0.0.0") -> int:
     """Serve Slack and the operator's endpoints on PORT until SIGTERM or SIGINT, then stop
     as the module says; returns 0."""
@@ -135,9 +145,7 @@ def serve(bot: Bot, scheduler: Any | None = None, host: str = "0.0.0.0") -> int:
         if scheduler is not None:
             stop_scheduler(scheduler, bot.reminders)
     finally:
-        server.close()
-        if isinstance(server, BaseWSGIServer):
-            wasyncore.close_all(server._map)
+        close_server(server)
         serving.join(timeout=5)
         bot.listeners.shutdown(wait=False, cancel_futures=True)
         bot.engine.dispose()

@@ -43,7 +43,7 @@ from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.server import build_operations_app, make_server, serve_until_stopped
+from bot.server import build_operations_app, close_server, make_server, serve_until_stopped
 from bot.settings import SettingsError
 from bot.wiring import Bot
 from scheduling.scheduler import stop_scheduler
@@ -208,7 +208,7 @@ def serve_socket_mode(bot: Bot, scheduler: Any | None = None) -> int:
         logger.info("Stopping: closing the Socket Mode connection")
     finally:
         connection.close()
-        server.close()
+        close_server(server)
         if serving.is_alive():
             serving.join(timeout=10)
         if scheduler is not None:

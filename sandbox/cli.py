@@ -6,7 +6,7 @@ import argparse
 import os
 import threading
 
-from bot.server import make_server
+from bot.server import close_server, make_server
 from sandbox.web import build_page_app, host_name
 from sandbox.world import DEFAULT_DATABASE_URL, Sandbox
 
@@ -89,6 +89,6 @@ def run_sandbox(args: argparse.Namespace, ready: threading.Event | None = None) 
     except KeyboardInterrupt:
         pass
     finally:
-        server.close()
+        close_server(server)
         sandbox.stop()
     return 0

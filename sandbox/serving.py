@@ -7,7 +7,7 @@ import threading
 
 from flask import Flask
 
-from bot.server import make_server
+from bot.server import close_server, make_server
 
 
 class Serving:
@@ -30,5 +30,5 @@ class Serving:
 
     def stop(self) -> None:
         self._closing.set()
-        self.server.close()
+        close_server(self.server)
         self._thread.join(timeout=5)

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.server import EVENTS_PATH, build_web_app, make_server
+from bot.server import EVENTS_PATH, build_web_app, close_server, make_server
 from bot.settings import Settings
 from bot.wiring import Bot, assemble
 from storage.models import Base
@@ -198,7 +198,7 @@ def running_bot(
     finally:
         executor.drain()
         closing.set()
-        server.close()
+        close_server(server)
         thread.join(timeout=5)
         executor.shutdown(wait=True)
         assembled.engine.dispose()
