@@ -11,14 +11,13 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from coaching import agreements, intros
-from coaching.agreements import Terms
+from coaching import intros
 from coaching.intros import IntroDetails
 from handlers import ids
 from storage.models import ActionItem, Conversation, Debrief, Nudge
 
 from support.harness import BotHarness
-from support.seed import add_coach, add_learner
+from support.seed import add_coach, add_learner, sign_terms
 from support.workspace import COACH, COORDINATOR, LEARNER, STRANGER, TEAM
 
 
@@ -45,17 +44,7 @@ def active_pair(bot: BotHarness) -> int:
             max_open=3,
         )
         intros.accept(session, TEAM, request.id, COACH, now)
-        terms = Terms(
-            confidentiality="Between us.",
-            start_date=now.date().isoformat(),
-            duration_months="6",
-            frequency="monthly",
-            contact_forms=["video"],
-            no_fault=True,
-            learner_owns_choices=True,
-        )
-        agreement = agreements.draft(session, TEAM, request.id, LEARNER, terms, now)
-        agreements.sign(session, TEAM, agreement.id, COACH, now)
+        sign_terms(session, request.id, LEARNER, COACH, now)
         return request.id
 
 

@@ -15,8 +15,7 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import func, select
 
-from coaching import agreements, checkins, intros
-from coaching.agreements import Terms
+from coaching import checkins, intros
 from coaching.checkins import DebriefAnswers
 from coaching.export import PEOPLE_COLUMNS, RELATIONSHIP_COLUMNS
 from coaching.intros import IntroDetails
@@ -26,7 +25,7 @@ from handlers.views.admin import REFUSED
 from storage.models import Debrief, Person, Relationship, Removal
 
 from support.harness import BotHarness
-from support.seed import add_coach, add_learner
+from support.seed import add_coach, add_learner, sign_terms
 from support.workspace import COACH, COORDINATOR, LEARNER, OTHER_LEARNER, STRANGER, TEAM
 
 SECRET_DEBRIEF = "my manager is impossible to work with"
@@ -60,17 +59,7 @@ def seeded_program(bot: BotHarness) -> dict[str, int]:
             max_open=3,
         )
         intros.accept(session, TEAM, active.id, COACH, now)
-        terms = Terms(
-            confidentiality="Between us.",
-            start_date=now.date().isoformat(),
-            duration_months="6",
-            frequency="monthly",
-            contact_forms=["video"],
-            no_fault=True,
-            learner_owns_choices=True,
-        )
-        agreement = agreements.draft(session, TEAM, active.id, LEARNER, terms, now)
-        agreements.sign(session, TEAM, agreement.id, COACH, now)
+        sign_terms(session, active.id, LEARNER, COACH, now)
         conversation, _ = checkins.log_conversation(
             session, TEAM, active.id, LEARNER, now.date().isoformat(), "video", "c1", now
         )

@@ -9,15 +9,14 @@ from datetime import datetime, timedelta
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from coaching import agreements, intros
-from coaching.agreements import Terms
+from coaching import intros
 from coaching.intros import IntroDetails
 from handlers import ids
 from storage.models import Relationship
 
 from fakeslack import requests as slack
 from support.harness import BotHarness
-from support.seed import add_coach, add_learner
+from support.seed import add_coach, add_learner, sign_terms
 from support.workspace import COACH, COORDINATOR, LEARNER, OTHER_LEARNER, STRANGER, TEAM
 
 AGREED = datetime(2027, 1, 5, 16)
@@ -42,17 +41,7 @@ def active_pair(bot: BotHarness, learner: str = LEARNER) -> int:
             max_open=3,
         )
         intros.accept(session, TEAM, request.id, COACH, now)
-        terms = Terms(
-            confidentiality="Between us.",
-            start_date=now.date().isoformat(),
-            duration_months="12",
-            frequency="monthly",
-            contact_forms=["video"],
-            no_fault=True,
-            learner_owns_choices=True,
-        )
-        agreement = agreements.draft(session, TEAM, request.id, learner, terms, now)
-        agreements.sign(session, TEAM, agreement.id, COACH, now)
+        sign_terms(session, request.id, learner, COACH, now, months=12)
         return request.id
 
 

@@ -15,8 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import handlers
 from bot.app import build_client
-from coaching import agreements, checkins, intros, relationships
-from coaching.agreements import Terms
+from coaching import checkins, intros, relationships
 from coaching.cadence import in_working_hours, zone
 from coaching.intros import IntroDetails
 from coaching.lifecycle import Transition
@@ -26,7 +25,7 @@ from scheduling.reminders import ReminderRun
 from storage.models import CoachProfile, Nudge, Relationship
 
 from fakeslack import FakeSlack
-from support.seed import add_coach, add_learner
+from support.seed import add_coach, add_learner, sign_terms
 from support.workspace import BOT_TOKEN, TEAM
 
 LEARNER, COACH = "U5LEARNER", "U5COACH"
@@ -121,17 +120,9 @@ def pair(
         )
         intros.accept(session, TEAM, request.id, COACH, world.now)
         if frequency:
-            terms = Terms(
-                confidentiality="Between us.",
-                start_date=world.now.date().isoformat(),
-                duration_months=str(months),
-                frequency=frequency,
-                contact_forms=["video"],
-                no_fault=True,
-                learner_owns_choices=True,
+            sign_terms(
+                session, request.id, LEARNER, COACH, world.now, months=months, frequency=frequency
             )
-            agreement = agreements.draft(session, TEAM, request.id, LEARNER, terms, world.now)
-            agreements.sign(session, TEAM, agreement.id, COACH, world.now)
         return request.id
 
 
@@ -520,17 +511,7 @@ def test_renewing_before_the_deadline_keeps_the_pair_going(world: World) -> None
         step(world)
     assert world.to(LEARNER, "ends")
     with world.sessions.begin() as session:
-        terms = Terms(
-            confidentiality="Between us.",
-            start_date=world.now.date().isoformat(),
-            duration_months="6",
-            frequency="quarterly",
-            contact_forms=["video"],
-            no_fault=True,
-            learner_owns_choices=True,
-        )
-        draft = agreements.draft(session, TEAM, relationship_id, LEARNER, terms, world.now)
-        agreements.sign(session, TEAM, draft.id, COACH, world.now)
+        sign_terms(session, relationship_id, LEARNER, COACH, world.now, frequency="quarterly")
     world.until(START + timedelta(days=140))
     assert world.to(LEARNER, "neither of you") == []
     assert world.to(LEARNER, "brought it to a close") == []

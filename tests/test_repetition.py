@@ -12,8 +12,7 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import func, select
 
-from coaching import agreements, checkins, intros
-from coaching.agreements import Terms
+from coaching import checkins, intros
 from coaching.checkins import DebriefAnswers
 from coaching.intros import IntroDetails
 from handlers import ids
@@ -21,7 +20,7 @@ from storage.models import ActionItem, Conversation, Debrief, Relationship, Remo
 
 from fakeslack import requests as slack
 from support.harness import BotHarness
-from support.seed import add_coach, add_learner
+from support.seed import add_coach, add_learner, sign_terms
 from support.workspace import COACH, COORDINATOR, LEARNER, TEAM
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -52,17 +51,7 @@ def pair(bot: BotHarness, *, signed: bool = True) -> int:
         if not signed:
             return request.id
         intros.accept(session, TEAM, request.id, COACH, now)
-        terms = Terms(
-            confidentiality="Between us.",
-            start_date=now.date().isoformat(),
-            duration_months="6",
-            frequency="monthly",
-            contact_forms=["video"],
-            no_fault=True,
-            learner_owns_choices=True,
-        )
-        agreement = agreements.draft(session, TEAM, request.id, LEARNER, terms, now)
-        agreements.sign(session, TEAM, agreement.id, COACH, now)
+        sign_terms(session, request.id, LEARNER, COACH, now)
         return request.id
 
 

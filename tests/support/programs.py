@@ -15,8 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from coaching import agreements, checkins
-from coaching.agreements import Terms
+from coaching import checkins
 from coaching.checkins import DebriefAnswers
 from handlers import ids
 from storage.models import Relationship
@@ -24,7 +23,7 @@ from storage.models import Relationship
 from fakeslack import Call
 from fakeslack.requests import Response
 from support.harness import BotHarness
-from support.seed import add_coach, add_learner
+from support.seed import add_coach, add_learner, sign_terms
 from support.workspace import (
     COACH,
     COORDINATOR,
@@ -147,18 +146,9 @@ def seed(bot: BotHarness, cast: Cast) -> Seeded:
     with bot.sessions.begin() as session:
         pair = session.scalars(select(Relationship).where(Relationship.team_id == cast.team)).one()
         seeded.pair_id = pair.id
-        terms = Terms(
-            confidentiality="Between us.",
-            start_date=now.date().isoformat(),
-            duration_months="6",
-            frequency="monthly",
-            contact_forms=["video"],
-            no_fault=True,
-            learner_owns_choices=True,
+        seeded.agreement_id = sign_terms(
+            session, pair.id, cast.learner, cast.coach, now, team=cast.team
         )
-        agreement = agreements.draft(session, cast.team, pair.id, cast.learner, terms, now)
-        agreements.sign(session, cast.team, agreement.id, cast.coach, now)
-        seeded.agreement_id = agreement.id
         yesterday = (now - timedelta(days=1)).date().isoformat()
         conversation, _ = checkins.log_conversation(
             session, cast.team, pair.id, cast.learner, yesterday, "video", f"{cast.team}-1", now

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from coaching import agreements
+from coaching.agreements import Terms
 from coaching.profiles import (
     CoachApplication,
     Contact,
@@ -95,3 +98,30 @@ def add_learner(
     )
     session.flush()
     return profile.person_id
+
+
+def sign_terms(
+    session: Session,
+    relationship_id: int,
+    learner: str,
+    coach: str,
+    now: datetime,
+    *,
+    team: str = TEAM,
+    months: int = 6,
+    frequency: str = "monthly",
+) -> int:
+    """Terms from `now`, drafted by the learner and signed by the coach: the pair is
+    active. Returns the agreement's id."""
+    terms = Terms(
+        confidentiality="Between us.",
+        start_date=now.date().isoformat(),
+        duration_months=str(months),
+        frequency=frequency,
+        contact_forms=["video"],
+        no_fault=True,
+        learner_owns_choices=True,
+    )
+    agreement = agreements.draft(session, team, relationship_id, learner, terms, now)
+    agreements.sign(session, team, agreement.id, coach, now)
+    return agreement.id
