@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coaching.effects import Effect, Kind
+from coaching.profiles import CONTACT_FIELDS
 from storage.models import (
     Agreement,
     Conversation,
@@ -35,14 +36,7 @@ def export_effects(coordinator: str, now: datetime) -> list[Effect]:
 
 PEOPLE_COLUMNS = [
     "slack_id",
-    "name",
-    "email",
-    "phone",
-    "organization",
-    "department",
-    "title",
-    "city",
-    "state",
+    *CONTACT_FIELDS,
     "is_coach",
     "is_learner",
     "coach_areas",

@@ -8,7 +8,7 @@ touches the database.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
 from typing import TypeVar
@@ -54,6 +54,10 @@ class Contact:
     title: str = ""
     city: str = ""
     state: str = ""
+
+
+CONTACT_FIELDS = tuple(detail.name for detail in fields(Contact))
+"""The contact details, in the order the forms, the roster and the export list them."""
 
 
 @dataclass

@@ -68,6 +68,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from coaching import identity
 from coaching.effects import Effect, Kind
 from coaching.profiles import (
+    CONTACT_FIELDS,
     CleanCoach,
     CoachApplication,
     Contact,
@@ -85,14 +86,7 @@ from storage.models import Person
 
 COLUMNS = (
     "slack_id",
-    "name",
-    "email",
-    "phone",
-    "organization",
-    "department",
-    "title",
-    "city",
-    "state",
+    *CONTACT_FIELDS,
     "years_in_local_government",
     "education",
     "why_coach",

@@ -135,16 +135,6 @@ RESUME_COACHING = "profile_resume"
 # Inputs: the block_id of each form input is the field name the rules report errors
 # against (coaching.profiles), and every input's action_id is INPUT.
 INPUT = "value"
-CONTACT_FIELDS = (
-    "name",
-    "email",
-    "phone",
-    "organization",
-    "department",
-    "title",
-    "city",
-    "state",
-)
 
 # Search results (an ephemeral message); the filter state rides in block_ids
 FILTER_AREA = "search_area"

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from coaching import profiles
 from coaching.effects import Kind
 from coaching.profiles import (
+    CONTACT_FIELDS,
     CoachApplication,
     Contact,
     InvalidApplication,
@@ -149,7 +150,7 @@ def resume_from_summary(
 
 
 def _contact(values: dict[str, str | list[str]]) -> Contact:
-    return Contact(**{field: text(values, field) for field in ids.CONTACT_FIELDS})
+    return Contact(**{field: text(values, field) for field in CONTACT_FIELDS})
 
 
 def coach_application(view: dict[str, Any]) -> CoachApplication:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from coaching.identity import recognise
 from coaching.profiles import (
+    CONTACT_FIELDS,
     CoachApplication,
     Contact,
     InvalidApplication,
@@ -27,8 +28,6 @@ from coaching.vocabulary import Expertise, Frequency
 from storage.models import CoachExpertise, CoachProfile, Person
 
 from support.workspace import TEAM, coach_form_values, learner_form_values
-
-CONTACT_FIELDS = ("name", "email", "phone", "organization", "department", "title", "city", "state")
 
 
 def coach(**changes: object) -> CoachApplication:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from coaching import agreements
 from coaching.agreements import Terms
 from coaching.profiles import (
+    CONTACT_FIELDS,
     CoachApplication,
     Contact,
     LearnerApplication,
@@ -18,8 +19,6 @@ from coaching.profiles import (
 )
 
 from support.workspace import TEAM
-
-CONTACT_FIELDS = ("name", "email", "phone", "organization", "department", "title", "city", "state")
 
 
 def _contact(values: dict[str, Any]) -> Contact:
