@@ -3,12 +3,14 @@ period has outlived."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Delete, delete, select, update
 from sqlalchemy.orm import Session
 
 from coaching.cadence import add_months
+from coaching.effects import Kind
 from coaching.lifecycle import State
 from coaching.profiles import find_person
 from storage.models import (
@@ -47,24 +49,17 @@ def remove_person(
             select(Conversation.id).where(Conversation.relationship_id.in_(relationship_ids))
         )
     )
-    removed = 0
-    for statement in (
+    removed = _deleted(
+        session,
         delete(Nudge).where(
             Nudge.team_id == team_id,
             (Nudge.recipient_id == person.id)
-            | ((Nudge.kind == "debrief") & Nudge.subject_id.in_(conversation_ids))
-            | ((Nudge.kind != "debrief") & Nudge.subject_id.in_(relationship_ids)),
+            | ((Nudge.kind == Kind.DEBRIEF) & Nudge.subject_id.in_(conversation_ids))
+            | ((Nudge.kind != Kind.DEBRIEF) & Nudge.subject_id.in_(relationship_ids)),
         ),
-        delete(ActionItem).where(ActionItem.relationship_id.in_(relationship_ids)),
-        delete(Debrief).where(Debrief.conversation_id.in_(conversation_ids)),
-        delete(Preparation).where(Preparation.relationship_id.in_(relationship_ids)),
-        delete(Conversation).where(Conversation.id.in_(conversation_ids)),
-        delete(Agreement).where(Agreement.relationship_id.in_(relationship_ids)),
-        delete(Relationship).where(Relationship.id.in_(relationship_ids)),
-    ):
-        removed += (
-            session.execute(statement.execution_options(synchronize_session=False)).rowcount or 0
-        )
+    )
+    removed += _delete_pair_details(session, relationship_ids)
+    removed += _deleted(session, delete(Relationship).where(Relationship.id.in_(relationship_ids)))
     removed += 1 + (person.coach is not None) + (person.learner is not None)
     session.delete(person)
     if partners:
@@ -89,13 +84,8 @@ def apply_retention(session: Session, team_id: str, now: datetime, months: int) 
     notes); the bare relationship row stays for the program's figures."""
     cutoff = add_months(now.date(), -months)
     cutoff_at = datetime.combine(cutoff, datetime.min.time(), tzinfo=now.tzinfo)
-    removed = (
-        session.execute(
-            delete(Debrief)
-            .where(Debrief.team_id == team_id, Debrief.created_at < cutoff_at)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        or 0
+    removed = _deleted(
+        session, delete(Debrief).where(Debrief.team_id == team_id, Debrief.created_at < cutoff_at)
     )
     old = list(
         session.scalars(
@@ -107,21 +97,33 @@ def apply_retention(session: Session, team_id: str, now: datetime, months: int) 
         )
     )
     if old:
-        conversations = select(Conversation.id).where(Conversation.relationship_id.in_(old))
-        for statement in (
-            delete(ActionItem).where(ActionItem.relationship_id.in_(old)),
-            delete(Debrief).where(Debrief.conversation_id.in_(conversations)),
-            delete(Preparation).where(Preparation.relationship_id.in_(old)),
-            delete(Conversation).where(Conversation.relationship_id.in_(old)),
-            delete(Agreement).where(Agreement.relationship_id.in_(old)),
-        ):
-            removed += (
-                session.execute(statement.execution_options(synchronize_session=False)).rowcount
-                or 0
-            )
+        removed += _delete_pair_details(session, old)
         session.execute(
             update(Relationship)
             .where(Relationship.id.in_(old))
             .values(hopes="", note="", end_reason="", decline_reason="", search={})
         )
     return removed
+
+
+def _deleted(session: Session, statement: Delete) -> int:
+    """Run a bulk delete; how many rows went."""
+    return session.execute(statement.execution_options(synchronize_session=False)).rowcount or 0
+
+
+def _delete_pair_details(session: Session, relationship_ids: Sequence[int]) -> int:
+    """Delete what the pairs hold beyond their bare relationship rows: commitments,
+    debriefs, preparations, conversations and agreements. Returns how many rows went."""
+    conversations = select(Conversation.id).where(
+        Conversation.relationship_id.in_(relationship_ids)
+    )
+    return sum(
+        _deleted(session, statement)
+        for statement in (
+            delete(ActionItem).where(ActionItem.relationship_id.in_(relationship_ids)),
+            delete(Debrief).where(Debrief.conversation_id.in_(conversations)),
+            delete(Preparation).where(Preparation.relationship_id.in_(relationship_ids)),
+            delete(Conversation).where(Conversation.relationship_id.in_(relationship_ids)),
+            delete(Agreement).where(Agreement.relationship_id.in_(relationship_ids)),
+        )
+    )
