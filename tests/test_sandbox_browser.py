@@ -204,12 +204,14 @@ def test_another_site_cannot_drive_the_sandbox(browser_page: tuple[Any, str]) ->
     day = page.locator("#clock").inner_text()
 
     with another_site(url) as elsewhere:
+        tab = page.context.new_page()
         with (
-            page.expect_response(lambda r: r.url.endswith("/sandbox/api/reset")) as reset,
-            page.expect_response(lambda r: r.url.endswith("/sandbox/api/forward")) as forward,
+            tab.expect_response(lambda r: r.url.endswith("/sandbox/api/reset")) as reset,
+            tab.expect_response(lambda r: r.url.endswith("/sandbox/api/forward")) as forward,
         ):
-            page.goto(elsewhere)
+            tab.goto(elsewhere)
         assert reset.value.status == 403 and forward.value.status == 403
+        tab.close()
 
     open_as(page, url, "Lena Ortiz")
     page.locator("#messages").get_by_text("/find-coach").first.wait_for()
