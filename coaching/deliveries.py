@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from coaching.text import MEMBER_ID
 from storage.models import (
     Nudge,
     Person,
@@ -26,13 +27,35 @@ class FailedDelivery:
     """Slack's error code, and for a refused layout the rule it broke."""
     due: datetime
     attempts: int
+    conversation: str = ""
+    """Where it was to land: a member id (a DM), `group:<pair>`, or a channel id."""
+
+    @property
+    def member(self) -> str | None:
+        """The member whose DM it was for when no person in the program was (an
+        export, a roster report or a digest for a coordinator); None otherwise."""
+        if self.recipient is None and MEMBER_ID.match(self.conversation):
+            return self.conversation
+        return None
+
+    @property
+    def to_program_channel(self) -> bool:
+        return self.recipient is None and self.member is None
 
 
 def failed_deliveries(session: Session, team_id: str, limit: int = 10) -> list[FailedDelivery]:
     """The latest messages that could not be delivered and no coordinator has marked
     handled, and why (never their content)."""
     rows = session.execute(
-        select(Nudge.id, Nudge.kind, Person.name, Nudge.error, Nudge.deliver_at, Nudge.attempts)
+        select(
+            Nudge.id,
+            Nudge.kind,
+            Person.name,
+            Nudge.error,
+            Nudge.deliver_at,
+            Nudge.attempts,
+            Nudge.channel_key,
+        )
         .outerjoin(Person, Person.id == Nudge.recipient_id)
         .where(
             Nudge.team_id == team_id, Nudge.status == NudgeStatus.FAILED, Nudge.handled_at.is_(None)

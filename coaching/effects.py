@@ -56,6 +56,7 @@ class Kind(StrEnum):
     COACHABILITY_SHARED = "coachability_shared"
     EXPORT = "export"
     ROSTER_REPORT = "roster_report"
+    ROSTER_UNIMPORTED = "roster_unimported"
     TERM_CONCLUDED = "term_concluded"
     COACH_LEFT = "coach_left"
     PROGRAM_NOTICE = "program_notice"

@@ -25,7 +25,6 @@ from storage.states import ChannelCopy
 MAX_REQUEST_CAP = 10
 MAX_RETENTION_MONTHS = 120
 _CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
-_MEMBER = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
 @dataclass(frozen=True)
@@ -113,7 +112,7 @@ def cleaned(raw: dict[str, object]) -> ProgramSettings:
     coordinators = frozenset(str(u) for u in raw.get("coordinators") or [])  # type: ignore[attr-defined]
     if not coordinators:
         fields.errors["coordinators"] = "A program needs at least one coordinator."
-    elif not all(_MEMBER.match(member) for member in coordinators):
+    elif not all(text.MEMBER_ID.match(member) for member in coordinators):
         fields.errors["coordinators"] = "Please choose members of this workspace."
     channel = str(raw.get("channel") or "") or None
     if channel is not None and not _CHANNEL.match(channel):

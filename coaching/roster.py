@@ -80,6 +80,7 @@ from coaching.profiles import (
     find_person,
     find_person_by_email,
 )
+from coaching.text import MEMBER_ID
 from coaching.vocabulary import CoachingKind, Expertise, Frequency, MeetingForm
 from storage.clock import now_in
 from storage.models import Person
@@ -120,7 +121,6 @@ _CONTACT_COLUMNS = frozenset(
 )
 _FIELD_OF_COLUMN = {"kinds_of_coaching": "coaching_kinds"}
 _COLUMN_OF_FIELD = {name: column for column, name in _FIELD_OF_COLUMN.items()}
-_SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _QUERY_CHUNK = 500
 BATCH = 100
 """Rows written per transaction."""
@@ -427,7 +427,7 @@ def read_rows(text: str) -> list[RosterRow | RowProblem]:
         elif email:
             seen_emails[email] = line
         if slack_id is not None:
-            if not _SLACK_ID.match(slack_id):
+            if not MEMBER_ID.match(slack_id):
                 errors["slack_id"] = (
                     f"{row['slack_id']!r} is not a Slack member ID (they look like U0123ABCD)"
                 )
@@ -722,4 +722,42 @@ def report_of(payload: dict[str, Any]) -> RosterReport:
         result,
         int(payload.get("lookup_failures", 0)),
         tuple(str(reason) for reason in payload.get("lookup_reasons", [])),
+    )
+
+
+class Unread(StrEnum):
+    """Why a coordinator's file was not imported, or not whole."""
+
+    ONE_FILE = "one_file"
+    NOT_A_ROSTER = "not_a_roster"
+    INTERRUPTED = "interrupted"
+
+
+@dataclass(frozen=True)
+class Unimported:
+    """The answer to a file the bot did not import (or stopped importing)."""
+
+    why: Unread
+    file_name: str = ""
+    reason: str = ""
+
+
+def unimported_effects(member: str, key: str, answer: Unimported) -> list[Effect]:
+    """The answer, to the coordinator's DM through the outbox like the report, so that
+    an answer Slack refuses reaches the coordinators' list of failed deliveries."""
+    payload = {
+        "member": member,
+        "why": answer.why.value,
+        "file": answer.file_name,
+        "reason": answer.reason,
+    }
+    return [Effect(Kind.ROSTER_UNIMPORTED, 0, None, member, key=key, payload=payload)]
+
+
+def unimported_of(payload: dict[str, Any]) -> Unimported:
+    """The answer `unimported_effects` wrote."""
+    return Unimported(
+        Unread(str(payload.get("why"))),
+        str(payload.get("file", "")),
+        str(payload.get("reason", "")),
     )

@@ -17,6 +17,9 @@ SHORT = 200
 LONG = 3000
 """Answers of a paragraph or a few."""
 
+MEMBER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+"""A Slack member id as Slack writes it (U..., or W... on Enterprise Grid)."""
+
 _LINE_SPACES = re.compile(r"[\t\n\r\v\f\u0085\u2028\u2029]+")
 
 CONTROL_CHARACTERS = (

@@ -28,6 +28,8 @@ class Actor:
     trigger_id: str
     client: WebClient
     runtime: Runtime
+    in_modal: bool = False
+    """The action came from inside an open modal (a form opens over it, not beside it)."""
 
     def now(self) -> datetime:
         return self.runtime.clock()
@@ -70,4 +72,10 @@ def actor_of(context: BoltContext, client: WebClient, body: dict[str, Any] | Non
         trigger_id=str((body or {}).get("trigger_id") or ""),
         client=client,
         runtime=runtime_of(context),
+        in_modal=_view_type(body) == "modal",
     )
+
+
+def _view_type(body: dict[str, Any] | None) -> str:
+    view = (body or {}).get("view")
+    return str(view.get("type") or "") if isinstance(view, dict) else ""

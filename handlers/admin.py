@@ -233,7 +233,7 @@ def unlink_button(
 ) -> None:
     actor = actor_of(context, client, body)
     if _may_click(ack, respond, actor):
-        ephemeral(respond, _unlink(actor, str(body["actions"][0].get("value", ""))))
+        ephemeral(actor, respond, _unlink(actor, str(body["actions"][0].get("value", ""))))
 
 
 def send_export(actor: Actor) -> None:
@@ -253,7 +253,7 @@ def retry_button(
         return
     delivery_id = clicked_id(body)
     ok = actor.run(lambda s: outbox.retry(s, actor.team_id, delivery_id, actor.now()))
-    ephemeral(respond, views.retried(ok))
+    ephemeral(actor, respond, views.retried(ok))
     if ok:
         actor.deliver([delivery_id])
     publish_home(actor, actor.user_id)
@@ -270,7 +270,7 @@ def handled_button(
             s, actor.team_id, clicked_id(body), actor.user_id, actor.now()
         )
     )
-    ephemeral(respond, views.handled(ok))
+    ephemeral(actor, respond, views.handled(ok))
     publish_home(actor, actor.user_id)
 
 

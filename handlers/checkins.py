@@ -66,7 +66,7 @@ def log_command(
     if pairs is not None and len(pairs) == 1:
         _log_form(actor, pairs[0])
     elif pairs:
-        ephemeral(respond, views.choose_pair([pair.other_name for pair in pairs]))
+        ephemeral(actor, respond, views.choose_pair([pair.other_name for pair in pairs]))
 
 
 def log_button(
@@ -135,7 +135,7 @@ def share_preparation(
         lambda s: checkins.share_with_coach(
             s, actor.team_id, clicked_id(body), actor.user_id, actor.now()
         ),
-        then=lambda shared: ephemeral(respond, f"Shared with <@{shared.value}>."),
+        then=lambda shared: ephemeral(actor, respond, f"Shared with <@{shared.value}>."),
     )
 
 

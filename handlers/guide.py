@@ -110,7 +110,7 @@ def share_coachability(
         lambda s: coachability.share_with_coaches(
             s, actor.team_id, clicked_id(body), actor.user_id, actor.now()
         ),
-        then=lambda shared: ephemeral(respond, views.shared_with(shared.value)),
+        then=lambda shared: ephemeral(actor, respond, views.shared_with(shared.value)),
     )
 
 

@@ -63,7 +63,7 @@ def request_intro_command(
     mention = mentioned_user(command.get("text", ""))
     if mention is None:
         ack()
-        ephemeral(respond, NAME_THE_COACH)
+        ephemeral(actor, respond, NAME_THE_COACH)
         return
     act(
         ack,

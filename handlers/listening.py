@@ -104,9 +104,18 @@ def answer_command(
         ack(response_type="ephemeral", text=text, blocks=blocks)
 
 
-def ephemeral(respond: Respond, text: str) -> None:
-    """One reply only the person sees, below the message they clicked (never over it)."""
-    respond(response_type="ephemeral", replace_original=False, text=text)
+HOME_REPLY_TITLE = "Sounding Board"
+
+
+def ephemeral(actor: Actor, respond: Respond, text: str) -> None:
+    """One reply only the person sees: below the message they clicked or the command
+    they typed (never over it). A click on the App Home or in a modal comes with no
+    response_url: there the reply is a small modal, opened, or pushed over the one the
+    click was in."""
+    if respond.response_url is None:
+        (actor.push if actor.in_modal else actor.open)(notice(HOME_REPLY_TITLE, text))
+    else:
+        respond(response_type="ephemeral", replace_original=False, text=text)
 
 
 @dataclass(frozen=True)
@@ -129,7 +138,7 @@ def refuse(respond: Respond, actor: Actor, refused: Refused, in_modal: AsNotice 
     if in_modal is not None:
         actor.push(notice(in_modal.title, mrkdwn(str(refused))))
     else:
-        ephemeral(respond, mrkdwn(str(refused)))
+        ephemeral(actor, respond, mrkdwn(str(refused)))
 
 
 def act(

@@ -6,7 +6,9 @@ runs); the file is fetched and imported after, by the same rule as `python -m bo
 import-coaches` (`coaching.roster.read_roster`, `coaching.roster.import_in_batches`). A
 file that can't be used at all changes nothing and is answered with the reason. The
 report is written to the outbox in the import's last transaction, so a finished import is
-reported exactly once. A large file gets a progress message, updated after each batch.
+reported exactly once; the answer to a file not imported goes through the outbox too.
+A large file gets a progress message, updated after each batch (a courtesy, sent
+directly).
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from coaching import effects, roster
-from coaching.effects import Kind
+from coaching.effects import Decision, Kind
 from coaching.roster import (
     ImportInterrupted,
     ImportResult,
@@ -30,11 +33,14 @@ from coaching.roster import (
     RosterRow,
     RosterUnreadable,
     RowProblem,
+    Unimported,
+    Unread,
 )
 from handlers import files
 from handlers.actor import Actor, actor_of
 from handlers.delivery import Composer
 from handlers.files import FileUnavailable
+from handlers.listening import decide
 from handlers.members import SlackDirectory
 from handlers.views import roster as views
 from scheduling.outbox import Outcome, Post, Upload
@@ -65,14 +71,14 @@ def direct_message(event: dict[str, Any], client: WebClient, context: BoltContex
     if not _shared_by_a_person(event, context):
         return
     actor, channel = actor_of(context, client), str(event["channel"])
+    key = f"{channel} {event.get('ts') or event.get('event_ts') or ''}"
     if not actor.run(actor.is_coordinator):
         _say(client, channel, views.NOT_A_COORDINATOR)
         return
     shared = event.get("files")
     if not isinstance(shared, list) or len(shared) != 1 or not isinstance(shared[0], dict):
-        _say(client, channel, views.ONE_FILE)
+        _answer(actor, channel, key, Unimported(Unread.ONE_FILE))
         return
-    key = f"{channel} {event.get('ts') or event.get('event_ts') or ''}"
     import_shared_file(actor, channel, str(shared[0].get("id") or ""), key)
 
 
@@ -107,7 +113,7 @@ def import_shared_file(actor: Actor, channel: str, file_id: str, key: str) -> No
     try:
         name, rows = _fetch(actor.client, file_id)
     except NotARoster as problem:
-        _say(actor.client, channel, views.not_imported(problem.name, problem.reason))
+        _answer(actor, channel, key, Unimported(Unread.NOT_A_ROSTER, problem.name, problem.reason))
         return
     directory = SlackDirectory(actor.client)
     written: list[int] = []
@@ -122,7 +128,7 @@ def import_shared_file(actor: Actor, channel: str, file_id: str, key: str) -> No
         )
     except ImportInterrupted as stopped:
         logger.error("A roster import stopped: %s", stopped.reason)
-        _say(actor.client, channel, views.interrupted(name, str(stopped)))
+        _answer(actor, channel, key, Unimported(Unread.INTERRUPTED, name, str(stopped)))
         return
     for reason in directory.reasons:
         logger.warning("A roster import could not look coaches up in Slack: %s", reason)
@@ -159,6 +165,20 @@ def _progress(
     return update
 
 
+def _answer(actor: Actor, channel: str, key: str, answer: Unimported) -> None:
+    """Tell the sender why their file was not imported, through the outbox, so that an
+    answer Slack refuses is on the coordinators' list. When the database itself is
+    what failed, the answer can't be written there and is posted directly instead."""
+    owed = roster.unimported_effects(actor.user_id, key, answer)
+    try:
+        _, written = decide(actor, lambda session: Decision(None, owed))
+    except SQLAlchemyError as error:
+        logger.error("Could not record the answer to a roster file: %s", type(error).__name__)
+        _say(actor.client, channel, views.unimported(answer))
+        return
+    actor.deliver(written)
+
+
 def _say(client: WebClient, channel: str, text: str) -> str | None:
     """Post `text` in the DM; the message's ts, or None when Slack refused it."""
     try:
@@ -191,4 +211,15 @@ def _compose_report(
     return Post(coordinator, text, blocks)
 
 
-COMPOSERS: dict[Kind, Composer] = {Kind.ROSTER_REPORT: _compose_report}
+def _compose_unimported(
+    session: Session, nudge: Nudge, recipient: Person | None, now: datetime
+) -> Outcome:
+    payload = nudge.payload or {}
+    member = str(payload.get("member") or nudge.channel_key or "")
+    return Post(member, views.unimported(roster.unimported_of(payload)))
+
+
+COMPOSERS: dict[Kind, Composer] = {
+    Kind.ROSTER_REPORT: _compose_report,
+    Kind.ROSTER_UNIMPORTED: _compose_unimported,
+}

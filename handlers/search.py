@@ -91,7 +91,7 @@ def view_coach(
     actor = actor_of(context, client, body)
     card = actor.run(lambda s: gallery.coach_card(s, actor.team_id, clicked_id(body)))
     if card is None:
-        ephemeral(respond, GONE)
+        ephemeral(actor, respond, GONE)
         return
     filters = views.filters_from_block_id(body["actions"][0]["block_id"])
     actor.open(views.coach_profile(card, filters))

@@ -18,10 +18,12 @@ from typing import Any
 import pytest
 from roster_data import csv_text, synthetic_rows
 from slack_sdk import WebClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import OperationalError
 
 from bot.settings import Settings
 from coaching.roster import BATCH, COLUMNS, MAX_BYTES
+from handlers import ids
 from handlers.files import FileUnavailable, download
 from handlers.views.roster import SHOWN_PROBLEMS
 from storage.models import CoachProfile, IdentityLink, Person
@@ -62,6 +64,11 @@ def coaches(bot: BotHarness) -> dict[str, str | None]:
     """Every person in the program: e-mail to their linked Slack ID."""
     with bot.sessions() as session:
         return dict(session.execute(select(Person.email, Person.slack_user_id)).all())
+
+
+def program(bot: BotHarness) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the program, leaving out the outbox (the messages the bot owes)."""
+    return {table: rows for table, rows in bot.rows().items() if table != "nudges"}
 
 
 def broken_roster() -> tuple[list[dict[str, str]], dict[int, dict[str, str]]]:
@@ -213,7 +220,7 @@ def unusable_files() -> Iterator[Any]:
 def test_a_file_that_cannot_be_a_roster_is_answered_and_changes_nothing(
     bot: BotHarness, name: str, content: bytes, reason: str, downloaded: bool
 ) -> None:
-    before = bot.rows()
+    before = program(bot)
 
     bot.share_in_dm(COORDINATOR, name, content)
 
@@ -223,18 +230,18 @@ def test_a_file_that_cannot_be_a_roster_is_answered_and_changes_nothing(
     assert answer.endswith("Nothing was changed.")
     assert bool(bot.fake.calls_to("url_private")) is downloaded
     assert bot.fake.calls_to("users.lookupByEmail") == []
-    assert bot.rows() == before
+    assert program(bot) == before
 
 
 def test_several_files_in_one_message_are_not_imported(bot: BotHarness) -> None:
     first = bot.fake.share_file(COORDINATOR, "a.csv", roster(synthetic_rows(2)))
     second = bot.fake.share_file(COORDINATOR, "b.csv", roster(synthetic_rows(2, seed=1)))
-    before = bot.rows()
+    before = program(bot)
 
     bot.event({**first, "files": first["files"] + second["files"]})
 
     assert "one CSV file per message" in the_answer(bot, COORDINATOR)
-    assert bot.rows() == before
+    assert program(bot) == before
 
 
 def test_without_the_files_read_scope_the_coordinator_is_told_to_reinstall(
@@ -246,6 +253,28 @@ def test_without_the_files_read_scope_the_coordinator_is_told_to_reinstall(
 
     assert "the app needs the files:read scope; reinstall it" in the_answer(bot, COORDINATOR)
     assert coaches(bot) == {}
+
+
+def test_an_answer_slack_refuses_is_on_the_coordinators_home_and_retry_sends_it(
+    bot: BotHarness,
+) -> None:
+    bot.fake.fail_next("chat.postMessage", "restricted_action")
+
+    bot.share_in_dm(COORDINATOR, "coaches.pdf", b"%PDF-1.7")
+
+    assert bot_messages(bot, COORDINATOR) == []
+    home = bot.open_home(COORDINATOR)
+    told = str(home["blocks"])
+    assert f"*The answer to a roster file* for <@{COORDINATOR}>" in told
+    assert "the app lacks a permission Slack asks for" in told
+    assert "program channel" not in told
+
+    bot.click_on_home(COORDINATOR, ids.ADMIN_RETRY)
+
+    [notice] = [call.args["view"] for call in bot.fake.calls_to("views.open")]
+    assert "Trying it again now" in str(notice)
+    assert the_answer(bot, COORDINATOR).startswith("I could not import *coaches.pdf*: ")
+    assert "could not be delivered" not in str(bot.open_home(COORDINATOR)["blocks"])
 
 
 def test_other_messages_in_the_dm_are_left_alone(bot: BotHarness) -> None:
@@ -350,6 +379,33 @@ def test_a_large_file_shows_its_progress_then_the_report(bot: BotHarness) -> Non
     assert "Every row was imported." in said(report)
     with bot.sessions() as session:
         assert session.scalar(select(func.count()).select_from(CoachProfile)) == 250
+
+
+def test_a_database_failure_part_way_keeps_the_batches_before_and_says_where_it_stopped(
+    bot: BotHarness,
+) -> None:
+    rows = synthetic_rows(2 * BATCH + 10, seed=17)
+
+    def fail_the_second_batch(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        """Once the first batch's progress is shown, writing coaches fails."""
+        writing = statement.lstrip().upper().startswith("INSERT INTO PEOPLE")
+        if writing and bot.fake.calls_to("chat.update"):
+            raise OperationalError(statement, None, Exception("disk I/O error"))
+
+    engine = bot.bot.engine
+    event.listen(engine, "before_cursor_execute", fail_the_second_batch)
+    try:
+        bot.share_in_dm(COORDINATOR, "state roster.csv", roster(rows))
+    finally:
+        event.remove(engine, "before_cursor_execute", fail_the_second_batch)
+
+    progress, answer = bot_messages(bot, COORDINATOR)
+    assert said(progress).startswith(f"Importing *state roster.csv*: {BATCH} of 210 rows done.")
+    assert said(answer).startswith(
+        f"The import of *state roster.csv* stopped: the database failed at the batch starting "
+        f"on line {BATCH + 2} (disk I/O error); the rows before it are saved"
+    )
+    assert len(coaches(bot)) == BATCH
 
 
 # -- the download goes only to Slack, with the bot's token --------------------------------------

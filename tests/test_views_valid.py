@@ -132,15 +132,22 @@ def late(count: int) -> list[OverduePair]:
 
 
 def failures(count: int) -> list[FailedDelivery]:
-    reasons = ("invalid_blocks: block 3 repeats action_id 'x'", "not_in_channel", "is_archived")
+    """Failures for a person, for the program channel, and for a coordinator's DM."""
+    reasons = (
+        "invalid_blocks: block 3 repeats action_id 'x'",
+        "not_in_channel",
+        "is_archived",
+        "restricted_action",
+    )
     return [
         FailedDelivery(
             delivery_id=n + 1,
-            kind=("check_in", "agreement_copy", "intro_request")[n % 3],
-            recipient=None if n % 3 == 1 else f"{NAME}{n}",
-            reason=reasons[n % 3],
+            kind=("check_in", "agreement_copy", "intro_request", "export")[n % 4],
+            recipient=None if n % 4 in (1, 3) else f"{NAME}{n}",
+            reason=reasons[n % 4],
             due=datetime(2027, 3, 1, tzinfo=UTC),
             attempts=1 + n,
+            conversation=("U0LEARNER", "C0PROGRAM", "group:3", "U0COORD")[n % 4],
         )
         for n in range(count)
     ]

@@ -94,13 +94,17 @@ WHAT = {
     "agreement_copy": "an agreement's copy for the program channel",
     "agreement_review": "an agreement to review and sign",
     "export": "the program's export",
+    "roster_report": "a roster import's report",
+    "roster_unimported": "the answer to a roster file",
+    "program_notice": "a note for coordinators",
+    "at_risk_digest": "the weekly list of pairs at risk",
 }
 
 
 def in_plain_words(failure: FailedDelivery) -> str:
     """Why a message could not be delivered, as a coordinator can act on it."""
     code, _, detail = failure.reason.partition(":")
-    to_channel = failure.recipient is None
+    to_channel = failure.to_program_channel
     if code == "invalid_blocks":
         rule = f" ({detail.strip()})" if detail.strip() else ""
         return f"Slack refused the message: its layout broke one of Slack's rules{rule}"
@@ -127,8 +131,18 @@ def in_plain_words(failure: FailedDelivery) -> str:
 
 def _failure_line(failure: FailedDelivery) -> str:
     what = WHAT.get(failure.kind, f"a {failure.kind.replace('_', ' ')} message")
-    to = "the program channel" if failure.recipient is None else mrkdwn(failure.recipient, 100)
-    return f"*{what.capitalize()}* for {to}, {date_token(failure.due)}: {in_plain_words(failure)}."
+    return (
+        f"*{what.capitalize()}* for {_addressee(failure)}, {date_token(failure.due)}: "
+        f"{in_plain_words(failure)}."
+    )
+
+
+def _addressee(failure: FailedDelivery) -> str:
+    if failure.recipient is not None:
+        return mrkdwn(failure.recipient, 100)
+    if failure.member is not None:
+        return f"<@{failure.member}>"
+    return "the program channel"
 
 
 def failure_blocks(failures: list[FailedDelivery]) -> list[Block]:

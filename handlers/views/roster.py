@@ -8,7 +8,7 @@ import io
 
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
-from coaching.roster import RosterReport, RowProblem
+from coaching.roster import RosterReport, RowProblem, Unimported, Unread
 from handlers.views.text import counted, mrkdwn, truncate
 
 Message = tuple[str, list[dict]]
@@ -38,6 +38,17 @@ def not_imported(file_name: str, reason: str) -> str:
 def interrupted(file_name: str, reason: str) -> str:
     """The database failed part-way; the batches before are saved."""
     return f"The import of *{mrkdwn(file_name, 200)}* stopped: {mrkdwn(reason, 2500)}."
+
+
+def unimported(answer: Unimported) -> str:
+    """Why the file sent was not imported (or not whole)."""
+    match answer.why:
+        case Unread.ONE_FILE:
+            return ONE_FILE
+        case Unread.NOT_A_ROSTER:
+            return not_imported(answer.file_name, answer.reason)
+        case Unread.INTERRUPTED:
+            return interrupted(answer.file_name, answer.reason)
 
 
 def progress(file_name: str, done: int, total: int) -> str:

@@ -122,24 +122,48 @@ class BotHarness:
         """The messages in `user`'s DM with the bot, oldest first."""
         return self.slack.messages(self.slack.dm_channel(user))
 
+    def click_on_home(self, user: str, action_id: str) -> Response:
+        """Open `user`'s App Home and click the first button with `action_id` in it, as
+        Slack sends a Home click: with the view, and no response_url."""
+        home = self.open_home(user)
+        assert home is not None, f"{user} has no Home"
+        clicked = self._click_button(user, action_id, home["blocks"], view=home)
+        if clicked is None:
+            raise AssertionError(f"no {action_id} button on {user}'s Home")
+        return clicked
+
     def click_in_dm(self, user: str, action_id: str) -> Response:
         """Click, as `user`, the latest button with `action_id` in their DM with the bot,
         with the value and message Slack would send."""
         channel = self.slack.dm_channel(user)
         for message in reversed(self.slack.messages(channel)):
-            for block in message.get("blocks", []):
-                for element in block.get("elements", []) if block["type"] == "actions" else []:
-                    if element.get("action_id") == action_id:
-                        return self.click(
-                            action_id,
-                            user,
-                            value=element.get("value"),
-                            block_id=block.get("block_id", "actions"),
-                            message=message,
-                            channel=channel,
-                            response_url=self.slack.response_url(),
-                        )
+            clicked = self._click_button(
+                user,
+                action_id,
+                message.get("blocks", []),
+                message=message,
+                channel=channel,
+                response_url=self.slack.response_url(),
+            )
+            if clicked is not None:
+                return clicked
         raise AssertionError(f"no {action_id} button in {user}'s DM")
+
+    def _click_button(
+        self, user: str, action_id: str, blocks: list[dict[str, Any]], **where: Any
+    ) -> Response | None:
+        """Click the first button with `action_id` in `blocks` (None when there is none)."""
+        for block in blocks:
+            for element in block.get("elements", []) if block["type"] == "actions" else []:
+                if element.get("action_id") == action_id:
+                    return self.click(
+                        action_id,
+                        user,
+                        value=element.get("value"),
+                        block_id=block.get("block_id", "actions"),
+                        **where,
+                    )
+        return None
 
     def opened_view(self) -> dict[str, Any]:
         """The modal the bot most recently opened or updated, as Slack now holds it."""
