@@ -14,14 +14,12 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from coaching.text import CHANNEL_ID, MEMBER_ID
 from storage.clock import FileClock
 from storage.states import ChannelCopy
 
 DEFAULT_DATABASE_URL = "sqlite:///sounding-board.db"
 SLACK_APP_PAGE = "https://api.slack.com/apps"
-
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
-_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 
 
 class SettingsError(ValueError):
@@ -164,7 +162,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         slack_api_url=api_url,
         database_url=database_url,
         port=_port(get("PORT")),
-        program_admins=_ids("PROGRAM_ADMINS", get("PROGRAM_ADMINS"), _USER_ID, "U0123ABCD"),
+        program_admins=_ids("PROGRAM_ADMINS", get("PROGRAM_ADMINS"), MEMBER_ID, "U0123ABCD"),
         program_channel=_channel(get("PROGRAM_CHANNEL")),
         program_channel_copy=ChannelCopy(
             _choice("PROGRAM_CHANNEL_COPY", get("PROGRAM_CHANNEL_COPY"), tuple(ChannelCopy))
@@ -290,7 +288,7 @@ def _ids(name: str, raw: str | None, pattern: re.Pattern[str], example: str) -> 
 def _channel(raw: str | None) -> str | None:
     if raw is None:
         return None
-    if not _CHANNEL_ID.match(raw):
+    if not CHANNEL_ID.match(raw):
         raise SettingsError(
             "PROGRAM_CHANNEL",
             f"is not a Slack channel ID ({raw!r})",

@@ -9,7 +9,6 @@ coordinator.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -24,7 +23,6 @@ from storage.states import ChannelCopy
 
 MAX_REQUEST_CAP = 10
 MAX_RETENTION_MONTHS = 120
-_CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
 
 
 @dataclass(frozen=True)
@@ -115,7 +113,7 @@ def cleaned(raw: dict[str, object]) -> ProgramSettings:
     elif not all(text.MEMBER_ID.match(member) for member in coordinators):
         fields.errors["coordinators"] = "Please choose members of this workspace."
     channel = str(raw.get("channel") or "") or None
-    if channel is not None and not _CHANNEL.match(channel):
+    if channel is not None and not text.CHANNEL_ID.match(channel):
         fields.errors["channel"] = "Please choose a channel."
     copy = str(raw.get("channel_copy") or ChannelCopy.NOTICE)
     if copy not in set(ChannelCopy):

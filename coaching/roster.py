@@ -745,12 +745,7 @@ class Unimported:
 def unimported_effects(member: str, key: str, answer: Unimported) -> list[Effect]:
     """The answer, to the coordinator's DM through the outbox like the report, so that
     an answer Slack refuses reaches the coordinators' list of failed deliveries."""
-    payload = {
-        "member": member,
-        "why": answer.why.value,
-        "file": answer.file_name,
-        "reason": answer.reason,
-    }
+    payload = {"why": answer.why.value, "file": answer.file_name, "reason": answer.reason}
     return [Effect(Kind.ROSTER_UNIMPORTED, 0, None, member, key=key, payload=payload)]
 
 

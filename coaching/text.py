@@ -19,6 +19,8 @@ LONG = 3000
 
 MEMBER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 """A Slack member id as Slack writes it (U..., or W... on Enterprise Grid)."""
+CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+"""A Slack channel id (C..., or G... for an older private channel)."""
 
 _LINE_SPACES = re.compile(r"[\t\n\r\v\f\u0085\u2028\u2029]+")
 

@@ -28,7 +28,7 @@ from coaching.errors import Invalid, Refused, Repeated
 from handlers.actor import Actor, actor_of
 from handlers.forms import clicked_id
 from handlers.home import refresh_homes
-from handlers.views.notices import notice
+from handlers.views.notices import REPLY_TITLE, notice
 from handlers.views.text import mrkdwn
 
 T = TypeVar("T")
@@ -104,16 +104,13 @@ def answer_command(
         ack(response_type="ephemeral", text=text, blocks=blocks)
 
 
-HOME_REPLY_TITLE = "Sounding Board"
-
-
 def ephemeral(actor: Actor, respond: Respond, text: str) -> None:
     """One reply only the person sees: below the message they clicked or the command
     they typed (never over it). A click on the App Home or in a modal comes with no
     response_url: there the reply is a small modal, opened, or pushed over the one the
     click was in."""
     if respond.response_url is None:
-        (actor.push if actor.in_modal else actor.open)(notice(HOME_REPLY_TITLE, text))
+        (actor.push if actor.in_modal else actor.open)(notice(REPLY_TITLE, text))
     else:
         respond(response_type="ephemeral", replace_original=False, text=text)
 

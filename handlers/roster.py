@@ -214,9 +214,9 @@ def _compose_report(
 def _compose_unimported(
     session: Session, nudge: Nudge, recipient: Person | None, now: datetime
 ) -> Outcome:
-    payload = nudge.payload or {}
-    member = str(payload.get("member") or nudge.channel_key or "")
-    return Post(member, views.unimported(roster.unimported_of(payload)))
+    return Post(
+        nudge.channel_key or "", views.unimported(roster.unimported_of(nudge.payload or {}))
+    )
 
 
 COMPOSERS: dict[Kind, Composer] = {

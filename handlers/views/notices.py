@@ -8,6 +8,9 @@ from slack_sdk.models.views import View
 
 from handlers.views.text import truncate
 
+REPLY_TITLE = "Sounding Board"
+"""The title of a reply shown as a notice (to a click on the App Home or in a modal)."""
+
 
 def notice(title: str, text: str) -> View:
     """`text` is mrkdwn: escape any user text in it first."""

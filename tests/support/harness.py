@@ -127,43 +127,30 @@ class BotHarness:
         Slack sends a Home click: with the view, and no response_url."""
         home = self.open_home(user)
         assert home is not None, f"{user} has no Home"
-        clicked = self._click_button(user, action_id, home["blocks"], view=home)
-        if clicked is None:
+        found = _button(home["blocks"], action_id)
+        if found is None:
             raise AssertionError(f"no {action_id} button on {user}'s Home")
-        return clicked
+        block_id, value = found
+        return self.click(action_id, user, value=value, block_id=block_id, view=home)
 
     def click_in_dm(self, user: str, action_id: str) -> Response:
         """Click, as `user`, the latest button with `action_id` in their DM with the bot,
         with the value and message Slack would send."""
         channel = self.slack.dm_channel(user)
         for message in reversed(self.slack.messages(channel)):
-            clicked = self._click_button(
-                user,
-                action_id,
-                message.get("blocks", []),
-                message=message,
-                channel=channel,
-                response_url=self.slack.response_url(),
-            )
-            if clicked is not None:
-                return clicked
+            found = _button(message.get("blocks", []), action_id)
+            if found is not None:
+                block_id, value = found
+                return self.click(
+                    action_id,
+                    user,
+                    value=value,
+                    block_id=block_id,
+                    message=message,
+                    channel=channel,
+                    response_url=self.slack.response_url(),
+                )
         raise AssertionError(f"no {action_id} button in {user}'s DM")
-
-    def _click_button(
-        self, user: str, action_id: str, blocks: list[dict[str, Any]], **where: Any
-    ) -> Response | None:
-        """Click the first button with `action_id` in `blocks` (None when there is none)."""
-        for block in blocks:
-            for element in block.get("elements", []) if block["type"] == "actions" else []:
-                if element.get("action_id") == action_id:
-                    return self.click(
-                        action_id,
-                        user,
-                        value=element.get("value"),
-                        block_id=block.get("block_id", "actions"),
-                        **where,
-                    )
-        return None
 
     def opened_view(self) -> dict[str, Any]:
         """The modal the bot most recently opened or updated, as Slack now holds it."""
@@ -194,6 +181,15 @@ def latest_view(fake: FakeSlack | Workspace) -> dict[str, Any]:
         if call.method in {"views.open", "views.update", "views.push"} and call.ok
     )
     return call.response["view"]
+
+
+def _button(blocks: list[dict[str, Any]], action_id: str) -> tuple[str, str | None] | None:
+    """The block_id and value of the first button with `action_id` in `blocks`."""
+    for block in blocks:
+        for element in block.get("elements", []) if block["type"] == "actions" else []:
+            if element.get("action_id") == action_id:
+                return block.get("block_id", "actions"), element.get("value")
+    return None
 
 
 @contextmanager
